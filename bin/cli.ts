@@ -1,0 +1,31 @@
+// `condformer <command> [<subcommand>] [options]`: dispatches to the command modules in
+// bin/commands/, each loaded only when used so that start-up stays fast.
+
+export interface Command {
+  readonly summary: string;
+  /** Runs the command and returns the process exit code. */
+  run(args: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {};
+
+export function usage(): string {
+  const lines = Object.keys(COMMANDS).map((name) => `  condformer ${name}`);
+  return ['usage: condformer <command> [options]', '', 'commands:', ...lines, '', 'Add --help to any command for its options.'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const key = [argv.slice(0, 2).join(' '), argv[0] ?? ''].find((k) => k in COMMANDS);
+  if (key === undefined || argv[0] === '--help' || argv[0] === '-h') {
+    console.log(usage());
+    return key === undefined && argv.length > 0 && argv[0] !== '--help' && argv[0] !== '-h' ? 2 : 0;
+  }
+  const load = COMMANDS[key] as () => Promise<{ command: Command }>;
+  const { command } = await load();
+  try {
+    return await command.run(argv.slice(key.split(' ').length));
+  } catch (err) {
+    console.error(`condformer ${key}: ${(err as Error).message}`);
+    return 1;
+  }
+}

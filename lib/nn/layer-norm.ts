@@ -1,0 +1,23 @@
+// `nn.LayerNorm` over the last axis (eps 1e-5, affine).
+import * as tf from '@tensorflow/tfjs';
+import { Module } from './module';
+
+export class LayerNorm extends Module {
+  readonly weight: tf.Variable; // [C]
+  readonly bias: tf.Variable; // [C]
+
+  constructor(readonly normalizedShape: number, readonly eps = 1e-5) {
+    super();
+    this.weight = this.addParameter('weight', tf.ones([normalizedShape]));
+    this.bias = this.addParameter('bias', tf.zeros([normalizedShape]));
+  }
+
+  /** x: [..., C] → [..., C]. */
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const { mean, variance } = tf.moments(x, -1, true);
+      const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
+      return tf.add(tf.mul(normed, this.weight), this.bias);
+    });
+  }
+}

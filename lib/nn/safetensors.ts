@@ -1,0 +1,160 @@
+// safetensors read / write: an 8-byte little-endian header length N, N bytes of JSON
+// ({name: {dtype, shape, data_offsets}}, optional "__metadata__" of strings), then the data.
+// F32 / F16 / BF16 load as float32, I64 as int32 (range-checked), BOOL as bool.
+import { promises as fs } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import * as t from 'io-ts';
+import { DecodeError, decodeOrThrow, parseJson } from '../io/decode';
+import { writeFileAtomic } from '../io/atomic';
+
+export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'I64' | 'BOOL';
+
+const Entry = t.type({
+  dtype: t.keyof({ F32: null, F16: null, BF16: null, I64: null, BOOL: null }),
+  shape: t.array(t.number),
+  data_offsets: t.tuple([t.number, t.number]),
+});
+
+export interface Safetensors {
+  readonly tensors: Map<string, tf.Tensor>;
+  readonly metadata: Record<string, string>;
+}
+
+const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2, I64: 8, BOOL: 1 };
+
+export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Safetensors {
+  if (bytes.byteLength < 8) throw new DecodeError(source, ['file shorter than the 8-byte header length']);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = Number(view.getBigUint64(0, true));
+  if (8 + headerLength > bytes.byteLength) {
+    throw new DecodeError(source, [`header length ${headerLength} exceeds the file size ${bytes.byteLength}`]);
+  }
+  const header = parseJson(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)), source);
+  const raw = decodeOrThrow(t.record(t.string, t.unknown), header, source);
+  const metadata = raw.__metadata__ === undefined ? {} : decodeOrThrow(t.record(t.string, t.string), raw.__metadata__, `${source} __metadata__`);
+  const dataStart = 8 + headerLength;
+  const tensors = new Map<string, tf.Tensor>();
+  for (const [name, value] of Object.entries(raw)) {
+    if (name === '__metadata__') continue;
+    const entry = decodeOrThrow(Entry, value, `${source} tensor '${name}'`);
+    const [start, end] = entry.data_offsets;
+    const size = entry.shape.reduce((a, b) => a * b, 1);
+    if (end - start !== size * BYTES[entry.dtype] || dataStart + end > bytes.byteLength) {
+      throw new DecodeError(source, [`tensor '${name}': data_offsets [${start}, ${end}] do not fit shape [${entry.shape}] of ${entry.dtype}`]);
+    }
+    const chunk = new Uint8Array(bytes.subarray(dataStart + start, dataStart + end)); // a copy, so aligned at 0
+    tensors.set(name, toTensor(chunk, entry.dtype, entry.shape, `${source} tensor '${name}'`));
+  }
+  return { tensors, metadata };
+}
+
+function toTensor(chunk: Uint8Array, dtype: SafetensorsDtype, shape: number[], where: string): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  switch (dtype) {
+    case 'F32':
+      return tf.tensor(new Float32Array(chunk.buffer, 0, n), shape, 'float32');
+    case 'F16': {
+      const half = new Uint16Array(chunk.buffer, 0, n);
+      return tf.tensor(Float32Array.from(half, halfToFloat), shape, 'float32');
+    }
+    case 'BF16': {
+      const half = new Uint16Array(chunk.buffer, 0, n);
+      const out = new Uint32Array(n);
+      for (let i = 0; i < n; i++) out[i] = (half[i] as number) << 16;
+      return tf.tensor(new Float32Array(out.buffer), shape, 'float32');
+    }
+    case 'I64': {
+      const wide = new BigInt64Array(chunk.buffer, 0, n);
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = wide[i] as bigint;
+        if (v > 2147483647n || v < -2147483648n) throw new DecodeError(where, [`I64 value ${v} does not fit int32`]);
+        out[i] = Number(v);
+      }
+      return tf.tensor(out, shape, 'int32');
+    }
+    case 'BOOL':
+      return tf.tensor(Uint8Array.from(chunk.subarray(0, n)), shape, 'bool');
+  }
+}
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
+}
+
+export async function readSafetensors(path: string): Promise<Safetensors> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(path);
+  } catch (err) {
+    throw new Error(`cannot read safetensors file ${path}: ${(err as Error).message}`);
+  }
+  return decodeSafetensors(bytes, path);
+}
+
+/**
+ * Encode tensors: float32 → F32, int32 → I64, bool → BOOL. Keys are written in sorted order
+ * (as the Python writer does), data naturally aligned; the header is padded to 8 bytes.
+ */
+export async function encodeSafetensors(
+  tensors: Map<string, tf.Tensor>,
+  metadata: Record<string, string> = {},
+): Promise<Uint8Array> {
+  const names = [...tensors.keys()].sort();
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length) header.__metadata__ = metadata;
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const name of names) {
+    const tensor = tensors.get(name) as tf.Tensor;
+    const chunk = await toBytes(tensor, name);
+    header[name] = { dtype: dtypeOf(tensor, name), shape: tensor.shape, data_offsets: [offset, offset + chunk.byteLength] };
+    chunks.push(chunk);
+    offset += chunk.byteLength;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.byteLength + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
+  out.set(headerBytes, 8);
+  let at = 8 + headerBytes.byteLength;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+function dtypeOf(tensor: tf.Tensor, name: string): SafetensorsDtype {
+  if (tensor.dtype === 'float32') return 'F32';
+  if (tensor.dtype === 'int32') return 'I64';
+  if (tensor.dtype === 'bool') return 'BOOL';
+  throw new Error(`safetensors: cannot write '${name}' of dtype ${tensor.dtype}`);
+}
+
+async function toBytes(tensor: tf.Tensor, name: string): Promise<Uint8Array> {
+  const data = await tensor.data();
+  switch (dtypeOf(tensor, name)) {
+    case 'F32':
+      return new Uint8Array(Float32Array.from(data as Float32Array).buffer);
+    case 'I64':
+      return new Uint8Array(BigInt64Array.from(data as Int32Array, (v) => BigInt(v)).buffer);
+    default:
+      return Uint8Array.from(data as Uint8Array);
+  }
+}
+
+/** Write atomically (temporary file, then rename). */
+export async function writeSafetensors(
+  path: string,
+  tensors: Map<string, tf.Tensor>,
+  metadata: Record<string, string> = {},
+): Promise<void> {
+  await writeFileAtomic(path, await encodeSafetensors(tensors, metadata));
+}
