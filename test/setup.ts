@@ -1,9 +1,9 @@
-// Mocha root hooks: pick the backend once for the whole suite (CONDFORMER_BACKEND, default cpu).
-import * as tf from '@tensorflow/tfjs';
+// Mocha root hooks: pick the backend once for the whole suite through initBackend
+// (CONDFORMER_BACKEND, default cpu), quietly.
+import { initBackend } from '../lib/runtime/backend';
 
 export const mochaHooks = {
   async beforeAll(): Promise<void> {
-    await tf.setBackend(process.env.CONDFORMER_BACKEND ?? 'cpu');
-    await tf.ready();
+    await initBackend(process.env.CONDFORMER_BACKEND ?? 'cpu', { log: null });
   },
 };

@@ -1,0 +1,13 @@
+// Key padding masks as an additive bias on the attention logits.
+import * as tf from '@tensorflow/tfjs';
+
+/** mask [B, Lk] bool (true = padding) → bias [B, 1, 1, Lk]: −∞ at padded keys, 0 elsewhere. */
+export function keyPaddingBias(mask: tf.Tensor): tf.Tensor4D {
+  if (mask.dtype !== 'bool' || mask.rank !== 2) {
+    throw new TypeError(`key padding mask must be a bool [B, Lk] tensor, got ${mask.dtype} [${mask.shape}]`);
+  }
+  const [batch, length] = mask.shape as [number, number];
+  return tf.tidy(() =>
+    tf.reshape(tf.where(mask, tf.fill(mask.shape, -Infinity), tf.zeros(mask.shape)), [batch, 1, 1, length]),
+  );
+}

@@ -1,0 +1,23 @@
+// `build_position_encoding` of DETR / ActMST: hidden_dim / 2 features per coordinate.
+import type { Rng } from '../runtime/rng';
+import { PositionEmbeddingLearned } from './learned-embedding';
+import type { PositionEncoder } from './position-encoder';
+import { PositionEmbeddingSine } from './sine-embedding';
+
+export type PositionEncodingKind = 'sine' | 'learned';
+
+/**
+ * DETR builds `sine` with normalize = true (the default here); ActMST (`learnable_pos` false)
+ * builds it with normalize = false. `learned` ignores normalize.
+ */
+export function buildPositionEncoding(
+  hiddenDim: number,
+  kind: PositionEncodingKind,
+  options: { normalize?: boolean; rng?: Rng } = {},
+): PositionEncoder {
+  if (hiddenDim % 4 !== 0) throw new Error(`buildPositionEncoding: hiddenDim must be a multiple of 4, got ${hiddenDim}`);
+  const numPosFeats = hiddenDim / 2;
+  return kind === 'learned'
+    ? new PositionEmbeddingLearned(numPosFeats, options.rng)
+    : new PositionEmbeddingSine({ numPosFeats, normalize: options.normalize ?? true });
+}

@@ -1,0 +1,44 @@
+// The kernels condformer adds to tfjs-backend-wasm 4.22 for training: the two gradient kernels it
+// lacks (`UnsortedSegmentSum` for gather, `Conv2DBackpropFilter` for conv2d) and the fast-path
+// wrappers of `BatchMatMul` / `_FusedMatMul` (see ./wasm-matmul). Registration is process-wide
+// and idempotent.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { conv2dBackpropFilterWasm } from './wasm-conv2d-filter';
+import { fastBatchMatMul, fastFusedMatMul } from './wasm-matmul';
+import { unsortedSegmentSumWasm } from './wasm-segment-sum';
+
+/**
+ * Which kernels are in place: `all`, `gradients` (the two missing gradient kernels, stock matmul)
+ * or `none` (stock tfjs-backend-wasm, which cannot train convolutions or embeddings).
+ */
+export type WasmKernelSet = 'all' | 'gradients' | 'none';
+
+let gradientsRegistered = false;
+let matMulWrapped = false;
+
+export function wasmKernelSet(): WasmKernelSet {
+  return matMulWrapped ? 'all' : gradientsRegistered ? 'gradients' : 'none';
+}
+
+/** Register the kernels of `set` (never unregisters: asking for less than is in place is a no-op). */
+export function registerWasmTrainingKernels(set: WasmKernelSet = 'all'): void {
+  if (set !== 'none' && !gradientsRegistered) {
+    tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm });
+    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2dBackpropFilterWasm });
+    gradientsRegistered = true;
+  }
+  if (set === 'all' && !matMulWrapped) {
+    wrapKernel('BatchMatMul', fastBatchMatMul);
+    wrapKernel('_FusedMatMul', fastFusedMatMul);
+    matMulWrapped = true;
+  }
+}
+
+/** Re-register a stock wasm kernel with its kernel function wrapped (setup/dispose kept). */
+function wrapKernel(kernelName: string, wrap: (stock: tf.KernelFunc) => tf.KernelFunc): void {
+  const stock = tf.getKernel(kernelName, 'wasm');
+  if (stock === undefined) throw new Error(`tfjs-backend-wasm has no '${kernelName}' kernel to wrap`);
+  tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({ ...stock, kernelFunc: wrap(stock.kernelFunc) });
+}

@@ -1,0 +1,119 @@
+// The two gradient kernels condformer adds to wasm: Conv2DBackpropFilter (conv2d → filter) and
+// UnsortedSegmentSum (gather → params), against the cpu backend and finite differences.
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'chai';
+import { registerWasmTrainingKernels } from '../../lib/runtime/wasm-kernels';
+import { expectClose, expectWasmMatchesCpu, normal, onBackend, tensorOf } from './cross-backend';
+
+type Pad = 'same' | 'valid' | number;
+// [x shape, filter shape, strides, pad]
+const CONVS: [number[], number[], number | [number, number], Pad][] = [
+  [[1, 5, 5, 2], [3, 3, 2, 4], 1, 'same'],
+  [[3, 7, 6, 3], [3, 2, 3, 2], 2, 'valid'],
+  [[2, 7, 7, 3], [3, 3, 3, 5], 2, 'same'],
+  [[2, 9, 8, 2], [2, 3, 2, 3], [2, 3], 'valid'],
+  [[1, 6, 6, 2], [3, 3, 2, 2], 2, 1],
+  [[2, 32, 32, 3], [16, 16, 3, 8], 16, 'valid'], // patch embedding
+];
+
+/** Central finite differences of `loss` w.r.t. the entries `indices` of `values`. */
+function finiteDifferences(values: Float32Array, indices: number[], eps: number, loss: (v: Float32Array) => number): Float32Array {
+  return Float32Array.from(indices, (i) => {
+    const plus = Float32Array.from(values);
+    const minus = Float32Array.from(values);
+    plus[i] = (plus[i] as number) + eps;
+    minus[i] = (minus[i] as number) - eps;
+    return (loss(plus) - loss(minus)) / (2 * eps);
+  });
+}
+
+describe('runtime: wasm training kernels', () => {
+  before(() => registerWasmTrainingKernels());
+
+  for (const [xShape, wShape, strides, pad] of CONVS) {
+    it(`conv2d filter gradient x[${xShape}] w[${wShape}] stride ${strides} ${pad} matches cpu`, async () => {
+      const x = normal(xShape, 11);
+      const w = normal(wShape, 12);
+      const grad = () => tf.grad((f: tf.Tensor) => tf.sum(tf.square(tf.conv2d(tensorOf(x) as tf.Tensor4D, f as tf.Tensor4D, strides, pad))))(tensorOf(w));
+      await expectWasmMatchesCpu(grad, 1e-4, 'dL/dw');
+    });
+  }
+
+  it('conv2d input and filter gradients match finite differences on wasm', async () => {
+    const x = normal([2, 6, 5, 2], 13);
+    const w = normal([3, 3, 2, 3], 14);
+    const r = normal([2, 3, 3, 3], 15);
+    // loss = Σ conv(x, w; stride 2, 'same') · r
+    const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), tensorOf(r)));
+    const lossAt = (xs: Float32Array, ws: Float32Array) => tf.tidy(() => loss(tf.tensor(xs, x.shape), tf.tensor(ws, w.shape)).dataSync()[0] as number);
+    const [dx, dw] = await onBackend('wasm', () => tf.grads(loss)([tensorOf(x), tensorOf(w)]));
+    const previous = tf.getBackend();
+    await tf.setBackend('wasm');
+    try {
+      const wIdx = [0, 7, 20, 33, 53];
+      const xIdx = [0, 9, 31, 44, 59];
+      const fdW = finiteDifferences(w.values, wIdx, 1e-2, (ws) => lossAt(x.values, ws));
+      const fdX = finiteDifferences(x.values, xIdx, 1e-2, (xs) => lossAt(xs, w.values));
+      expectClose(Float32Array.from(wIdx, (i) => (dw as Float32Array)[i] as number), fdW, 2e-3, 'dL/dw vs finite differences');
+      expectClose(Float32Array.from(xIdx, (i) => (dx as Float32Array)[i] as number), fdX, 2e-3, 'dL/dx vs finite differences');
+    } finally {
+      await tf.setBackend(previous);
+    }
+  });
+
+  // [params shape, indices, axis]
+  const GATHERS: [number[], number[] | number[][], number][] = [
+    [[6, 3], [0, 2, 2, 5], 0],
+    [[4, 5], [1, 1, 3], 1],
+    [[5, 2, 3], [[0, 4], [4, 4]], 0],
+    [[3, 4, 2], [3, 0, 3], 1],
+    [[7], [6, 6, 6, 0], 0],
+  ];
+  for (const [shape, indices, axis] of GATHERS) {
+    it(`gather gradient params[${shape}] indices ${JSON.stringify(indices)} axis ${axis} matches cpu`, async () => {
+      const p = normal(shape, 16);
+      const grad = () =>
+        tf.grad((t: tf.Tensor) => {
+          const g = tf.gather(t, tf.tensor(indices, undefined, 'int32'), axis);
+          return tf.sum(tf.mul(g, tf.range(1, g.size + 1).reshape(g.shape)));
+        })(tensorOf(p));
+      await expectWasmMatchesCpu(grad, 1e-6, 'dL/dparams');
+    });
+  }
+
+  it('gather gradient matches finite differences on wasm (repeated indices add up)', async () => {
+    const p = normal([5, 3], 17);
+    const idx = [4, 1, 4, 4, 0];
+    const r = normal([5, 3], 18);
+    const loss = (v: Float32Array) => tf.sum(tf.mul(tf.gather(tf.tensor2d(v, [5, 3]), tf.tensor1d(idx, 'int32')), tensorOf(r)));
+    const [analytic] = await onBackend('wasm', () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d(idx, 'int32')), tensorOf(r))))(tensorOf(p)));
+    const previous = tf.getBackend();
+    await tf.setBackend('wasm');
+    try {
+      const all = Array.from({ length: 15 }, (_, i) => i);
+      const fd = finiteDifferences(p.values, all, 1e-2, (v) => tf.tidy(() => loss(v).dataSync()[0] as number));
+      expectClose(analytic as Float32Array, fd, 2e-3, 'dL/dparams vs finite differences');
+      // row 4 is gathered three times: its gradient is the sum of three rows of r
+      expect((analytic as Float32Array)[12]).to.be.closeTo((r.values[0] as number) + (r.values[6] as number) + (r.values[9] as number), 1e-5);
+    } finally {
+      await tf.setBackend(previous);
+    }
+  });
+
+  it('unsortedSegmentSum matches cpu (int32 data, rank-3 data)', async () => {
+    const ids = [2, 0, 2, 3, 0, 2];
+    await expectWasmMatchesCpu(() => tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4, 5, 6], 'int32'), tf.tensor1d(ids, 'int32'), 5), 0, 'int32');
+    const x = normal([6, 2, 3], 19);
+    await expectWasmMatchesCpu(() => tf.unsortedSegmentSum(tensorOf(x), tf.tensor1d(ids, 'int32'), 4), 1e-6, 'rank 3');
+  });
+
+  it('unsortedSegmentSum rejects ids outside [0, numSegments) on wasm', async () => {
+    const previous = tf.getBackend();
+    await tf.setBackend('wasm');
+    try {
+      expect(() => tf.unsortedSegmentSum(tf.tensor1d([1, 2]), tf.tensor1d([0, 3], 'int32'), 3)).to.throw(/segment id 3 outside \[0, 3\)/);
+    } finally {
+      await tf.setBackend(previous);
+    }
+  });
+});
