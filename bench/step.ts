@@ -42,7 +42,7 @@ const REQUIRED_SPEEDUP = 40;
 const RESULT_PREFIX = 'STEP-RESULT ';
 
 const ResultCodec = t.union([
-  t.type({ ok: t.literal(true), line: t.string, timesMs: t.array(t.number), loss: t.number, leakedTensors: t.number }),
+  t.type({ ok: t.literal(true), line: t.string, timesMs: t.array(t.number), firstLoss: t.number, leakedTensors: t.number }),
   t.type({ ok: t.literal(false), reason: t.string }),
 ]);
 type Result = t.TypeOf<typeof ResultCodec>;
@@ -75,16 +75,17 @@ async function runChild(config: Config, runs: number, warmup: number, conv: Conv
     return loss;
   };
   try {
-    for (let i = 0; i < warmup; i++) await step();
+    const losses: number[] = [];
+    for (let i = 0; i < warmup; i++) losses.push(await step());
     const before = tf.memory().numTensors;
     const timesMs: number[] = [];
-    let loss = NaN;
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
-      loss = await step();
+      losses.push(await step());
       timesMs.push(performance.now() - t0);
     }
-    return { ok: true, line: choice.line, timesMs, loss, leakedTensors: tf.memory().numTensors - before };
+    // The first step's loss is the same on every backend (same seeds): a check that they agree.
+    return { ok: true, line: choice.line, timesMs, firstLoss: losses[0] ?? NaN, leakedTensors: tf.memory().numTensors - before };
   } catch (error) {
     return { ok: false, reason: `the step fails: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
   }
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
     const m = median(result.timesMs);
     medians.set(config.label, m);
     const times = result.timesMs.map((x) => x.toFixed(0)).join(', ');
-    console.log(`  ${config.label.padEnd(44)} ${m.toFixed(0).padStart(7)} ms  [${times}]  loss ${result.loss.toFixed(4)}  leaked tensors ${result.leakedTensors}`);
+    console.log(`  ${config.label.padEnd(44)} ${m.toFixed(0).padStart(7)} ms  [${times}]  first-step loss ${result.firstLoss.toFixed(5)}  leaked tensors ${result.leakedTensors}`);
   }
   const cpu = medians.get('cpu');
   if (cpu === undefined) return;

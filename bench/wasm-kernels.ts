@@ -1,13 +1,13 @@
 // Per-kernel times of condformer's wasm kernels against what runs without them: the stock wasm
-// BatchMatMul for transposed / batched products, and the cpu backend for the two gradient kernels
-// wasm lacks (Conv2DBackpropFilter, UnsortedSegmentSum). Median of --runs after one warm-up.
+// BatchMatMul for transposed / batched products, and the cpu backend for the gradient kernels
+// wasm lacks (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter / Input,
+// UnsortedSegmentSum). Median of --runs after one warm-up.
 //
 //   npx tsx bench/wasm-kernels.ts [--runs 5] [--cpu-runs 1]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import { initBackend } from '../lib/runtime/backend';
 import { Rng } from '../lib/runtime/rng';
-import { registerWasmTrainingKernels } from '../lib/runtime/wasm-kernels';
 
 interface Case {
   readonly name: string;
@@ -45,6 +45,8 @@ function cases(): { matmul: Case[]; gradients: Case[] } {
   const table = randn([50, 128]);
   const rows = tf.tensor1d(Array.from({ length: 392 }, (_, i) => i % 14), 'int32');
   const rowGrad = randn([392, 128]);
+  const mbInput = randn([2, 56, 56, 144]) as tf.Tensor4D;
+  const dwFilter = randn([5, 5, 144, 1]) as tf.Tensor4D;
   return {
     matmul: [
       { name: 'dW = xᵀ·dy [392,256]ᵀ[392,1024]', run: () => tf.matMul(x, dy, true, false) },
@@ -59,6 +61,10 @@ function cases(): { matmul: Case[]; gradients: Case[] } {
         name: 'conv2d filter grad, 16×16/16 patch conv, [2,224,224,3] → 256',
         run: () => tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(images, f as tf.Tensor4D, 16, 'valid'), patchGrad)))(filter),
       },
+      {
+        name: 'depthwise conv grads (x and w), [2,56,56,144] k5/2 same',
+        run: () => tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.sum(tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, f as tf.Tensor4D, 2, 'same'))))([mbInput, dwFilter]),
+      },
       { name: 'gather grad (UnsortedSegmentSum), 392 rows of a [50,128] table', run: () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, rows), rowGrad)))(table) },
     ],
   };
@@ -67,14 +73,13 @@ function cases(): { matmul: Case[]; gradients: Case[] } {
 async function main(): Promise<void> {
   const runs = Number(values.runs);
   const cpuRuns = Number(values['cpu-runs']);
-  await tf.setBackend('wasm');
+  await initBackend('wasm', { wasmKernels: 'none', log: null });
   const wasmCases = cases();
   const stockMatMul = wasmCases.matmul.map((c) => medianMs(c.run, runs));
-  await tf.setBackend('cpu');
+  await initBackend('cpu', { log: null });
   const cpuCases = cases();
   const cpuGradients = cpuCases.gradients.map((c) => medianMs(c.run, cpuRuns));
-  registerWasmTrainingKernels('all');
-  await tf.setBackend('wasm');
+  await initBackend('wasm', { wasmKernels: 'all', log: null });
   const ourMatMul = wasmCases.matmul.map((c) => medianMs(c.run, runs));
   const ourGradients = wasmCases.gradients.map((c) => medianMs(c.run, runs));
   const row = (name: string, before: number, after: number, what: string) =>

@@ -4,6 +4,7 @@
 import type { Rng } from '../lib/runtime/rng';
 import type { DetectionSample } from './detection-sample';
 import { cropRgb, flipRgbHorizontal, resizeRgb } from './image';
+import { roundHalfEven } from '../lib/metrics/python-format';
 
 export type DetectionTransform = (sample: DetectionSample, rng: Rng) => Promise<DetectionSample>;
 
@@ -23,12 +24,6 @@ export function hflipSample(sample: DetectionSample): DetectionSample {
     boxes.set([image.width - target.boxes[i + 2], target.boxes[i + 1], image.width - target.boxes[i], target.boxes[i + 3]], i);
   }
   return { image: flipRgbHorizontal(image), target: { ...target, boxes } };
-}
-
-/** Python's round(): halves go to the even neighbour. */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../lib/runtime/rng';
 import { readRgbImage, type RgbImage } from './image';
-import { readPoseCsv, type PoseTable } from './pose-csv';
+import { readPoseCsv, selectSplit, type PoseTable } from './pose-csv';
 import { transformPoseImage, type PoseImageTensorData, type PoseTransformConfig } from './pose-transforms';
 
 export interface PoseSource {
@@ -14,12 +14,18 @@ export interface PoseSource {
   readImage(index: number): Promise<RgbImage>;
 }
 
-/** A label file on disk; img_path is relative to `root`. */
-export async function poseCsvSource(csvPath: string, root: string): Promise<PoseSource> {
-  const table = await readPoseCsv(csvPath);
+/**
+ * A label file on disk; img_path is relative to `root`. With `split`, only that split's rows (scene
+ * ids stay those of the whole file, see selectSplit); an empty split is an error.
+ */
+export async function poseCsvSource(csvPath: string, root: string, split?: string): Promise<PoseSource> {
+  const all = await readPoseCsv(csvPath);
+  const table = split === undefined ? all : selectSplit(all, split);
+  if (table.rows.length === 0) throw new Error(`${csvPath}: no rows${split === undefined ? '' : ` with split '${split}'`}`);
+  const where = split === undefined ? 'row' : `${split} row`;
   return {
     table,
-    readImage: (index) => readRgbImage(join(root, table.rows[index]!.imgPath), `${csvPath} row ${index + 2}`),
+    readImage: (index) => readRgbImage(join(root, table.rows[index]!.imgPath), `${csvPath} (${where} ${index})`),
   };
 }
 
@@ -34,21 +40,23 @@ export function poseVector(table: PoseTable, index: number): number[] {
  * maxRowsPerScene × nScenes entries; the first N are the rows themselves, each extra one picks a
  * scene with probability (its gap to the largest scene) / (number of extras) and then a uniform row
  * of that scene. So every scene is drawn equally often in expectation. Shuffled (DataLoader
- * shuffle=True). With a single scene, or when all scenes are equal, it is a plain shuffle.
+ * shuffle=True). With a single scene, or when all scenes are equal, it is a plain shuffle. Scenes
+ * with no rows (a split lacking a scene) are left out.
  */
 export function sceneEqualizedEpoch(sceneIds: Int32Array, numScenes: number, rng: Rng): number[] {
   const byScene: number[][] = Array.from({ length: numScenes }, () => []);
   sceneIds.forEach((s, i) => byScene[s]!.push(i));
-  const largest = Math.max(...byScene.map((r) => r.length));
-  const extra = largest * numScenes - sceneIds.length;
+  const present = byScene.filter((rows) => rows.length > 0); // a split may lack some scenes
+  const largest = Math.max(0, ...present.map((r) => r.length));
+  const extra = largest * present.length - sceneIds.length;
   const order = Array.from(sceneIds, (_, i) => i);
-  if (numScenes > 1 && extra > 0) {
-    const gaps = byScene.map((r) => largest - r.length);
+  if (present.length > 1 && extra > 0) {
+    const gaps = present.map((r) => largest - r.length);
     for (let k = 0; k < extra; k++) {
       let u = rng.uniform() * extra;
       let scene = 0;
-      while (scene < numScenes - 1 && u >= gaps[scene]!) u -= gaps[scene++]!;
-      const rows = byScene[scene]!;
+      while (scene < present.length - 1 && u >= gaps[scene]!) u -= gaps[scene++]!;
+      const rows = present[scene]!;
       order.push(rows[rng.int(rows.length)]!);
     }
   }

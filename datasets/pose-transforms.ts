@@ -8,6 +8,7 @@ import type { Rng } from '../lib/runtime/rng';
 import { IMAGENET_MEAN, IMAGENET_STD } from './detection-sample';
 import { resizedShape } from './detection-transforms';
 import { cropRgb, resizeRgb, rgbToFloat, type RgbFloatImage, type RgbImage } from './image';
+import { roundHalfEven } from '../lib/metrics/python-format';
 
 /** torchvision ColorJitter strengths: factors drawn from [max(0, 1 − s), 1 + s], hue from [−h, h]. */
 export interface ColorJitterConfig {
@@ -42,12 +43,6 @@ export function poseTestConfig(resize = 256, crop = 224): PoseTransformConfig {
 export interface PoseImageTensorData {
   readonly pixels: Float32Array;
   readonly size: number;
-}
-
-/** Python's round(): halves go to the even neighbour (torchvision's center_crop uses it). */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** Top-left of a `size` crop: uniform (torchvision RandomCrop randint(0, h − size) inclusive) or centered. */

@@ -6,7 +6,7 @@
 // allocation per pixel.
 import type { RgbImage } from '../image';
 import { quaternionToRotation, type Quaternion, type Vec3 } from '../quaternion';
-import type { Material, SceneSpec } from './scene';
+import type { SurfaceMaterial, SceneSpec } from './scene';
 import { albedo } from './textures';
 
 /** Camera pose: position and camera-to-world orientation (w, x, y, z); camera axes x right, y down, z forward. */
@@ -62,6 +62,34 @@ function nearestBox(boxes: Float32Array, ox: number, oy: number, oz: number, ix:
   return best;
 }
 
+/**
+ * The boxes that may be visible (conservative frustum culling: a box is dropped only when all 8
+ * corners lie outside one of the 5 frustum planes), packed like `scene.boxes`, and their indices.
+ * R: row-major camera-to-world rotation; tanX, tanY: half image extent over focal length.
+ */
+function visibleBoxes(boxes: Float32Array, R: Float64Array, o: readonly number[], tanX: number, tanY: number): { boxes: Float32Array; index: Int32Array } {
+  const kept: number[] = [];
+  for (let b = 0; b < boxes.length; b += 6) {
+    let outside = 0b11111; // bit k set while every corner so far is outside plane k
+    for (let corner = 0; corner < 8; corner++) {
+      const px = boxes[b + (corner & 1 ? 3 : 0)]! - o[0]!;
+      const py = boxes[b + 1 + (corner & 2 ? 3 : 0)]! - o[1]!;
+      const pz = boxes[b + 2 + (corner & 4 ? 3 : 0)]! - o[2]!;
+      // Camera coordinates: the columns of R are the camera axes in world coordinates.
+      const cx = R[0]! * px + R[3]! * py + R[6]! * pz;
+      const cy = R[1]! * px + R[4]! * py + R[7]! * pz;
+      const cz = R[2]! * px + R[5]! * py + R[8]! * pz;
+      const flags = (cz <= 0 ? 1 : 0) | (cx > tanX * cz ? 2 : 0) | (cx < -tanX * cz ? 4 : 0) | (cy > tanY * cz ? 8 : 0) | (cy < -tanY * cz ? 16 : 0);
+      outside &= flags;
+      if (outside === 0) break;
+    }
+    if (outside === 0) kept.push(b / 6);
+  }
+  const packed = new Float32Array(kept.length * 6);
+  kept.forEach((k, i) => packed.set(boxes.subarray(6 * k, 6 * k + 6), 6 * i));
+  return { boxes: packed, index: Int32Array.from(kept) };
+}
+
 /** Render `scene` from `pose`. Pure: the same inputs give the same pixels. */
 export function renderView(scene: SceneSpec, pose: CameraPose, options: RenderOptions): RgbImage {
   const { width, height } = options;
@@ -77,6 +105,7 @@ export function renderView(scene: SceneSpec, pose: CameraPose, options: RenderOp
   const [zr, zg, zb] = scene.skyZenith;
   const outdoor = scene.kind === 'outdoor';
   const colour = new Float32Array(3);
+  const visible = visibleBoxes(boxes, R, pose.t, (0.5 * width) / focal, (0.5 * height) / focal);
   for (let y = 0; y < height; y++) {
     const cy = (y + 0.5 - 0.5 * height) / focal;
     for (let x = 0; x < width; x++) {
@@ -90,7 +119,7 @@ export function renderView(scene: SceneSpec, pose: CameraPose, options: RenderOp
       dz *= n;
       // Walls (room: exit through the interior box) or ground (outdoor).
       let t = Infinity, axis = 1, sign = 1;
-      let material: Material | null = null;
+      let material: SurfaceMaterial | null = null;
       if (outdoor) {
         if (dy < 0) {
           t = -oy / dy;
@@ -105,12 +134,12 @@ export function renderView(scene: SceneSpec, pose: CameraPose, options: RenderOp
         else { t = tz; axis = 2; sign = dz > 0 ? -1 : 1; }
         material = surfaces[2 * axis + (sign < 0 ? 1 : 0)]!;
       }
-      const box = nearestBox(boxes, ox, oy, oz, 1 / dx, 1 / dy, 1 / dz, t);
+      const box = nearestBox(visible.boxes, ox, oy, oz, 1 / dx, 1 / dy, 1 / dz, t);
       if (box >= 0) {
         t = boxHit.t;
         axis = boxHit.axis;
         sign = boxHit.sign;
-        material = boxMaterials[box]!;
+        material = boxMaterials[visible.index[box]!]!;
       }
       let r: number, g: number, b: number;
       if (material === null) {

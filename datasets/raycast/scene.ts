@@ -8,7 +8,7 @@ import type { Vec3 } from '../quaternion';
 export type TextureKind = 'checker' | 'stripes' | 'bricks' | 'noise' | 'tiles';
 export const TEXTURE_KINDS: readonly TextureKind[] = ['checker', 'stripes', 'bricks', 'noise', 'tiles'];
 
-export interface Material {
+export interface SurfaceMaterial {
   readonly texture: TextureKind;
   /** Base and second colour, linear RGB in [0, 1]. */
   readonly colorA: Vec3;
@@ -26,11 +26,11 @@ export interface SceneSpec {
   readonly boundsMin: Vec3;
   readonly boundsMax: Vec3;
   /** Room: 6 wall materials in the order −x, +x, −y (floor), +y (ceiling), −z, +z; outdoor: [ground]. */
-  readonly surfaces: readonly Material[];
+  readonly surfaces: readonly SurfaceMaterial[];
   /** Packed boxes, 6 floats each: minX, minY, minZ, maxX, maxY, maxZ. */
   readonly boxes: Float32Array;
-  /** Material of each box. */
-  readonly boxMaterials: readonly Material[];
+  /** SurfaceMaterial of each box. */
+  readonly boxMaterials: readonly SurfaceMaterial[];
   /** Room: point light position; outdoor: unit direction towards the sun. */
   readonly light: Vec3;
   readonly lightIntensity: number;
@@ -52,7 +52,7 @@ function hsvToRgb(h: number, s: number, v: number): Vec3 {
 }
 
 /** A material around hue `hue` (turns): two shades of it, a random texture and period. */
-function randomMaterial(rng: Rng, hue: number, period: [number, number]): Material {
+function randomMaterial(rng: Rng, hue: number, period: [number, number]): SurfaceMaterial {
   const h = (hue + rng.range(-0.06, 0.06) + 1) % 1;
   const s = rng.range(0.25, 0.8);
   const v = rng.range(0.45, 0.95);
@@ -71,7 +71,7 @@ function roomScene(rng: Rng, name: string): SceneSpec {
   const surfaces = [0, 1, 2, 3, 4, 5].map((face) => randomMaterial(rng, hues[face === 2 ? 1 : face === 3 ? 2 : 0]!, face === 2 ? [0.3, 1.2] : [0.2, 1.5]));
   // Objects along the walls (outer 25% band); the camera stays in the middle 40%.
   const boxes: number[] = [];
-  const boxMaterials: Material[] = [];
+  const boxMaterials: SurfaceMaterial[] = [];
   const count = 4 + rng.int(5);
   for (let k = 0; k < count; k++) {
     const pillar = rng.uniform() < 0.3;
@@ -101,7 +101,7 @@ function outdoorScene(rng: Rng, name: string): SceneSpec {
   const P = rng.range(8, 16); // plaza half-size
   const ground = randomMaterial(rng, rng.uniform(), [0.8, 3]);
   const boxes: number[] = [];
-  const boxMaterials: Material[] = [];
+  const boxMaterials: SurfaceMaterial[] = [];
   const buildingHue = rng.uniform();
   // A ring of buildings: 4 sides, each a row of blocks with gaps.
   for (let side = 0; side < 4; side++) {

@@ -1,5 +1,5 @@
 // Procedural textures: albedo at surface coordinates (u, v) in metres.
-import type { Material } from './scene';
+import type { SurfaceMaterial } from './scene';
 
 /** Integer lattice hash → [0, 1). */
 function hash2(x: number, y: number, seed: number): number {
@@ -18,7 +18,7 @@ function valueNoise(u: number, v: number, seed: number): number {
 }
 
 /** Blend weight of colour B at (u, v): 0 = colour A, 1 = colour B. */
-function textureWeight(m: Material, u: number, v: number): number {
+function textureWeight(m: SurfaceMaterial, u: number, v: number): number {
   const x = u / m.scale, y = v / m.scale;
   switch (m.texture) {
     case 'checker':
@@ -41,7 +41,7 @@ function textureWeight(m: Material, u: number, v: number): number {
 }
 
 /** Albedo at (u, v) written into out[0..2]. */
-export function albedo(m: Material, u: number, v: number, out: Float32Array): void {
+export function albedo(m: SurfaceMaterial, u: number, v: number, out: Float32Array): void {
   const w = textureWeight(m, u, v);
   out[0] = m.colorA[0] + (m.colorB[0] - m.colorA[0]) * w;
   out[1] = m.colorA[1] + (m.colorB[1] - m.colorA[1]) * w;

@@ -129,11 +129,7 @@ export function evaluatePoses(
 }
 
 /** `{ scenes: [{ scene, medianPositionError, medianOrientationError }], average, recall }`. */
-export function poseEvaluationJson(e: PoseEvaluation): {
-  scenes: { scene: string; count: number; medianPositionError: number; medianOrientationError: number; recall: Record<string, number> }[];
-  average: { medianPositionError: number; medianOrientationError: number };
-  recall: Record<string, number>;
-} {
+export function poseEvaluationJson(e: PoseEvaluation): Omit<PoseEvaluation, 'thresholds'> {
   return {
     scenes: e.scenes.map((s) => ({ ...s, recall: { ...s.recall } })),
     average: { ...e.average },

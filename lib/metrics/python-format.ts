@@ -23,3 +23,9 @@ export function formatFixed(x: number, digits: number): string {
   const unsigned = digits > 0 ? `${s.slice(0, s.length - digits)}.${s.slice(s.length - digits)}` : s;
   return x < 0 || Object.is(x, -0) ? `-${unsigned}` : unsigned;
 }
+
+/** Python's round(x): halves go to the even neighbour (DETR's resize and torchvision's center crop use it). */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}

@@ -18,13 +18,13 @@ export class BackboneBody extends Module {
   }
 }
 
-export interface JoinedFeatures {
+export interface DetectionFeatures {
   readonly features: tf.Tensor4D; // [B, h, w, C_backbone]
   readonly mask: tf.Tensor3D; // [B, h, w] bool, true = padding
   readonly pos: tf.Tensor4D; // [B, h, w, d]
 }
 
-export class Joiner extends Module {
+export class DetectionJoiner extends Module {
   readonly backbone: BackboneBody;
   readonly positionEmbedding: PositionEncoder;
 
@@ -39,7 +39,7 @@ export class Joiner extends Module {
   }
 
   /** images [B, H, W, 3], mask [B, H, W] → the last map, its mask and its position embedding. */
-  forward(images: tf.Tensor4D, mask: tf.Tensor3D): JoinedFeatures {
+  forward(images: tf.Tensor4D, mask: tf.Tensor3D): DetectionFeatures {
     return tf.tidy(() => {
       const features = this.backbone.body.forward(images);
       const [, h, w] = features.shape;

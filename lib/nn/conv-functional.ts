@@ -1,12 +1,17 @@
-// 2-D convolution on NHWC maps, with two gradient strategies:
-// - 'native': tf.conv2d / tf.depthwiseConv2d and TensorFlow.js's own gradients;
-// - 'patches': the forward of a groups = 1 conv is still tf.conv2d, but its gradient is taken
-//   through the equivalent patch form (one slice per kernel tap, concatenated, times the weight
-//   as a matrix); a depthwise conv is computed as per-tap products summed. These gradients are
-//   slices, pads and matMuls, which every backend has and runs fast: the wasm backend has no
-//   Conv2DBackpropFilter / depthwise backprop kernels, and the cpu backend's Conv2DBackpropFilter
-//   is about 5× slower than the patch form (ResNet-18 at 32², measured).
-// 'auto' (the default) picks 'patches' on the cpu and wasm backends and 'native' elsewhere.
+// 2-D convolution on NHWC maps, with two ways to differentiate it:
+// - 'native': TensorFlow.js's own conv gradients;
+// - 'patches': the same forward, but both gradients are computed with forward convolutions
+//   (dW: x and dy with batch and channels swapped, dy acting as the filter; dx: conv2dTranspose,
+//   or for depthwise / dilated convs dy with zeros inserted for the stride, correlated with the
+//   flipped kernel). This needs only Conv2D / DepthwiseConv2dNative / Conv2DBackpropInput, pads,
+//   slices and transposes, which every backend has: the wasm backend has no
+//   Conv2DBackpropFilter / depthwise backprop kernels, TensorFlow.js has no gradient for
+//   dilation > 1, and the cpu backend's Conv2DBackpropFilter is very slow (SmallCNN SGD step,
+//   8×64², measured: cpu 24 s native vs 6 s; wasm 0.6 s).
+// Dilated convs always use 'patches'; otherwise 'auto' (the default) picks it on the cpu backend
+// (whose Conv2DBackpropFilter is slow) and on any backend lacking the gradient kernels (stock
+// wasm), and 'native' elsewhere, e.g. wasm with condformer's kernels (lib/runtime/wasm-kernels.ts),
+// where the native gradient is ~10x faster than the patch form (reference step 1.5 s vs 15 s).
 import * as tf from '@tensorflow/tfjs';
 
 /**
@@ -18,19 +23,23 @@ export type Conv2dPadding = number | 'same';
 
 export type ConvImplementation = 'auto' | 'native' | 'patches';
 
-let implementation: ConvImplementation = 'auto';
+let gradients: ConvImplementation = 'auto';
 
 /** Choose how convolutions are differentiated (process-wide); returns the previous choice. */
 export function setConvImplementation(next: ConvImplementation): ConvImplementation {
-  const previous = implementation;
-  implementation = next;
+  const previous = gradients;
+  gradients = next;
   return previous;
 }
 
-function usePatchGradients(): boolean {
-  if (implementation !== 'auto') return implementation === 'patches';
+function useForwardConvGradients(dilation: number): boolean {
+  if (dilation > 1) return true; // TensorFlow.js has no gradient for dilated convs
+  if (gradients !== 'auto') return gradients === 'patches';
   const backend = tf.getBackend();
-  return backend === 'cpu' || backend === 'wasm';
+  const hasGradientKernels = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter'].every(
+    (kernel) => tf.getKernel(kernel, backend) !== undefined,
+  );
+  return backend === 'cpu' || !hasGradientKernels;
 }
 
 export interface ConvGeometry {
@@ -62,43 +71,9 @@ export function conv2dNHWC(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry): tf.
   return tf.tidy(() => {
     const padded = padForConv(x, w.shape[0], g);
     const native = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, g.stride, 'valid', 'NHWC', g.dilation);
-    if (!usePatchGradients()) return native(padded, w);
-    // Native forward; backward through the patch form (patches recomputed), see the file comment.
-    const conv = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [a, b, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
-      save([a, b]);
-      const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]) => patchConvGrads(saved[0] as tf.Tensor4D, saved[1] as tf.Tensor4D, dy, g);
-      return { value: native(a, b), gradFunc };
-    });
-    return conv(padded, w) as tf.Tensor4D;
+    if (!useForwardConvGradients(g.dilation)) return native(padded, w);
+    return withGradients(native, (a, b, dy) => [convInputGrad(dy, b, a.shape, g, false), convFilterGrad(a, dy, b.shape[0], g)])(padded, w);
   });
-}
-
-/**
- * Gradients of y = patches(x) · W for x [B, H, W, I] (already padded), w [k, k, I, O] and
- * dy [B, H', W', O]: dW = patchesᵀ · dy; dx = each tap's slice of dy · Wᵀ put back where the
- * tap read it (col2im).
- */
-function patchConvGrads(x: tf.Tensor4D, w: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry): [tf.Tensor4D, tf.Tensor4D] {
-  const [k, , ci, co] = w.shape;
-  const { taps, room } = kernelTaps(x, k, g);
-  const patches = taps.length === 1 ? (taps[0] as tf.Tensor4D) : tf.concat(taps, 3); // [B, H', W', k·k·I]
-  const [b, oh, ow, depth] = patches.shape;
-  const dyFlat = dy.reshape([b * oh * ow, co]);
-  const dw = tf.matMul(patches.reshape([b * oh * ow, depth]), dyFlat, true, false).reshape([k, k, ci, co]) as tf.Tensor4D;
-  const dPatches = tf.matMul(dyFlat, w.reshape([depth, co]), false, true).reshape([b, oh, ow, k * k, ci]);
-  const s = g.stride;
-  const placed = taps.map((_, t) => {
-    const top = Math.floor(t / k) * g.dilation;
-    const left = (t % k) * g.dilation;
-    const dTap = dPatches.slice([0, 0, 0, t, 0], [b, oh, ow, 1, ci]); // [B, H', W', 1, I]
-    const spread = s === 1
-      ? dTap.reshape([b, oh, ow, ci])
-      : dTap.reshape([b, oh, 1, ow, 1, ci]).pad([[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]).reshape([b, s * oh, s * ow, ci]);
-    return tf.pad(spread, [[0, 0], [top, room[0] - top - s * oh], [left, room[1] - left - s * ow], [0, 0]]);
-  });
-  const dx = (placed.length === 1 ? (placed[0] as tf.Tensor) : tf.addN(placed)).slice([0, 0, 0, 0], x.shape) as tf.Tensor4D;
-  return [dx, dw];
 }
 
 /** x [B, H, W, C] depthwise conv w [k, k, 1, C] (PyTorch's [C, 1, k, k] converted) → [B, H', W', C]. */
@@ -106,37 +81,80 @@ export function depthwiseConv2dNHWC(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeome
   return tf.tidy(() => {
     const [k, , , c] = w.shape;
     const padded = padForConv(x, k, g);
-    if (!usePatchGradients()) return tf.depthwiseConv2d(padded, w.reshape([k, k, c, 1]) as tf.Tensor4D, g.stride, 'valid', 'NHWC', g.dilation);
-    // Per-tap products summed: elementwise ops only, forward and backward.
-    const perTap = w.reshape([k * k, c]);
-    const terms = kernelTaps(padded, k, g).taps.map((tap, t) => tf.mul(tap, perTap.slice([t, 0], [1, c]).reshape([c])));
-    return tf.addN(terms) as tf.Tensor4D;
+    const native = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.depthwiseConv2d(a, b.reshape([k, k, c, 1]) as tf.Tensor4D, g.stride, 'valid', 'NHWC', g.dilation);
+    if (!useForwardConvGradients(g.dilation)) return native(padded, w);
+    return withGradients(native, (a, b, dy) => [convInputGrad(dy, b, a.shape, g, true), depthwiseFilterGrad(a, dy, k, g)])(padded, w);
   });
 }
 
+type ConvFn = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
+
+/** The forward `f` with its gradient computed by `grads` (x, w, dy) → [dx, dw]. */
+function withGradients(f: ConvFn, grads: (x: tf.Tensor4D, w: tf.Tensor4D, dy: tf.Tensor4D) => [tf.Tensor4D, tf.Tensor4D]): ConvFn {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, w, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    save([x, w]);
+    return { value: f(x, w), gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => grads(saved[0] as tf.Tensor4D, saved[1] as tf.Tensor4D, dy) };
+  });
+  return (x, w) => op(x, w) as tf.Tensor4D;
+}
+
 /**
- * For each kernel tap (i, j), row-major, the input pixels it meets: x[:, i·d + s·y, j·d + s·x, :]
- * for every output (y, x), as [B, H', W', C]. Strided picks are a slice, a reshape to
- * [B, H', s, W', s, C] and a slice of phase 0, so their gradients exist on every backend. `room`
- * is the height and width of the (bottom / right zero-extended) input the taps were cut from.
+ * dx of a 'valid' conv with input shape `xShape`. Dense without dilation: tf.conv2dTranspose
+ * (Conv2DBackpropInput, which every backend has). Otherwise dy [B, H', W', O] with s - 1 zeros
+ * inserted after every row / column, padded by d·(k - 1) on top / left, correlated (stride 1,
+ * dilation d) with the kernel flipped in space (in / out swapped for a dense conv), cropped.
  */
-function kernelTaps(x: tf.Tensor4D, k: number, g: ConvGeometry): { taps: tf.Tensor4D[]; room: [number, number] } {
-  const [b, h, w, c] = x.shape;
+function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[], g: ConvGeometry, depthwise: boolean): tf.Tensor4D {
+  const [b, h, wd, ci] = xShape as [number, number, number, number];
+  if (!depthwise && g.dilation === 1) return tf.conv2dTranspose(dy, w, [b, h, wd, ci], g.stride, 'valid');
+  const [, oh, ow, co] = dy.shape;
+  const k = w.shape[0];
   const s = g.stride;
-  const span = g.dilation * (k - 1) + 1;
-  const oh = Math.floor((h - span) / s) + 1;
-  const ow = Math.floor((w - span) / s) + 1;
-  if (oh <= 0 || ow <= 0) throw new RangeError(`conv2d: input ${h}×${w} (padded) is smaller than the ${span}×${span} kernel span`);
-  // Room for the s·H' rows a strided pick reshapes (the extra rows are never picked).
-  const roomH = Math.max((k - 1) * g.dilation + s * oh, h);
-  const roomW = Math.max((k - 1) * g.dilation + s * ow, w);
-  const extended = roomH > h || roomW > w ? tf.pad(x, [[0, 0], [0, roomH - h], [0, roomW - w], [0, 0]]) : x;
-  const taps: tf.Tensor4D[] = [];
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j < k; j++) {
-      const window = tf.slice(extended, [0, i * g.dilation, j * g.dilation, 0], [b, s * oh, s * ow, c]);
-      taps.push(s === 1 ? window : (window.reshape([b, oh, s, ow, s, c]).slice([0, 0, 0, 0, 0, 0], [b, oh, 1, ow, 1, c]).reshape([b, oh, ow, c]) as tf.Tensor4D));
-    }
-  }
-  return { taps, room: [roomH, roomW] };
+  const reach = g.dilation * (k - 1);
+  const spread = s === 1 ? dy : dy.reshape([b, oh, 1, ow, 1, co]).pad([[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]).reshape([b, s * oh, s * ow, co]);
+  const padded = tf.pad(spread, [[0, 0], [reach, Math.max(h - s * oh, 0)], [reach, Math.max(wd - s * ow, 0)], [0, 0]]) as tf.Tensor4D;
+  const flipped = flipKernel(w);
+  const full = depthwise
+    ? tf.depthwiseConv2d(padded, flipped.reshape([k, k, co, 1]) as tf.Tensor4D, 1, 'valid', 'NHWC', g.dilation)
+    : tf.conv2d(padded, tf.transpose(flipped, [0, 1, 3, 2]) as tf.Tensor4D, 1, 'valid', 'NHWC', g.dilation);
+  return full.slice([0, 0, 0, 0], [b, h, wd, full.shape[3]]);
+}
+
+/** w [k, k, ·, ·] with both spatial axes reversed: the k·k taps in reverse order (contiguous slices; tf.reverse is very slow on cpu). */
+function flipKernel(w: tf.Tensor4D): tf.Tensor4D {
+  const [k, , p, q] = w.shape;
+  const taps = w.reshape([k * k, p * q]);
+  const reversed = Array.from({ length: k * k }, (_, t) => taps.slice([k * k - 1 - t, 0], [1, p * q]));
+  return (reversed.length === 1 ? taps : tf.concat(reversed, 0)).reshape([k, k, p, q]) as tf.Tensor4D;
+}
+
+/** x [B, H, W, C] cropped to the rows / columns a k×k 'valid' conv with output dy reads. */
+function readRegion(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, g: ConvGeometry): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  const rows = g.stride * (dy.shape[1] - 1) + g.dilation * (k - 1) + 1;
+  const cols = g.stride * (dy.shape[2] - 1) + g.dilation * (k - 1) + 1;
+  return rows === h && cols === w ? x : x.slice([0, 0, 0, 0], [b, rows, cols, c]);
+}
+
+/**
+ * dW[i, j, ci, co] = Σ_{b,y,x} x[b, s·y + d·i, s·x + d·j, ci] · dy[b, y, x, co]: a conv of x as
+ * [I, H, W, B] with dy as the filter [H', W', B, O], stride d and dilation s → [I, k, k, O].
+ */
+function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, g: ConvGeometry): tf.Tensor4D {
+  const xs = tf.transpose(readRegion(x, dy, k, g), [3, 1, 2, 0]) as tf.Tensor4D; // [I, H, W, B]
+  const filter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [H', W', B, O]
+  const out = tf.conv2d(xs, filter, g.dilation, 'valid', 'NHWC', g.stride); // [I, k, k, O]
+  return tf.transpose(out, [1, 2, 0, 3]) as tf.Tensor4D;
+}
+
+/** Depthwise dW[i, j, 0, c]: the same with (batch, channel) pairs as the depthwise channels, summed over the batch. */
+function depthwiseFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, g: ConvGeometry): tf.Tensor4D {
+  const region = readRegion(x, dy, k, g);
+  const [b, h, w, c] = region.shape;
+  const [, oh, ow] = dy.shape;
+  const xs = tf.transpose(region, [1, 2, 0, 3]).reshape([1, h, w, b * c]) as tf.Tensor4D;
+  const filter = tf.transpose(dy, [1, 2, 0, 3]).reshape([oh, ow, b * c, 1]) as tf.Tensor4D;
+  const out = tf.depthwiseConv2d(xs, filter, g.dilation, 'valid', 'NHWC', g.stride); // [1, k, k, B·C]
+  return tf.sum(out.reshape([k, k, b, c]), 2).reshape([k, k, 1, c]) as tf.Tensor4D;
 }

@@ -21,6 +21,20 @@ export interface RenderedFigure {
   readonly view: vega.View;
 }
 
+/**
+ * The shared top of every figure spec: title, white background, fonts, and the plotted rows as the
+ * named dataset `rows` (so `view.data('rows')` of the rendered view holds exactly what is drawn).
+ */
+export function specBase(title: string, rows: readonly Readonly<Record<string, string | number>>[]) {
+  return {
+    title,
+    background: 'white',
+    config: { font: 'sans-serif', axis: { labelFontSize: 10, titleFontSize: 11 }, legend: { orient: 'bottom' as const, labelLimit: 0 } },
+    datasets: { rows: rows.map((r) => ({ ...r })) },
+    data: { name: 'rows' },
+  };
+}
+
 /** Compile and render a Vega-Lite figure headlessly. */
 export async function renderFigure(figure: Figure): Promise<RenderedFigure> {
   const { spec } = compile(figure.spec);

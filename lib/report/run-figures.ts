@@ -1,17 +1,36 @@
 // The figures of a run report, from one or several runs (overlaid, one colour per run): training
 // loss and each term, learning rate, images/s, and the evaluation curves: AP and the 12 COCO
 // stats for detection, per-scene median errors and recall for pose, every other metric as is.
-import { COCO_STAT_NAMES, isCocoValue } from './coco-metrics';
+import { COCO_STAT_NAMES } from '../tasks/detection';
 import type { Figure } from './figure';
 import { parsePoseMetricKey, type PoseMetricKey } from './pose-eval-metrics';
 import type { RunData } from './run-data';
-import { seriesFigure, type SeriesRow } from './series-figure';
+import { seriesFigure, type SeriesFigureOptions, type SeriesRow } from './series-figure';
 
-const RUN = { field: 'run', title: 'run' };
 const VALUE = 'value';
 const TOTAL_LOSS = 'loss (total)';
-/** Pose panels: `average` / `all images` first, then the scenes. */
+/** The pose panels of the averaged / pooled values (shown before the scenes). */
 const POOLED_SCENE = 'all scenes';
+
+interface LossRecord {
+  readonly loss: number;
+  readonly terms: Readonly<Record<string, number>>;
+}
+
+/** Per-step figures keep at most this many records per run (every k-th one and the last, all logged values). */
+export const MAX_STEP_RECORDS = 1000;
+
+/** Every k-th record (k = ⌈n / max⌉) and the last one. */
+export function thinned<T>(records: readonly T[], max = MAX_STEP_RECORDS): readonly T[] {
+  if (records.length <= max) return records;
+  const k = Math.ceil(records.length / max);
+  return records.filter((_, i) => i % k === 0 || i === records.length - 1);
+}
+
+/** One colour per run, legend in the order the runs were given. */
+function runColour(runs: readonly RunData[]): SeriesFigureOptions['colour'] {
+  return { field: 'run', title: 'run', order: runs.map((r) => r.label) };
+}
 
 export function runFigures(runs: readonly RunData[]): Figure[] {
   return [lossStepsFigure(runs), lossEpochsFigure(runs), learningRateFigure(runs), imagesPerSecFigure(runs), ...evalFigures(runs)].filter(
@@ -22,11 +41,6 @@ export function runFigures(runs: readonly RunData[]): Figure[] {
 /** Term names in first-seen order, the total first. */
 function termOrder(records: readonly LossRecord[]): string[] {
   return [TOTAL_LOSS, ...new Set(records.flatMap((r) => Object.keys(r.terms)))];
-}
-
-interface LossRecord {
-  readonly loss: number;
-  readonly terms: Readonly<Record<string, number>>;
 }
 
 /** One row per run, record and loss term (the total too): `{ run, x, panel, value }`. */
@@ -46,11 +60,11 @@ function lossStepsFigure(runs: readonly RunData[]): Figure | null {
   return seriesFigure({
     name: 'loss-steps',
     title: 'Training loss per logged step',
-    caption: 'The total loss and each logged term at every logged optimizer step (log.jsonl "train" records).',
-    rows: lossRows(runs, (run) => run.train, (r) => r.step),
+    caption: `The total loss and each logged term at the logged optimizer steps (log.jsonl "train" records; every k-th of a run's records above ${MAX_STEP_RECORDS}).`,
+    rows: lossRows(runs, (run) => thinned(run.train), (r) => r.step),
     x: { field: 'x', title: 'step' },
     y: { field: VALUE, title: 'loss' },
-    colour: RUN,
+    colour: runColour(runs),
     panels: { field: 'panel', order, columns: Math.min(3, order.length) },
   });
 }
@@ -66,13 +80,13 @@ function lossEpochsFigure(runs: readonly RunData[]): Figure | null {
     rows: lossRows(runs, (run) => run.epochs, (r) => r.epoch),
     x: { field: 'x', title: 'epoch' },
     y: { field: VALUE, title: 'loss' },
-    colour: RUN,
+    colour: runColour(runs),
     panels: { field: 'panel', order, columns: Math.min(3, order.length) },
   });
 }
 
 function learningRateFigure(runs: readonly RunData[]): Figure | null {
-  const rows = runs.flatMap((run) => run.train.filter((r) => r.lr > 0).map((r) => ({ run: run.label, step: r.step, value: r.lr })));
+  const rows = runs.flatMap((run) => thinned(run.train.filter((r) => r.lr > 0)).map((r) => ({ run: run.label, step: r.step, value: r.lr })));
   if (rows.length === 0) return null;
   return seriesFigure({
     name: 'learning-rate',
@@ -81,7 +95,7 @@ function learningRateFigure(runs: readonly RunData[]): Figure | null {
     rows,
     x: { field: 'step', title: 'step' },
     y: { field: VALUE, title: 'learning rate', log: true },
-    colour: RUN,
+    colour: runColour(runs),
   });
 }
 
@@ -95,8 +109,13 @@ function imagesPerSecFigure(runs: readonly RunData[]): Figure | null {
     rows,
     x: { field: 'epoch', title: 'epoch' },
     y: { field: VALUE, title: 'images / s' },
-    colour: RUN,
+    colour: runColour(runs),
   });
+}
+
+/** pycocotools writes -1 for a stat without ground truth: not a value to plot or tabulate. */
+export function isCocoValue(value: number | null): value is number {
+  return value !== null && value > -1;
 }
 
 interface MetricPoint {
@@ -123,10 +142,11 @@ function evalFigures(runs: readonly RunData[]): (Figure | null)[] {
     return parsed ? [{ ...p, parsed }] : [];
   });
   const other = points.filter((p) => !COCO_KEYS.has(p.key) && parsePoseMetricKey(p.key) === null);
-  return [apFigure(coco), cocoStatsFigure(coco), poseMedianFigure(pose), poseRecallFigure(pose), otherMetricsFigure(other)];
+  const colour = runColour(runs);
+  return [apFigure(coco, colour), cocoStatsFigure(coco, colour), poseMedianFigure(pose, colour), poseRecallFigure(pose, colour), otherMetricsFigure(other, colour)];
 }
 
-function apFigure(points: readonly MetricPoint[]): Figure | null {
+function apFigure(points: readonly MetricPoint[], colour: SeriesFigureOptions['colour']): Figure | null {
   const rows = points.filter((p) => p.key === 'AP').map(({ run, epoch, value }) => ({ run, epoch, value }));
   if (rows.length === 0) return null;
   return seriesFigure({
@@ -136,11 +156,11 @@ function apFigure(points: readonly MetricPoint[]): Figure | null {
     rows,
     x: { field: 'epoch', title: 'epoch' },
     y: { field: VALUE, title: 'AP' },
-    colour: RUN,
+    colour,
   });
 }
 
-function cocoStatsFigure(points: readonly MetricPoint[]): Figure | null {
+function cocoStatsFigure(points: readonly MetricPoint[], colour: SeriesFigureOptions['colour']): Figure | null {
   if (points.length === 0) return null;
   const present = COCO_STAT_NAMES.filter((name) => points.some((p) => p.key === name));
   return seriesFigure({
@@ -150,7 +170,7 @@ function cocoStatsFigure(points: readonly MetricPoint[]): Figure | null {
     rows: points.map(({ run, epoch, key, value }) => ({ run, epoch, panel: key, value })),
     x: { field: 'epoch', title: 'epoch' },
     y: { field: VALUE, title: 'value' },
-    colour: RUN,
+    colour,
     panels: { field: 'panel', order: present, columns: 4 },
     width: 180,
     height: 110,
@@ -165,7 +185,7 @@ function sceneOrder(points: readonly PosePoint[]): string[] {
 
 const QUANTITY_LABEL = { position: 'position (m)', orientation: 'orientation (°)' } as const;
 
-function poseMedianFigure(points: readonly PosePoint[]): Figure | null {
+function poseMedianFigure(points: readonly PosePoint[], colour: SeriesFigureOptions['colour']): Figure | null {
   const medians = points.filter((p) => p.parsed.quantity !== 'recall');
   if (medians.length === 0) return null;
   const scenes = sceneOrder(medians);
@@ -177,14 +197,14 @@ function poseMedianFigure(points: readonly PosePoint[]): Figure | null {
     rows: medians.map((p) => ({ run: p.run, epoch: p.epoch, panel: panel(p), value: p.value })),
     x: { field: 'epoch', title: 'epoch' },
     y: { field: VALUE, title: 'median error' },
-    colour: RUN,
+    colour,
     panels: { field: 'panel', order: (['position', 'orientation'] as const).flatMap((q) => scenes.map((s) => `${s} · ${QUANTITY_LABEL[q]}`)), columns: scenes.length },
     width: 170,
     height: 110,
   });
 }
 
-function poseRecallFigure(points: readonly PosePoint[]): Figure | null {
+function poseRecallFigure(points: readonly PosePoint[], colour: SeriesFigureOptions['colour']): Figure | null {
   const recalls = points.filter((p) => p.parsed.quantity === 'recall');
   if (recalls.length === 0) return null;
   const scenes = sceneOrder(recalls);
@@ -197,14 +217,14 @@ function poseRecallFigure(points: readonly PosePoint[]): Figure | null {
     rows: recalls.map((p) => ({ run: p.run, epoch: p.epoch, panel: panel(p), value: p.value })),
     x: { field: 'epoch', title: 'epoch' },
     y: { field: VALUE, title: 'recall' },
-    colour: RUN,
+    colour,
     panels: { field: 'panel', order: scenes.flatMap((s) => thresholds.map((t) => `${s} · ${t}`)), columns: thresholds.length },
     width: 170,
     height: 90,
   });
 }
 
-function otherMetricsFigure(points: readonly MetricPoint[]): Figure | null {
+function otherMetricsFigure(points: readonly MetricPoint[], colour: SeriesFigureOptions['colour']): Figure | null {
   if (points.length === 0) return null;
   const keys = [...new Set(points.map((p) => p.key))];
   return seriesFigure({
@@ -214,7 +234,7 @@ function otherMetricsFigure(points: readonly MetricPoint[]): Figure | null {
     rows: points.map(({ run, epoch, key, value }) => ({ run, epoch, panel: key, value })),
     x: { field: 'epoch', title: 'epoch' },
     y: { field: VALUE, title: 'value' },
-    colour: RUN,
+    colour,
     panels: { field: 'panel', order: keys, columns: Math.min(4, keys.length) },
     width: 180,
     height: 110,

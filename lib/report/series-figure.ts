@@ -1,8 +1,7 @@
 // The one chart shape of run reports: lines (with points) of y over x, one colour per series,
-// optionally in a grid of panels with their own y scales. Rows are embedded in the spec as the
-// named dataset `rows`, so a rendered view's `view.data('rows')` holds exactly the plotted points.
+// optionally in a grid of panels with their own y scales.
 import type { TopLevelSpec } from 'vega-lite';
-import type { Figure } from './figure';
+import { type Figure, specBase } from './figure';
 
 export type SeriesRow = Readonly<Record<string, string | number>>;
 
@@ -18,8 +17,8 @@ export interface SeriesFigureOptions {
   readonly rows: readonly SeriesRow[];
   readonly x: AxisField;
   readonly y: AxisField & { readonly log?: boolean };
-  /** Field naming the series (one colour each), e.g. `run`. */
-  readonly colour: AxisField;
+  /** Field naming the series (one colour each), e.g. `run`, with the legend order. */
+  readonly colour: AxisField & { readonly order?: readonly string[] };
   /** Panels: one per value of `field`, in `order`, `columns` per line. */
   readonly panels?: { readonly field: string; readonly order: readonly string[]; readonly columns: number };
   readonly width?: number;
@@ -39,11 +38,12 @@ export function seriesFigure(o: SeriesFigureOptions): Figure {
   const unit = {
     width: o.width ?? (o.panels ? 220 : 420),
     height: o.height ?? (o.panels ? 140 : 220),
-    mark: { type: 'line' as const, point: marked, strokeWidth: 1.6, clip: true },
+    mark: { type: 'line' as const, point: marked, strokeWidth: 1.6 },
     encoding: {
-      x: { field: o.x.field, type: 'quantitative' as const, title: o.x.title, scale: { zero: false, nice: false } },
-      y: { field: o.y.field, type: 'quantitative' as const, title: o.y.title, scale: o.y.log ? { type: 'log' as const } : { zero: false } },
-      color: { field: o.colour.field, type: 'nominal' as const, title: o.colour.title },
+      // x is a step or an epoch: integer ticks; padding keeps the end points inside the frame
+      x: { field: o.x.field, type: 'quantitative' as const, title: o.x.title, scale: { zero: false, nice: false, padding: 8 }, axis: { tickMinStep: 1, format: 'd' } },
+      y: { field: o.y.field, type: 'quantitative' as const, title: o.y.title, scale: o.y.log ? { type: 'log' as const, padding: 6 } : { zero: false, padding: 6 } },
+      color: { field: o.colour.field, type: 'nominal' as const, title: o.colour.title, ...(o.colour.order && { sort: [...o.colour.order] }) },
       order: { field: o.x.field, type: 'quantitative' as const },
       tooltip: [
         { field: o.colour.field, type: 'nominal' as const },
@@ -52,20 +52,14 @@ export function seriesFigure(o: SeriesFigureOptions): Figure {
       ],
     },
   };
-  const base = {
-    title: o.title,
-    background: 'white',
-    config: { font: 'sans-serif', axis: { labelFontSize: 10, titleFontSize: 11 }, legend: { orient: 'bottom' as const } },
-    datasets: { rows: o.rows.map((r) => ({ ...r })) },
-    data: { name: 'rows' },
-  };
+  const base = specBase(o.title, o.rows);
   const spec: TopLevelSpec = o.panels
     ? {
         ...base,
         facet: { field: o.panels.field, type: 'nominal', title: null, sort: [...o.panels.order], header: { labelFontSize: 11, labelFontWeight: 'bold' } },
         columns: o.panels.columns,
         spec: unit,
-        resolve: { scale: { y: 'independent' } },
+        resolve: { scale: { y: 'independent' }, axis: { x: 'independent' } },
       }
     : { ...base, ...unit };
   return { name: o.name, title: o.title, caption: o.caption, spec };

@@ -1,15 +1,17 @@
-// The kernels condformer adds to tfjs-backend-wasm 4.22 for training: the two gradient kernels it
-// lacks (`UnsortedSegmentSum` for gather, `Conv2DBackpropFilter` for conv2d) and the fast-path
+// The kernels condformer adds to tfjs-backend-wasm 4.22 for training: the gradient kernels it lacks
+// (`UnsortedSegmentSum` for gather, `Conv2DBackpropFilter` for conv2d,
+// `DepthwiseConv2dNativeBackpropFilter / Input` for depthwise conv2d) and the fast-path
 // wrappers of `BatchMatMul` / `_FusedMatMul` (see ./wasm-matmul). Registration is process-wide
 // and idempotent.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2dBackpropFilterWasm } from './wasm-conv2d-filter';
+import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from './wasm-depthwise-grads';
 import { fastBatchMatMul, fastFusedMatMul } from './wasm-matmul';
 import { unsortedSegmentSumWasm } from './wasm-segment-sum';
 
 /**
- * Which kernels are in place: `all`, `gradients` (the two missing gradient kernels, stock matmul)
+ * Which kernels are in place: `all`, `gradients` (the missing gradient kernels, stock matmul)
  * or `none` (stock tfjs-backend-wasm, which cannot train convolutions or embeddings).
  */
 export type WasmKernelSet = 'all' | 'gradients' | 'none';
@@ -26,6 +28,8 @@ export function registerWasmTrainingKernels(set: WasmKernelSet = 'all'): void {
   if (set !== 'none' && !gradientsRegistered) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm });
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2dBackpropFilterWasm });
+    tf.registerKernel({ kernelName: 'DepthwiseConv2dNativeBackpropFilter', backendName: 'wasm', kernelFunc: depthwiseBackpropFilterWasm });
+    tf.registerKernel({ kernelName: 'DepthwiseConv2dNativeBackpropInput', backendName: 'wasm', kernelFunc: depthwiseBackpropInputWasm });
     gradientsRegistered = true;
   }
   if (set === 'all' && !matMulWrapped) {

@@ -13,8 +13,9 @@ type PlainProduct = (a: tf.TensorInfo, b: tf.TensorInfo) => tf.TensorInfo;
 
 const size = (shape: number[]): number => shape.reduce((p, d) => p * d, 1);
 
-/** True when the stock kernel already takes XNNPACK's path. */
-function stockIsFast(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): boolean {
+/** True when the stock kernel should run: it already takes XNNPACK's path, or there is nothing to multiply. */
+function useStock(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): boolean {
+  if (size(a.shape) === 0 || size(b.shape) === 0) return true;
   return !transposeA && !transposeB && size(a.shape.slice(0, -2)) === 1 && size(b.shape.slice(0, -2)) === 1;
 }
 
@@ -110,7 +111,7 @@ export function fastBatchMatMul(stock: tf.KernelFunc): tf.KernelFunc {
     const b = tensorInput(args, 'b');
     const transposeA = boolAttr(args, 'transposeA');
     const transposeB = boolAttr(args, 'transposeB');
-    if (stockIsFast(a, b, transposeA, transposeB)) return stock(args);
+    if (useStock(a, b, transposeA, transposeB)) return stock(args);
     return matMulViaPlainProducts(args.backend, a, b, transposeA, transposeB, (x, y) =>
       callKernel(stock, args.backend, { a: x, b: y }, { transposeA: false, transposeB: false }),
     );
@@ -130,7 +131,7 @@ export function fastFusedMatMul(stock: tf.KernelFunc): tf.KernelFunc {
     const transposeA = boolAttr(args, 'transposeA');
     const transposeB = boolAttr(args, 'transposeB');
     const preluVariesAlongRows = preluActivationWeights !== null && preluActivationWeights.shape.length > 1;
-    if (stockIsFast(a, b, transposeA, transposeB) || preluVariesAlongRows) return stock(args);
+    if (useStock(a, b, transposeA, transposeB) || preluVariesAlongRows) return stock(args);
     return matMulViaPlainProducts(args.backend, a, b, transposeA, transposeB, (x, y) =>
       callKernel(
         stock,

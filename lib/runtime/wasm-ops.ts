@@ -4,7 +4,8 @@ import type * as tf from '@tensorflow/tfjs';
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { callKernel } from './kernel-call';
 
-const wasm = (kernelName: string) => ({ kernelName, backendName: 'wasm' });
+/** The wasm backend's registered kernel `kernelName`, for `callKernel`. */
+export const wasmKernel = (kernelName: string) => ({ kernelName, backendName: 'wasm' });
 
 export function wasmBackend(backend: {}): BackendWasm {
   if (!(backend instanceof BackendWasm)) throw new Error('expected the wasm backend');
@@ -12,15 +13,15 @@ export function wasmBackend(backend: {}): BackendWasm {
 }
 
 export function reshape(backend: {}, x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
-  return callKernel(wasm('Reshape'), backend, { x }, { shape });
+  return callKernel(wasmKernel('Reshape'), backend, { x }, { shape });
 }
 
 export function transpose(backend: {}, x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
-  return callKernel(wasm('Transpose'), backend, { x }, { perm });
+  return callKernel(wasmKernel('Transpose'), backend, { x }, { perm });
 }
 
 export function slice(backend: {}, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
-  return callKernel(wasm('Slice'), backend, { x }, { begin, size });
+  return callKernel(wasmKernel('Slice'), backend, { x }, { begin, size });
 }
 
 const size = (shape: number[]): number => shape.reduce((p, d) => p * d, 1);

@@ -4,7 +4,7 @@
 // (the cpu backend drops them silently).
 import type * as tf from '@tensorflow/tfjs';
 import { callKernel, kernelBackend, type KernelArgs, numberAttr, release, tensorInput } from './kernel-call';
-import { reshape } from './wasm-ops';
+import { reshape, wasmKernel } from './wasm-ops';
 
 export function unsortedSegmentSumWasm(args: KernelArgs): tf.TensorInfo {
   const { backend } = args;
@@ -25,7 +25,7 @@ export function unsortedSegmentSumWasm(args: KernelArgs): tf.TensorInfo {
   const count = ids.length;
   const indices = reshape(backend, segmentIds, [count, 1]); // [N, 1]
   const updates = reshape(backend, x, [count, ...rest]); // [N, ...rest]
-  const out = callKernel({ kernelName: 'ScatterNd', backendName: 'wasm' }, backend, { indices, updates }, { shape: [numSegments, ...rest] });
+  const out = callKernel(wasmKernel('ScatterNd'), backend, { indices, updates }, { shape: [numSegments, ...rest] });
   release(backend, indices, updates);
   return out;
 }

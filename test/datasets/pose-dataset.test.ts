@@ -3,7 +3,12 @@ import { expect } from 'chai';
 import { Rng } from '../../lib/runtime/rng';
 import { predictSceneMeans, sceneMeanPoses } from '../../datasets/pose-baseline';
 import { poseTable, type PoseRow } from '../../datasets/pose-csv';
-import { disposePoseBatch, poseBatches, sceneEqualizedEpoch, type PoseSource } from '../../datasets/pose-dataset';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writePng } from '../../datasets/image';
+import { writePoseCsv } from '../../datasets/pose-csv';
+import { disposePoseBatch, poseBatches, poseCsvSource, sceneEqualizedEpoch, type PoseSource } from '../../datasets/pose-dataset';
 import { poseTestConfig, poseTrainConfig } from '../../datasets/pose-transforms';
 
 const row = (scene: string, t: [number, number, number], q: [number, number, number, number]): PoseRow => ({ scene, split: 'train', seq: 'seq-01', imgPath: `${scene}/x.png`, t, q });
@@ -36,6 +41,10 @@ describe('pose dataset', () => {
     expect(totals[1]! / epochs).to.be.closeTo(6, 0.35);
     expect(totals[2]! / epochs).to.be.closeTo(6, 0.35);
     expect(sceneEqualizedEpoch(Int32Array.from([0, 0, 0]), 1, new Rng(1)).sort()).to.deep.equal([0, 1, 2]);
+    // scene 1 absent from this split: scenes 0 and 2 are balanced (3 + 3 entries)
+    const partial = sceneEqualizedEpoch(Int32Array.from([0, 0, 0, 2]), 3, new Rng(2));
+    expect(partial).to.have.length(6);
+    expect(partial.filter((i) => i === 3)).to.have.length(3);
   });
 
   it('poseBatches: NHWC images, [B, 7] poses and scene ids; deterministic; no leaked tensors', async () => {
@@ -65,6 +74,27 @@ describe('pose dataset', () => {
     };
     expect(await run(5)).to.deep.equal(await run(5));
     expect(await run(5)).to.not.deep.equal(await run(6));
+  });
+
+  it('poseCsvSource reads a split of a label file and its images relative to the root', async () => {
+    const dir = await fs.mkdtemp(join(tmpdir(), 'pose-src-'));
+    const rows = [row('b', [1, 2, 3], [1, 0, 0, 0]), { ...row('a', [4, 5, 6], [0, 1, 0, 0]), split: 'test' }];
+    await writePoseCsv(join(dir, 'labels.csv'), rows);
+    await writePng(join(dir, 'a/x.png'), { data: new Uint8Array(2 * 3 * 3).fill(7), height: 2, width: 3 });
+    const test = await poseCsvSource(join(dir, 'labels.csv'), dir, 'test');
+    expect(test.table.scenes).to.deep.equal(['a', 'b']);
+    expect(Array.from(test.table.sceneIds)).to.deep.equal([0]);
+    expect((await test.readImage(0)).data[0]).to.equal(7);
+    const train = await poseCsvSource(join(dir, 'labels.csv'), dir, 'train');
+    await train.readImage(0).then(
+      () => expect.fail('missing image should throw'),
+      (e: Error) => expect(e.message).to.match(/b\/x\.png: cannot read image \(.*labels\.csv \(train row 0\)\): no such file/),
+    );
+    await poseCsvSource(join(dir, 'labels.csv'), dir, 'val').then(
+      () => expect.fail('empty split should throw'),
+      (e: Error) => expect(e.message).to.match(/no rows with split 'val'/),
+    );
+    await fs.rm(dir, { recursive: true });
   });
 
   it('scene mean pose baseline: mean position and sign-aligned mean orientation per scene', () => {

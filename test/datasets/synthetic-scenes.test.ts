@@ -5,10 +5,10 @@ import { expect } from 'chai';
 import { readRgbImage } from '../../datasets/image';
 import { readPoseCsv } from '../../datasets/pose-csv';
 import { renderView } from '../../datasets/raycast/render';
-import type { Material, SceneSpec } from '../../datasets/raycast/scene';
+import type { SurfaceMaterial, SceneSpec } from '../../datasets/raycast/scene';
 import { createSyntheticScenes, renderSyntheticRow, syntheticPoseSource, writeSyntheticScenes } from '../../datasets/synthetic-scenes';
 
-const plain = (c: [number, number, number]): Material => ({ texture: 'checker', colorA: c, colorB: c, scale: 1, seed: 0 });
+const plain = (c: [number, number, number]): SurfaceMaterial => ({ texture: 'checker', colorA: c, colorB: c, scale: 1, seed: 0 });
 const WALL: [number, number, number] = [0.2, 0.4, 0.6];
 const BOX: [number, number, number] = [1, 0, 0];
 

@@ -1,5 +1,6 @@
-// The two gradient kernels condformer adds to wasm: Conv2DBackpropFilter (conv2d → filter) and
-// UnsortedSegmentSum (gather → params), against the cpu backend and finite differences.
+// The gradient kernels condformer adds to wasm: Conv2DBackpropFilter (conv2d → filter),
+// DepthwiseConv2dNativeBackpropFilter / Input (depthwise conv2d) and UnsortedSegmentSum
+// (gather → params), against the cpu backend and finite differences.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { registerWasmTrainingKernels } from '../../lib/runtime/wasm-kernels';
@@ -52,6 +53,47 @@ describe('runtime: wasm training kernels', () => {
     try {
       const wIdx = [0, 7, 20, 33, 53];
       const xIdx = [0, 9, 31, 44, 59];
+      const fdW = finiteDifferences(w.values, wIdx, 1e-2, (ws) => lossAt(x.values, ws));
+      const fdX = finiteDifferences(x.values, xIdx, 1e-2, (xs) => lossAt(xs, w.values));
+      expectClose(Float32Array.from(wIdx, (i) => (dw as Float32Array)[i] as number), fdW, 2e-3, 'dL/dw vs finite differences');
+      expectClose(Float32Array.from(xIdx, (i) => (dx as Float32Array)[i] as number), fdX, 2e-3, 'dL/dx vs finite differences');
+    } finally {
+      await tf.setBackend(previous);
+    }
+  });
+
+  // [x shape, filter shape [kh, kw, C, 1], strides, pad]
+  const DEPTHWISE: [number[], number[], number | [number, number], Pad][] = [
+    [[1, 6, 6, 3], [3, 3, 3, 1], 1, 'same'],
+    [[3, 7, 6, 2], [3, 3, 2, 1], 2, 'valid'],
+    [[2, 9, 9, 4], [5, 5, 4, 1], 2, 'same'], // EfficientNet's k5 s2
+    [[2, 8, 7, 2], [3, 2, 2, 1], [2, 1], 'valid'],
+    [[1, 5, 5, 2], [3, 3, 2, 1], 1, 3], // padding wider than the kernel reach
+    [[2, 6, 6, 3], [3, 3, 3, 1], 2, 1],
+  ];
+  for (const [xShape, wShape, strides, pad] of DEPTHWISE) {
+    it(`depthwiseConv2d input and filter gradients x[${xShape}] w[${wShape}] stride ${strides} ${pad} match cpu`, async () => {
+      const x = normal(xShape, 21);
+      const w = normal(wShape, 22);
+      const grads = () =>
+        tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.sum(tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, f as tf.Tensor4D, strides, pad))))([tensorOf(x), tensorOf(w)]);
+      await expectWasmMatchesCpu(grads, 1e-4, 'depthwise [dL/dx, dL/dw]');
+    });
+  }
+
+  it('depthwiseConv2d gradients match finite differences on wasm', async () => {
+    const x = normal([2, 7, 6, 3], 23);
+    const w = normal([3, 3, 3, 1], 24);
+    const r = normal([2, 4, 3, 3], 25);
+    // loss = Σ depthwise(x, w; stride 2, 'same') · r
+    const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), tensorOf(r)));
+    const lossAt = (xs: Float32Array, ws: Float32Array) => tf.tidy(() => loss(tf.tensor(xs, x.shape), tf.tensor(ws, w.shape)).dataSync()[0] as number);
+    const [dx, dw] = await onBackend('wasm', () => tf.grads(loss)([tensorOf(x), tensorOf(w)]));
+    const previous = tf.getBackend();
+    await tf.setBackend('wasm');
+    try {
+      const wIdx = [0, 4, 13, 20, 26];
+      const xIdx = [0, 11, 50, 97, 251];
       const fdW = finiteDifferences(w.values, wIdx, 1e-2, (ws) => lossAt(x.values, ws));
       const fdX = finiteDifferences(x.values, xIdx, 1e-2, (xs) => lossAt(xs, w.values));
       expectClose(Float32Array.from(wIdx, (i) => (dw as Float32Array)[i] as number), fdW, 2e-3, 'dL/dw vs finite differences');

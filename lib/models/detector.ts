@@ -1,0 +1,129 @@
+// One factory for the detectors: a typed, io-ts-decodable config (config files, checkpoints) →
+// DETR or ConditionalDETR with a ResNet-50 / ResNet-18 (FrozenBatchNorm2d, DETR's layer freezing)
+// or the small CNN backbone and DETR's sine (or learned) position embedding. Defaults are the
+// official ones (main.py): d 256, 8 heads, 6 + 6 layers, FFN 2048, dropout 0.1, aux loss, 100
+// queries for DETR and 300 for Conditional DETR.
+import * as t from 'io-ts';
+import { DecodeError, decodeOrThrow } from '../io/decode';
+import { buildPositionEncoding } from '../position/build';
+import { defaultRng, type Rng } from '../runtime/rng';
+import { ConditionalTransformer } from '../transformer/conditional-transformer';
+import { DetrTransformer } from '../transformer/detr-transformer';
+import type { TransformerOptions } from '../transformer/transformer-options';
+import type { Backbone } from './backbone/backbone';
+import { ResNet } from './backbone/resnet';
+import { SmallCNN } from './backbone/small-cnn';
+import { ConditionalDETR } from './conditional-detr';
+import { DetectionJoiner } from './detection-backbone';
+import { DETR } from './detr';
+
+const PositiveInt = new t.Type<number, number, unknown>(
+  'positive integer',
+  (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u > 0,
+  (u, c) => (typeof u === 'number' && Number.isSafeInteger(u) && u > 0 ? t.success(u) : t.failure(u, c)),
+  t.identity,
+);
+const Probability = new t.Type<number, number, unknown>(
+  'number in [0, 1)',
+  (u): u is number => typeof u === 'number' && u >= 0 && u < 1,
+  (u, c) => (typeof u === 'number' && u >= 0 && u < 1 ? t.success(u) : t.failure(u, c)),
+  t.identity,
+);
+
+export const DETECTOR_KINDS = ['conditional', 'detr'] as const;
+export const DETECTOR_BACKBONES = ['small', 'resnet18', 'resnet50'] as const;
+const keysOf = <K extends string>(keys: readonly K[], name: string) =>
+  t.keyof(Object.fromEntries(keys.map((k) => [k, null])) as Record<K, null>, name);
+
+const RequiredFieldsCodec = t.type({
+    model: keysOf(DETECTOR_KINDS, "'conditional' | 'detr'"),
+    /** Object classes K (without DETR's no-object class). */
+    numClasses: PositiveInt,
+});
+const OptionalFieldsCodec = t.partial({
+    backbone: keysOf(DETECTOR_BACKBONES, "'small' | 'resnet18' | 'resnet50'"),
+    numQueries: PositiveInt,
+    hiddenDim: PositiveInt,
+    nheads: PositiveInt,
+    encLayers: PositiveInt,
+    decLayers: PositiveInt,
+    dimFeedforward: PositiveInt,
+    dropout: Probability,
+    auxLoss: t.boolean,
+    positionEmbedding: keysOf(['sine', 'learned'] as const, "'sine' | 'learned'"),
+    /** DETR's lr_backbone > 0: layer2..layer4 of a ResNet train (conv1 / layer1 stay frozen). */
+    trainBackbone: t.boolean,
+    /** ResNet-50 DC5 (layer4 dilated, stride 16). */
+    dilation: t.boolean,
+    /** The small CNN's four stage widths. */
+    smallChannels: t.tuple([PositiveInt, PositiveInt, PositiveInt, PositiveInt]),
+});
+export const DetectorConfigCodec = t.intersection([RequiredFieldsCodec, OptionalFieldsCodec]);
+export type DetectorConfig = t.TypeOf<typeof DetectorConfigCodec>;
+export type ResolvedDetectorConfig = Required<DetectorConfig>;
+export type Detector = DETR | ConditionalDETR;
+
+/** Every default filled in (the official main.py values). */
+export function resolveDetectorConfig(config: DetectorConfig): ResolvedDetectorConfig {
+  return {
+    backbone: 'resnet50',
+    numQueries: config.model === 'conditional' ? 300 : 100,
+    hiddenDim: 256,
+    nheads: 8,
+    encLayers: 6,
+    decLayers: 6,
+    dimFeedforward: 2048,
+    dropout: 0.1,
+    auxLoss: true,
+    positionEmbedding: 'sine',
+    trainBackbone: true,
+    dilation: false,
+    smallChannels: [16, 32, 64, 128],
+    ...config,
+  };
+}
+
+/** Decode a config from JSON (a file, a checkpoint's metadata); errors name `source` and the path. */
+export function decodeDetectorConfig(value: unknown, source: string): DetectorConfig {
+  // The two halves are decoded separately so that error paths read `$.field` (not `$[0].field`).
+  const problems: string[] = [];
+  const attempt = <A>(codec: t.Type<A, A, unknown>): A | null => {
+    try {
+      return decodeOrThrow(codec, value, source);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      problems.push(...err.problems);
+      return null;
+    }
+  };
+  const required = attempt(RequiredFieldsCodec);
+  const optional = attempt(OptionalFieldsCodec);
+  if (required === null || optional === null) throw new DecodeError(source, problems);
+  return { ...optional, ...required };
+}
+
+function buildBackbone(config: ResolvedDetectorConfig, rng: Rng): Backbone {
+  if (config.backbone === 'small') return new SmallCNN({ channels: config.smallChannels, rng });
+  const resnet = new ResNet({ depth: config.backbone === 'resnet18' ? 18 : 50, norm: 'frozen', dilation: config.dilation, rng });
+  return resnet.freezeLikeDetr(config.trainBackbone);
+}
+
+export function buildDetector(config: DetectorConfig, rng: Rng = defaultRng()): Detector {
+  const c = resolveDetectorConfig(config);
+  const body = buildBackbone(c, rng);
+  if (c.backbone === 'small' && !c.trainBackbone) body.freeze();
+  const backbone = new DetectionJoiner(body, buildPositionEncoding(c.hiddenDim, c.positionEmbedding, { rng }));
+  const transformerOptions: TransformerOptions = {
+    dModel: c.hiddenDim,
+    nhead: c.nheads,
+    numEncoderLayers: c.encLayers,
+    numDecoderLayers: c.decLayers,
+    dimFeedforward: c.dimFeedforward,
+    dropout: c.dropout,
+    rng,
+  };
+  const parts = { backbone, numClasses: c.numClasses, numQueries: c.numQueries, auxLoss: c.auxLoss, rng };
+  return c.model === 'conditional'
+    ? new ConditionalDETR({ ...parts, transformer: new ConditionalTransformer(transformerOptions) })
+    : new DETR({ ...parts, transformer: new DetrTransformer(transformerOptions) });
+}

@@ -1,0 +1,17 @@
+// DETR (models/detr.py): K + 1 softmax logits (the last is no-object) and boxes = sigmoid(bbox_embed(hs)).
+import type * as tf from '@tensorflow/tfjs';
+import { absoluteBoxes } from '../../heads/detection-heads';
+import type { DetrTransformer } from '../transformer/detr-transformer';
+import { SetDetector, type SetDetectorParts } from './set-detector';
+
+export class DETR extends SetDetector<DetrTransformer> {
+  readonly classHead = 'softmax' as const;
+
+  constructor(parts: SetDetectorParts<DetrTransformer>) {
+    super(parts, 'softmax', false);
+  }
+
+  protected boxesOf(raw: tf.Tensor): tf.Tensor {
+    return absoluteBoxes(raw);
+  }
+}

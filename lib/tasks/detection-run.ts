@@ -1,0 +1,96 @@
+// What a detector run is trained on and how, as JSON (config.json, checkpoint metadata) with an
+// io-ts codec, and the data it names: a COCO directory (`<dir>/annotations/instances_{train,val}.json`
+// with images in `<dir>/{train,val}/`) or synthetic shapes generated in memory from a seed.
+import { join } from 'node:path';
+import * as t from 'io-ts';
+import { type CocoDetectionSet, loadCocoDetection } from '../../datasets/coco';
+import {
+  DETR_AUGMENT,
+  type DetectionTransform,
+  detrTrainTransforms,
+  detrValTransforms,
+  randomHorizontalFlip,
+  scaleAugmentConfig,
+} from '../../datasets/detection-transforms';
+import { cocoAreaThresholds, generateSyntheticShapes, syntheticShapesSource } from '../../datasets/synthetic-shapes';
+import { decodeOrThrow } from '../io/decode';
+import { type DetectorConfig, decodeDetectorConfig } from '../models/detector';
+import { type JsonObject, JsonObjectCodec } from '../train/json';
+import type { AreaThresholds } from './detection';
+
+export type DetectionSplit = 'train' | 'val';
+
+export const DetectionDataSpecCodec = t.union([
+  t.type({ kind: t.literal('synthetic'), seed: t.number, trainImages: t.number, valImages: t.number, imageSize: t.number }),
+  t.type({ kind: t.literal('coco'), dir: t.string, imageSize: t.number }),
+]);
+export type DetectionDataSpec = t.TypeOf<typeof DetectionDataSpecCodec>;
+
+export const DetectionTrainingCodec = t.type({
+  epochs: t.number,
+  batchSize: t.number,
+  lr: t.number,
+  lrBackbone: t.number,
+  weightDecay: t.number,
+  lrDrop: t.number,
+  clipMaxNorm: t.number,
+  evalEvery: t.number,
+  seed: t.number,
+});
+export type DetectionTraining = t.TypeOf<typeof DetectionTrainingCodec>;
+
+/** The `config` of a detection run (config.json and every checkpoint); `detector` is decoded by decodeDetectorConfig. */
+const DetectionRunFieldsCodec = t.type({
+  task: t.literal('detect'),
+  detector: t.unknown,
+  data: DetectionDataSpecCodec,
+  training: DetectionTrainingCodec,
+  /** The dataset's categories, so that predictions can be named without the data. */
+  categories: t.array(t.type({ id: t.number, name: t.string })),
+});
+export type DetectionRunConfig = Omit<t.TypeOf<typeof DetectionRunFieldsCodec>, 'detector'> & { readonly detector: DetectorConfig };
+
+export function decodeDetectionRunConfig(value: unknown, source: string): DetectionRunConfig {
+  const fields = decodeOrThrow(DetectionRunFieldsCodec, value, source);
+  return { ...fields, detector: decodeDetectorConfig(fields.detector, `${source} at $.detector`) };
+}
+
+/** The run config as the plain JSON object the training loop stores. */
+export function runConfigJson(config: DetectionRunConfig): JsonObject {
+  return decodeOrThrow(JsonObjectCodec, JSON.parse(JSON.stringify(config)), 'detection run config');
+}
+
+/** `<dir>/annotations/instances_<split>.json` and `<dir>/<split>/`. */
+export function cocoSplitPaths(dir: string, split: DetectionSplit): { annotationFile: string; imageDir: string } {
+  return { annotationFile: join(dir, 'annotations', `instances_${split}.json`), imageDir: join(dir, split) };
+}
+
+/** Load (COCO) or generate (synthetic; the split is part of the seed) one split. */
+export async function loadDetectionSplit(spec: DetectionDataSpec, split: DetectionSplit): Promise<CocoDetectionSet> {
+  if (spec.kind === 'coco') return loadCocoDetection(cocoSplitPaths(spec.dir, split));
+  const count = split === 'train' ? spec.trainImages : spec.valImages;
+  const set = generateSyntheticShapes({ count, height: spec.imageSize, width: spec.imageSize, seed: `${spec.seed}:${split}` });
+  return syntheticShapesSource(set);
+}
+
+/** Longest side DETR allows for a short side of `size` (1333 at 800). */
+export function maxSizeFor(size: number): number {
+  return Math.round((1333 * size) / 800);
+}
+
+/**
+ * Train: DETR's augmentation scaled to `imageSize` (COCO), or horizontal flips only (synthetic
+ * images are generated at their size). Val: the short side resized to `imageSize` (COCO), none (synthetic).
+ */
+export function detectionTransforms(spec: DetectionDataSpec): { train: DetectionTransform; val?: DetectionTransform } {
+  if (spec.kind === 'synthetic') return { train: randomHorizontalFlip() };
+  return {
+    train: detrTrainTransforms(scaleAugmentConfig(DETR_AUGMENT, spec.imageSize / 800)),
+    val: detrValTransforms(spec.imageSize, maxSizeFor(spec.imageSize)),
+  };
+}
+
+/** COCO area ranges for evaluation: rescaled to the image area for synthetic data, COCO's own otherwise. */
+export function detectionAreas(spec: DetectionDataSpec): AreaThresholds | undefined {
+  return spec.kind === 'synthetic' ? cocoAreaThresholds(spec.imageSize, spec.imageSize) : undefined;
+}

@@ -1,0 +1,76 @@
+// A detector run end to end from its DetectionRunConfig: build the model, load or generate the
+// data, train with lib/train (progress, checkpoints, resume, evaluation every N epochs, log.jsonl);
+// and a trained model back from a checkpoint (its config travels in the checkpoint metadata).
+import type { CocoDetectionSet } from '../../datasets/coco';
+import { type Detector, buildDetector } from '../models/detector';
+import { Rng } from '../runtime/rng';
+import { disposeCheckpoint, loadCheckpoint } from '../train/checkpoint';
+import { type TrainOptions, type TrainResult, train } from '../train/train';
+import { createDetectionTask } from './detection';
+import { type DetectionRunConfig, decodeDetectionRunConfig, detectionAreas, detectionTransforms, loadDetectionSplit, runConfigJson } from './detection-run';
+
+export interface DetectionData {
+  readonly train: CocoDetectionSet;
+  readonly val: CocoDetectionSet;
+}
+
+export async function loadDetectionData(config: Pick<DetectionRunConfig, 'data'>): Promise<DetectionData> {
+  const [trainSet, val] = await Promise.all([loadDetectionSplit(config.data, 'train'), loadDetectionSplit(config.data, 'val')]);
+  return { train: trainSet, val };
+}
+
+export type TrainDetectorOptions = Pick<TrainOptions, 'runDir' | 'resume' | 'overwrite' | 'quiet' | 'logEvery' | 'signal' | 'progressStream' | 'onStep' | 'name'> & {
+  /** Already loaded data (default: loaded from config.data). */
+  readonly data?: DetectionData;
+  /** Milliseconds of each step's Hungarian matching. */
+  readonly onMatchTime?: (ms: number) => void;
+};
+
+export async function trainDetector(config: DetectionRunConfig, options: TrainDetectorOptions): Promise<{ result: TrainResult; model: Detector }> {
+  const { data = await loadDetectionData(config), onMatchTime, ...trainOptions } = options;
+  const numClasses = data.train.categories.numClasses;
+  if (config.detector.numClasses !== numClasses) {
+    throw new Error(`the detector has ${config.detector.numClasses} classes, the training data ${numClasses}`);
+  }
+  const { training } = config;
+  const rng = new Rng(training.seed);
+  const model = buildDetector(config.detector, rng);
+  const transforms = detectionTransforms(config.data);
+  const task = createDetectionTask({
+    model,
+    train: data.train,
+    val: data.val,
+    batchSize: training.batchSize,
+    trainTransform: transforms.train,
+    valTransform: transforms.val,
+    areas: detectionAreas(config.data),
+    lr: training.lr,
+    lrBackbone: training.lrBackbone,
+    weightDecay: training.weightDecay,
+    lrDrop: training.lrDrop,
+    onMatchTime,
+  });
+  const result = await train(task, {
+    ...trainOptions,
+    epochs: training.epochs,
+    rng,
+    config: runConfigJson(config),
+    clipMaxNorm: training.clipMaxNorm,
+    evalEvery: training.evalEvery,
+    stepsPerEpoch: Math.ceil(data.train.length / training.batchSize),
+  });
+  return { result, model };
+}
+
+/** The model of a checkpoint with the run config stored in it (model in eval mode). */
+export async function loadDetectorCheckpoint(path: string): Promise<{ model: Detector; config: DetectionRunConfig }> {
+  const checkpoint = await loadCheckpoint(path);
+  try {
+    const config = decodeDetectionRunConfig(checkpoint.config, `${path} metadata 'config'`);
+    const model = buildDetector(config.detector, new Rng(0));
+    model.loadStateDict(checkpoint.weights);
+    return { model: model.eval(), config };
+  } finally {
+    disposeCheckpoint(checkpoint);
+  }
+}

@@ -1,0 +1,134 @@
+// Detector training and evaluation glue for lib/train/train.ts: detection batches → model →
+// Hungarian matching → SetCriterion (total + the last layer's named losses), DETR's optimiser
+// recipe (AdamW, backbone lr 1e-5 vs 1e-4, weight decay 1e-4, StepLR at lr_drop), and COCO
+// evaluation (eval mode → post-processing → COCOeval → the 12 stats as named metrics).
+import { type DetectionBatch, detectionBatches, disposeDetectionBatch } from '../../datasets/batching';
+import type { CocoDetectionSet } from '../../datasets/coco';
+import type { CocoResult } from '../../datasets/coco-format';
+import type { DetectionSource } from '../../datasets/detection-sample';
+import type { DetectionTransform } from '../../datasets/detection-transforms';
+import { SetCriterion } from '../../losses/set-criterion';
+import { type CocoEvalResult, evaluateCoco } from '../metrics/coco-eval';
+import { type CocoEvalParams, defaultCocoEvalParams } from '../metrics/coco-params';
+import { type ImageDetections, postprocessDetections, toCocoResults } from '../models/detection-postprocess';
+import type { Detector } from '../models/detector';
+import { disposeDetectorOutputs } from '../models/set-detector';
+import { Rng } from '../runtime/rng';
+import { AdamW, paramGroups } from '../train/adamw';
+import { StepLR } from '../train/step-lr';
+import type { EvalMetrics, TrainTask } from '../train/train';
+
+/** pycocotools' 12 summary stats, in order, as metric names. */
+export const COCO_STAT_NAMES = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;
+
+/** Terms of the last decoder layer that go into the log (the aux copies are optimised, not logged). */
+const LOGGED_TERMS = ['loss_ce', 'loss_bbox', 'loss_giou', 'class_error', 'cardinality_error'] as const;
+
+/** COCO's area-range limits in px² (small < `small` ≤ medium ≤ `large` < large). */
+export interface AreaThresholds {
+  readonly small: number;
+  readonly large: number;
+}
+
+/** pycocotools' default params, with other area-range limits (e.g. cocoAreaThresholds for small images). */
+export function cocoEvalParamsFor(areas?: AreaThresholds): CocoEvalParams {
+  const params = defaultCocoEvalParams();
+  if (areas === undefined) return params;
+  const all = params.areaRng[0] as readonly [number, number];
+  return { ...params, areaRng: [all, [0, areas.small], [areas.small, areas.large], [areas.large, all[1]]] };
+}
+
+/** DETR's criterion for a Conditional DETR (focal) or DETR (softmax) model, aux layers included when the model returns them. */
+export function detectionCriterion(model: Detector): SetCriterion {
+  const layers = model.auxLoss ? model.transformer.decoder.layers.length : 1;
+  return model.classHead === 'focal' ? SetCriterion.conditionalDetr(model.numClasses, layers) : SetCriterion.detr(model.numClasses, layers);
+}
+
+export interface DetectionEvalOptions {
+  readonly batchSize?: number;
+  /** Applied to every image before the model (e.g. detrValTransforms); none by default. */
+  readonly transform?: DetectionTransform;
+  /** Area-range limits for APs/APm/APl (default COCO's 32², 96²). */
+  readonly areas?: AreaThresholds;
+}
+
+export interface DetectionEvaluation {
+  readonly coco: CocoEvalResult;
+  /** The 12 stats by name (COCO_STAT_NAMES) plus `evalImagesPerSec`. */
+  readonly metrics: EvalMetrics;
+  readonly results: CocoResult[];
+  readonly imagesPerSec: number;
+}
+
+/** Runs the model (in eval mode) over `source`, post-processes and evaluates like pycocotools. */
+export async function evaluateDetector(model: Detector, source: CocoDetectionSet, options: DetectionEvalOptions = {}): Promise<DetectionEvaluation> {
+  const wasTraining = model.training;
+  model.eval();
+  const results: CocoResult[] = [];
+  const start = performance.now();
+  try {
+    const batches = detectionBatches(source, { batchSize: options.batchSize ?? 8, transform: options.transform, rng: new Rng(0), shuffle: false });
+    for await (const batch of batches) {
+      const outputs = model.forward(batch);
+      const detections = await postprocessDetections(outputs, batch.targets.map((t) => t.origSize), model.classHead);
+      disposeDetectorOutputs(outputs);
+      disposeDetectionBatch(batch);
+      batch.targets.forEach((target, i) => results.push(...toCocoResults(detections[i] as ImageDetections, target.imageId, source.categories)));
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  const imagesPerSec = source.length / ((performance.now() - start) / 1000);
+  const coco = evaluateCoco(source.gt, results, cocoEvalParamsFor(options.areas));
+  const metrics: Record<string, number> = Object.fromEntries(COCO_STAT_NAMES.map((name, i) => [name, coco.stats[i] as number]));
+  metrics.evalImagesPerSec = imagesPerSec;
+  return { coco, metrics, results, imagesPerSec };
+}
+
+export interface DetectionTaskOptions {
+  readonly model: Detector;
+  readonly train: DetectionSource;
+  /** Evaluated every `evalEvery` epochs when given. */
+  readonly val?: CocoDetectionSet;
+  readonly batchSize: number;
+  readonly trainTransform?: DetectionTransform;
+  readonly valTransform?: DetectionTransform;
+  readonly areas?: AreaThresholds;
+  /** DETR: lr 1e-4, lr_backbone 1e-5, weight_decay 1e-4, lr_drop 200 epochs. */
+  readonly lr?: number;
+  readonly lrBackbone?: number;
+  readonly weightDecay?: number;
+  readonly lrDrop?: number;
+  /** Called with the milliseconds each step's Hungarian matching took (cost matrices + read-back + assignment). */
+  readonly onMatchTime?: (ms: number) => void;
+}
+
+/** A TrainTask for `train()`: DETR's optimiser groups and schedule, matching + SetCriterion loss, COCO evaluation. */
+export function createDetectionTask(options: DetectionTaskOptions): TrainTask<DetectionBatch> {
+  const { model, batchSize, val } = options;
+  const criterion = detectionCriterion(model);
+  const lr = options.lr ?? 1e-4;
+  const optimizer = new AdamW(
+    paramGroups(model, [{ name: 'main' }, { name: 'backbone', match: (n) => n.startsWith('backbone.'), lr: options.lrBackbone ?? lr / 10 }]),
+    { lr, weightDecay: options.weightDecay ?? 1e-4 },
+  );
+  return {
+    model,
+    optimizer,
+    scheduler: new StepLR(optimizer, { stepSize: options.lrDrop ?? 200 }),
+    data: (_epoch, rng) => detectionBatches(options.train, { batchSize, transform: options.trainTransform, rng }),
+    loss: (batch) => {
+      const outputs = model.forward(batch);
+      const start = performance.now();
+      const matches = criterion.matchSync(outputs, batch.targets);
+      options.onMatchTime?.(performance.now() - start);
+      const { losses, total } = criterion.compute(outputs, batch.targets, matches);
+      return { total, terms: Object.fromEntries(LOGGED_TERMS.map((k) => [k, losses[k]])) };
+    },
+    ...(val === undefined
+      ? {}
+      : { evaluate: async () => (await evaluateDetector(model, val, { batchSize, transform: options.valTransform, areas: options.areas })).metrics }),
+    imagesPerBatch: (batch) => batch.images.shape[0],
+    disposeBatch: disposeDetectionBatch,
+  };
+}

@@ -1,0 +1,110 @@
+// Where the pose task's images come from: a label CSV (MS-Transformer format, images relative to
+// a root) split by its `split` column, or condformer's built-in synthetic scenes rendered in memory.
+// The choice is a small JSON spec stored with every run, so evaluation can rebuild the same data.
+import { dirname, join } from 'node:path';
+import * as t from 'io-ts';
+import { readRgbImage } from '../../datasets/image';
+import { poseTable, readPoseCsv, selectSplit } from '../../datasets/pose-csv';
+import type { PoseSource } from '../../datasets/pose-dataset';
+import { createSyntheticScenes, syntheticPoseSource, type SyntheticScenes } from '../../datasets/synthetic-scenes';
+import { decodeOrThrow } from '../io/decode';
+
+const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer');
+
+export const PoseDataSpecCodec = t.union([
+  t.type({
+    source: t.literal('synthetic'),
+    numScenes: PositiveInt,
+    seed: t.number,
+    /** Rendered images are size × size. */
+    size: PositiveInt,
+    framesPerSequence: PositiveInt,
+    trainSequences: PositiveInt,
+    /** 0 with heldOut `frames`. */
+    testSequences: t.number,
+    /**
+     * `trajectories`: the test split is whole unseen trajectories (the generator's split);
+     * `frames`: every 4th frame of each trajectory is held out for testing (poses between
+     * training poses: an easier, interpolation-style split for short CPU runs).
+     */
+    heldOut: t.keyof({ trajectories: null, frames: null }),
+  }),
+  t.type({ source: t.literal('csv'), path: t.string, root: t.string }),
+]);
+export type PoseDataSpec = t.TypeOf<typeof PoseDataSpecCodec>;
+export type SyntheticDataSpec = Extract<PoseDataSpec, { source: 'synthetic' }>;
+
+export interface PoseSplits {
+  readonly train: PoseSource;
+  readonly test: PoseSource;
+  readonly spec: PoseDataSpec;
+}
+
+export function decodePoseDataSpec(value: unknown, source: string): PoseDataSpec {
+  return decodeOrThrow(PoseDataSpecCodec, value, source);
+}
+
+/** The synthetic-scenes spec; defaults: 4 scenes, 2 train + 1 test sequences of 50 frames each. */
+export function syntheticDataSpec(options: {
+  size: number;
+  numScenes?: number;
+  seed?: number;
+  framesPerSequence?: number;
+  trainSequences?: number;
+  testSequences?: number;
+  heldOut?: 'trajectories' | 'frames';
+}): SyntheticDataSpec {
+  const { size, numScenes = 4, seed = 0, framesPerSequence = 50, trainSequences = 2, heldOut = 'trajectories' } = options;
+  const testSequences = options.testSequences ?? (heldOut === 'frames' ? 0 : 1);
+  return { source: 'synthetic', numScenes, seed, size, framesPerSequence, trainSequences, testSequences, heldOut };
+}
+
+/**
+ * The synthetic benchmark of `npm start`, the ablation and the example: 4 scenes, 6 trajectories
+ * of 40 frames per scene rendered at 32², every 4th frame held out (720 train / 240 test images).
+ */
+export function syntheticBenchmarkSpec(options: { numScenes?: number; seed?: number; framesPerSequence?: number } = {}): SyntheticDataSpec {
+  return syntheticDataSpec({ ...options, framesPerSequence: options.framesPerSequence ?? 40, size: 32, trainSequences: 6, heldOut: 'frames' });
+}
+
+/** Every HELD_OUT_FRAME_STEP-th frame (from the middle of each group) is a test frame with heldOut `frames`. */
+export const HELD_OUT_FRAME_STEP = 4;
+
+function holdOutFrames(scenes: SyntheticScenes): SyntheticScenes {
+  const frameIndex = new Map<string, number>();
+  const rows = scenes.table.rows.map((r) => {
+    const key = `${r.scene}/${r.seq}`;
+    const i = frameIndex.get(key) ?? 0;
+    frameIndex.set(key, i + 1);
+    return { ...r, split: i % HELD_OUT_FRAME_STEP === HELD_OUT_FRAME_STEP - 2 ? 'test' : 'train' };
+  });
+  return { specs: scenes.specs, table: poseTable(rows) };
+}
+
+/** A label file; img_path is relative to `root` (default: the CSV's folder). */
+export function csvDataSpec(path: string, root = dirname(path)): PoseDataSpec {
+  return { source: 'csv', path, root };
+}
+
+/** The rows of `split` of a label file. */
+export async function csvSplitSource(csvPath: string, split: string, root: string): Promise<PoseSource> {
+  const table = selectSplit(await readPoseCsv(csvPath), split);
+  if (table.rows.length === 0) throw new Error(`${csvPath}: no rows with split '${split}'`);
+  return { table, readImage: (i) => readRgbImage(join(root, table.rows[i]!.imgPath), `${csvPath} (${split} row ${i})`) };
+}
+
+export async function loadPoseSplits(spec: PoseDataSpec): Promise<PoseSplits> {
+  if (spec.source === 'csv') return { train: await csvSplitSource(spec.path, 'train', spec.root), test: await csvSplitSource(spec.path, 'test', spec.root), spec };
+  const { size, heldOut, ...sceneOptions } = spec;
+  const generated = createSyntheticScenes(sceneOptions);
+  const scenes = heldOut === 'frames' ? holdOutFrames(generated) : generated;
+  const render = { width: size, height: size };
+  return { train: syntheticPoseSource(scenes, 'train', render), test: syntheticPoseSource(scenes, 'test', render), spec };
+}
+
+/** One line for logs: `synthetic (4 scenes, seed 0, 64²)` or the CSV path. */
+export function describePoseData(spec: PoseDataSpec): string {
+  if (spec.source === 'csv') return spec.path;
+  const test = spec.heldOut === 'frames' ? `every ${HELD_OUT_FRAME_STEP}th frame held out` : `${spec.testSequences} held-out trajectories per scene`;
+  return `synthetic (${spec.numScenes} scenes, seed ${spec.seed}, ${spec.size}×${spec.size}, ${spec.trainSequences} trajectories of ${spec.framesPerSequence} frames per scene, ${test})`;
+}

@@ -1,0 +1,223 @@
+// The multi-scene pose task: MS-Transformer + CameraPoseLoss + scene NLL + λ·QKA trained with the
+// shared loop (lib/train), ActMST's optimisation (Adam with coupled L2 weight decay, lr 1e-4, eps
+// 1e-10, weight decay 1e-4, StepLR(10, 0.1); the CameraPoseLoss s_x / s_q train with the model),
+// evaluation (per-scene median errors) and the encoder diagnostics (attention entropy and QK
+// centroid distance per layer).
+import * as tf from '@tensorflow/tfjs';
+import * as t from 'io-ts';
+import { predictSceneMeans, sceneMeanPoses } from '../../datasets/pose-baseline';
+import { disposePoseBatch, poseBatches, poseVector, type PoseBatch, type PoseSource } from '../../datasets/pose-dataset';
+import { MS_TRANSFORMER_JITTER, poseTestConfig, poseTrainConfig } from '../../datasets/pose-transforms';
+import { decodePoseRegressorConfig, buildPoseRegressor, PoseRegressorConfigCodec, type PoseRegressorConfig } from '../../heads/pose-config';
+import { msTransformerLoss } from '../../heads/pose-loss';
+import { CameraPoseLoss } from '../../losses/camera-pose-loss';
+import { layerAttentionEntropies } from '../diagnostics/attention-entropy';
+import { qkCentroidDistance } from '../diagnostics/qk-centroid';
+import { decodeOrThrow } from '../io/decode';
+import { evaluatePoses, type PoseEvaluation } from '../metrics/pose-metrics';
+import { disposeMSTransformerOutput, type MSTransformer } from '../models/ms-transformer';
+import { Module } from '../nn/module';
+import type { Rng } from '../runtime/rng';
+import { AdamW } from '../train/adamw';
+import type { JsonObject } from '../train/json';
+import { StepLR } from '../train/step-lr';
+import type { EvalMetrics, TrainTask } from '../train/train';
+
+const NonNegative = t.refinement(t.number, (x) => Number.isFinite(x) && x >= 0, 'non-negative number');
+const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer');
+
+/** The whole training recipe, as stored in config.json and every checkpoint. */
+export const PoseTrainConfigCodec = t.type({
+  task: t.literal('pose'),
+  model: PoseRegressorConfigCodec,
+  /** λ of the QKA term (ActMST `lambda_aux` 0.1); 0 = off. */
+  qkaLambda: NonNegative,
+  lr: NonNegative,
+  eps: NonNegative,
+  weightDecay: NonNegative,
+  lrStepSize: PositiveInt,
+  lrGamma: NonNegative,
+  poseLoss: t.type({ learnable: t.boolean, sX: t.number, sQ: t.number, norm: NonNegative }),
+  batchSize: PositiveInt,
+  /** Short side after resizing and the square crop (official 256 / 224). */
+  resize: PositiveInt,
+  crop: PositiveInt,
+  colorJitter: t.boolean,
+  equalizeScenes: t.boolean,
+});
+export type PoseTrainConfig = Omit<t.TypeOf<typeof PoseTrainConfigCodec>, 'model'> & { readonly model: PoseRegressorConfig };
+
+/** ActMST's 7-Scenes recipe (`7Scenes_config.json`) for `numScenes` scenes. */
+export function actmstTrainConfig(model: Partial<PoseRegressorConfig> & { numScenes: number }): PoseTrainConfig {
+  return {
+    task: 'pose',
+    model: decodePoseRegressorConfig(model, 'model config'),
+    qkaLambda: 0.1,
+    lr: 1e-4,
+    eps: 1e-10,
+    weightDecay: 1e-4,
+    lrStepSize: 10,
+    lrGamma: 0.1,
+    poseLoss: { learnable: true, sX: 0, sQ: -3, norm: 2 },
+    batchSize: 8,
+    resize: 256,
+    crop: 224,
+    colorJitter: true,
+    equalizeScenes: false,
+  };
+}
+
+/**
+ * condformer's CPU preset for the small CNN (a few minutes on 2 cores): d 64, 4 heads, FFN 128,
+ * 2 + 2 layers per branch, PoseRegressor width 256, 32² images (no crop augmentation, no colour
+ * jitter), batch 32, lr 1e-3 without a step inside the run, and CameraPoseLoss starting at
+ * s_x = s_q = 0 (the official 7-Scenes s_q = −3 weights the orientation 20× and, measured on the
+ * synthetic scenes, stalls the first epochs). Otherwise ActMST's recipe (Adam + L2, QKA λ 0.1).
+ */
+export function smallPoseTrainConfig(numScenes: number, positionEncoding: 'sine' | 'learned' = 'sine'): PoseTrainConfig {
+  const layers = { numTEncoderLayers: 2, numTDecoderLayers: 2, numRotEncoderLayers: 2, numRotDecoderLayers: 2 };
+  const model = { numScenes, backbone: 'small' as const, hiddenDim: 64, nhead: 4, dimFeedforward: 128, regressorHidden: 256, positionEncoding, ...layers };
+  const official = actmstTrainConfig(model);
+  return { ...official, lr: 1e-3, lrStepSize: 1000, batchSize: 32, resize: 32, crop: 32, colorJitter: false, poseLoss: { ...official.poseLoss, sX: 0, sQ: 0 } };
+}
+
+/** The preset for a backbone: `small` (CPU preset above) or `efficientnet` (ActMST's official sizes). */
+export function poseTrainConfigFor(backbone: 'small' | 'efficientnet', numScenes: number, positionEncoding: 'sine' | 'learned' = 'sine'): PoseTrainConfig {
+  return backbone === 'small' ? smallPoseTrainConfig(numScenes, positionEncoding) : actmstTrainConfig({ numScenes, positionEncoding });
+}
+
+/** Decode a stored config (config.json, checkpoint metadata); `source` names it in errors. */
+export function decodePoseTrainConfig(value: unknown, source: string): PoseTrainConfig {
+  const config = decodeOrThrow(PoseTrainConfigCodec, value, source);
+  return { ...config, model: decodePoseRegressorConfig(config.model, `${source} (model)`) };
+}
+
+export function poseTrainConfigJson(config: PoseTrainConfig): JsonObject {
+  return JSON.parse(JSON.stringify(config)) as JsonObject;
+}
+
+/** What the loop trains: the regressor and the loss's s_x / s_q (checkpoint names `model.*`, `pose_loss.*`). */
+export class PoseTrainingModel extends Module {
+  readonly model: MSTransformer;
+  readonly poseLoss: CameraPoseLoss;
+
+  constructor(config: PoseTrainConfig, rng: Rng) {
+    super();
+    this.model = this.addModule('model', buildPoseRegressor(config.model, rng));
+    this.poseLoss = this.addModule('pose_loss', new CameraPoseLoss(config.poseLoss));
+  }
+}
+
+export interface PoseTaskOptions {
+  readonly config: PoseTrainConfig;
+  readonly train: PoseSource;
+  readonly rng: Rng;
+  /** Called (model in eval mode) every evalEvery epochs. */
+  readonly evaluate?: (epoch: number) => EvalMetrics | Promise<EvalMetrics>;
+}
+
+export function createPoseTask(options: PoseTaskOptions): { task: TrainTask<PoseBatch>; trainable: PoseTrainingModel } {
+  const { config, train, rng } = options;
+  const trainable = new PoseTrainingModel(config, rng);
+  const named = trainable.namedParameters().filter(([, v]) => v.trainable);
+  const optimizer = new AdamW([{ name: 'all', params: named }], { lr: config.lr, eps: config.eps, weightDecay: config.weightDecay, l2WeightDecay: true });
+  const scheduler = new StepLR(optimizer, { stepSize: config.lrStepSize, gamma: config.lrGamma });
+  const transform = poseTrainConfig(config.resize, config.crop, config.colorJitter ? MS_TRANSFORMER_JITTER : null);
+  const task: TrainTask<PoseBatch> = {
+    model: trainable,
+    optimizer,
+    scheduler,
+    data: (_epoch, dataRng) => poseBatches(train, { batchSize: config.batchSize, transform, rng: dataRng, equalizeScenes: config.equalizeScenes, dropLast: true }),
+    loss: (batch) => {
+      const output = trainable.model.forward(batch.images, { sceneIds: batch.sceneIds, returnQueriesKeys: config.qkaLambda > 0 });
+      return msTransformerLoss(output, batch, trainable.poseLoss, config.qkaLambda);
+    },
+    evaluate: options.evaluate,
+    imagesPerBatch: (batch) => batch.images.shape[0],
+    disposeBatch: disposePoseBatch,
+  };
+  return { task, trainable };
+}
+
+/** Mean over the test images of each encoder layer's attention entropy and QK centroid distance. */
+export interface PoseDiagnostics {
+  readonly entropy: { readonly t: number[]; readonly rot: number[] };
+  readonly qkDistance: { readonly t: number[]; readonly rot: number[] };
+}
+
+export interface PosePredictions {
+  /** [N, 7] row-major. */
+  readonly predicted: Float32Array;
+  readonly target: Float64Array;
+  readonly scenes: string[];
+  /** Fraction of images whose argmax scene is right. */
+  readonly sceneAccuracy: number;
+  readonly diagnostics?: PoseDiagnostics;
+}
+
+/**
+ * Run the model (eval mode, argmax scenes as official testing) over every row of `source`, center
+ * crops at the config's size; with `diagnostics` also the encoder statistics.
+ */
+export async function predictPoses(
+  model: MSTransformer,
+  source: PoseSource,
+  options: { readonly resize: number; readonly crop: number; readonly batchSize: number; readonly rng: Rng; readonly diagnostics?: boolean },
+): Promise<PosePredictions> {
+  const n = source.table.rows.length;
+  const predicted = new Float32Array(n * 7);
+  let correct = 0;
+  const sums = { et: [] as number[], er: [] as number[], dt: [] as number[], dr: [] as number[] };
+  const add = (acc: number[], values: number[], weight: number) => values.forEach((v, i) => (acc[i] = (acc[i] ?? 0) + v * weight));
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    let offset = 0;
+    const batches = poseBatches(source, { batchSize: options.batchSize, transform: poseTestConfig(options.resize, options.crop), rng: options.rng, shuffle: false });
+    for await (const batch of batches) {
+      try {
+        const out = model.forward(batch.images, { returnAttention: options.diagnostics, returnQueriesKeys: options.diagnostics });
+        const b = batch.indices.length;
+        predicted.set(await out.pose.data(), offset * 7);
+        const chosen = await out.sceneIndices.data();
+        batch.indices.forEach((row, i) => (correct += chosen[i] === source.table.sceneIds[row] ? 1 : 0));
+        if (out.encoderAttention && out.queriesKeys) {
+          add(sums.et, layerAttentionEntropies(out.encoderAttention.t), b);
+          add(sums.er, layerAttentionEntropies(out.encoderAttention.rot), b);
+          add(sums.dt, meanCentroidDistances(out.queriesKeys.t), b);
+          add(sums.dr, meanCentroidDistances(out.queriesKeys.rot), b);
+        }
+        disposeMSTransformerOutput(out);
+        offset += b;
+      } finally {
+        disposePoseBatch(batch);
+      }
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  const mean = (xs: number[]) => xs.map((x) => x / n);
+  return {
+    predicted,
+    target: Float64Array.from(source.table.rows.flatMap((_, i) => poseVector(source.table, i))),
+    scenes: source.table.rows.map((r) => r.scene),
+    sceneAccuracy: correct / n,
+    ...(options.diagnostics && { diagnostics: { entropy: { t: mean(sums.et), rot: mean(sums.er) }, qkDistance: { t: mean(sums.dt), rot: mean(sums.dr) } } }),
+  };
+}
+
+/** Per layer: mean over batch and heads of ‖mean q − mean k‖ (ActMST res_mean). */
+function meanCentroidDistances(layers: readonly { queries: tf.Tensor; keys: tf.Tensor }[]): number[] {
+  return layers.map((l) => tf.tidy(() => tf.mean(qkCentroidDistance(l.queries, l.keys)).dataSync()[0]!));
+}
+
+export function evaluatePredictions(p: PosePredictions): PoseEvaluation {
+  return evaluatePoses(p.predicted, p.target, p.scenes);
+}
+
+/** The "predict each scene's mean training pose" baseline on `test`. */
+export function sceneMeanBaseline(train: PoseSource, test: PoseSource): PoseEvaluation {
+  const predicted = predictSceneMeans(sceneMeanPoses(train.table), test.table.rows);
+  const target = Float64Array.from(test.table.rows.flatMap((_, i) => poseVector(test.table, i)));
+  return evaluatePoses(predicted, target, test.table.rows.map((r) => r.scene));
+}

@@ -1,0 +1,84 @@
+// The pose task end to end on a tiny synthetic set: the loop's log carries every loss term, λ = 0
+// drops the QKA terms, s_x / s_q train with the model, tensors stay flat over steps, and
+// `condformer eval pose --json` reads the checkpoint back.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'chai';
+import { command as evalPose } from '../../bin/commands/eval-pose';
+import { readRunLog } from '../../lib/train/run-log';
+import { loadCheckpoint, disposeCheckpoint } from '../../lib/train/checkpoint';
+import { decodePoseRegressorConfig } from '../../heads/pose-config';
+import { smallPoseTrainConfig, type PoseTrainConfig } from '../../lib/tasks/pose';
+import { loadPoseSplits, syntheticDataSpec, type PoseSplits } from '../../lib/tasks/pose-data';
+import { runPoseTraining } from '../../lib/tasks/pose-run';
+
+function tinyConfig(qkaLambda: number): PoseTrainConfig {
+  const base = smallPoseTrainConfig(2);
+  const model = decodePoseRegressorConfig(
+    { ...base.model, smallCnnChannels: [4, 8, 8, 8], hiddenDim: 16, dimFeedforward: 16, regressorHidden: 16, numTEncoderLayers: 1, numTDecoderLayers: 1, numRotEncoderLayers: 1, numRotDecoderLayers: 1 },
+    'tiny',
+  );
+  return { ...base, model, qkaLambda, batchSize: 8, resize: 32, crop: 28 };
+}
+
+describe('pose task (tiny synthetic run)', () => {
+  let dir: string;
+  let data: PoseSplits;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'condformer-pose-'));
+    data = await loadPoseSplits(syntheticDataSpec({ numScenes: 2, size: 32, framesPerSequence: 4 }));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('logs loss_x, loss_q, scene, qka_t, qka_rot, s_x, s_q; trains s_x / s_q; keeps numTensors flat', async () => {
+    const counts: number[] = [];
+    const runDir = join(dir, 'qka');
+    const result = await runPoseTraining({ data, config: tinyConfig(0.1), epochs: 2, runDir, seed: 1, quiet: true, logEvery: 1, onStep: () => counts.push(tf.memory().numTensors) });
+    expect(result.train.status).to.equal('completed');
+    expect(result.train.step).to.equal(4); // 2 scenes × 2 trajectories × 4 frames = 16 train images, batch 8, 2 epochs
+    // After the first step (Adam moments created) the tensor count does not move.
+    expect(new Set(counts.slice(1)).size, `numTensors per step: ${counts.join(', ')}`).to.equal(1);
+    const log = await readRunLog(result.log);
+    const trainRecords = log.filter((r) => r.type === 'train');
+    expect(Object.keys(trainRecords[0]!.terms).sort()).to.deep.equal(['loss_q', 'loss_x', 'qka_rot', 'qka_t', 's_q', 's_x', 'scene']);
+    const sX = trainRecords.map((r) => r.terms.s_x!);
+    expect(sX[0]).to.equal(0); // official 7-Scenes init
+    expect(Math.abs(sX[sX.length - 1]!)).to.be.greaterThan(1e-4); // optimised with the model
+    const ckpt = await loadCheckpoint(result.checkpoint);
+    expect(ckpt.weights.has('pose_loss.s_x')).to.equal(true);
+    expect(ckpt.weights.has('model.transformer_t.encoder.layers.0.self_attn.in_proj_weight')).to.equal(true);
+    disposeCheckpoint(ckpt);
+    expect(result.evaluation.scenes.map((s) => s.count)).to.deep.equal([4, 4]);
+    expect(result.baseline.scenes.length).to.equal(2);
+  });
+
+  it('λ = 0 computes no alignment terms', async () => {
+    const result = await runPoseTraining({ data, config: tinyConfig(0), epochs: 1, runDir: join(dir, 'plain'), seed: 1, quiet: true, logEvery: 1 });
+    const log = await readRunLog(result.log);
+    const first = log.find((r) => r.type === 'train');
+    expect(Object.keys(first!.terms).sort()).to.deep.equal(['loss_q', 'loss_x', 's_q', 's_x', 'scene']);
+  });
+
+  it('condformer eval pose --json prints per-scene medians from the checkpoint alone', async () => {
+    const lines: string[] = [];
+    const original = console.log;
+    console.log = (line: string) => lines.push(line);
+    let code: number;
+    try {
+      code = await evalPose.run(['--checkpoint', join(dir, 'qka', 'checkpoints', 'last.safetensors'), '--json', '--backend', tf.getBackend()]);
+    } finally {
+      console.log = original;
+    }
+    expect(code).to.equal(0);
+    const json = JSON.parse(lines.join('\n')) as { scenes: { scene: string; medianPositionError: number; medianOrientationError: number }[]; average: { medianPositionError: number }; recall: Record<string, number> };
+    expect(json.scenes.map((s) => s.scene)).to.deep.equal(['scene-00-room', 'scene-01-outdoor']);
+    for (const s of json.scenes) expect(Number.isFinite(s.medianPositionError) && Number.isFinite(s.medianOrientationError)).to.equal(true);
+    expect(json.average.medianPositionError).to.be.closeTo((json.scenes[0]!.medianPositionError + json.scenes[1]!.medianPositionError) / 2, 1e-9);
+    expect(Object.keys(json.recall)).to.deep.equal(['0.25m/2deg', '0.5m/5deg', '5m/10deg']);
+  });
+});
