@@ -100,3 +100,27 @@ export * from './lib/models/backbone/resnet';
 export * from './lib/models/backbone/mbconv';
 export * from './lib/models/backbone/efficientnet';
 export * from './lib/models/backbone/small-cnn';
+// runtime
+export * from './lib/runtime/backend';
+export * from './lib/runtime/wasm-kernels';
+// reports and attention analysis
+export * from './lib/report/figure';
+export * from './lib/report/series-figure';
+export * from './lib/report/run-data';
+export * from './lib/report/run-figures';
+export * from './lib/report/run-tables';
+export * from './lib/report/html';
+export * from './lib/report/write-report';
+export * from './lib/report/pose-eval-metrics';
+export * from './lib/report/figures';
+export * from './lib/report/embedding';
+export * from './lib/report/colormap';
+export * from './lib/report/attention-overlay';
+export * from './lib/report/display-image';
+export * from './lib/report/cross-attention-parts';
+export * from './lib/report/encoder-statistics';
+export * from './lib/report/diagnostics-report';
+export * from './lib/report/analyze-detector';
+export * from './lib/report/analyze-pose';
+export * from './lib/report/analyze-checkpoints';
+export * from './lib/report/chromium';

@@ -8,7 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type CocoDetectionSet, cocoDetectionFromMemory } from '../datasets/coco';
+import type { CocoGroundTruth } from '../datasets/coco-format';
 import { randomHorizontalFlip } from '../datasets/detection-transforms';
+import { type RgbImage, blankRgb } from '../datasets/image';
 import { SHAPE_KINDS, cocoAreaThresholds, generateSyntheticShapes, syntheticShapesSource } from '../datasets/synthetic-shapes';
 import { type DetectorConfig, buildDetector } from '../lib/models/detector';
 import { initBackend } from '../lib/runtime/backend';
@@ -27,6 +30,8 @@ const { values } = parseArgs({
     dropout: { type: 'string', default: '0' },
     /** Comma-separated shape kinds (default all five). */
     kinds: { type: 'string' },
+    /** shapes (synthetic shapes on textured backgrounds) or squares (one white square on black: an easy control). */
+    scene: { type: 'string', default: 'shapes' },
     'hidden-dim': { type: 'string', default: '64' },
     queries: { type: 'string', default: '20' },
     lr: { type: 'string', default: '1e-3' },
@@ -49,9 +54,29 @@ const kinds = values.kinds?.split(',').map((k) => {
   return kind;
 });
 await initBackend(values.backend);
+if (values.scene !== 'shapes' && values.scene !== 'squares') throw new Error(`--scene: expected shapes or squares, got '${values.scene}'`);
+const scene = values.scene;
+
+/** `count` images with one white square (12–35 px a side) on black, ids from `firstId`. */
+function squares(count: number, firstId: number, rng: Rng): CocoDetectionSet {
+  const images = new Map<number, RgbImage>();
+  const gt: CocoGroundTruth = { images: [], annotations: [], categories: [{ id: 1, name: 'square' }] };
+  for (let id = firstId; id < firstId + count; id++) {
+    const [w, h] = [12 + rng.int(24), 12 + rng.int(24)];
+    const [x, y] = [rng.int(size - w), rng.int(size - h)];
+    const image = blankRgb(size, size);
+    for (let row = y; row < y + h; row++) image.data.fill(255, (row * size + x) * 3, (row * size + x + w) * 3);
+    images.set(id, image);
+    gt.images.push({ id, file_name: `${id}.png`, width: size, height: size });
+    gt.annotations.push({ id, image_id: id, category_id: 1, bbox: [x, y, w, h], area: w * h, iscrowd: 0 });
+  }
+  return cocoDetectionFromMemory(gt, images, 'squares');
+}
+
 const shapes = (count: number, split: string) => syntheticShapesSource(generateSyntheticShapes({ count, height: size, width: size, maxObjects, kinds, seed: `${seed}:${split}` }));
-const trainSet = shapes(trainImages, 'train');
-const valSet = shapes(valImages, 'val');
+const squaresRng = new Rng(`${seed}:squares`);
+const trainSet = scene === 'shapes' ? shapes(trainImages, 'train') : squares(trainImages, 1, squaresRng);
+const valSet = scene === 'shapes' ? shapes(valImages, 'val') : squares(valImages, trainImages + 1, squaresRng);
 const shared: Omit<DetectorConfig, 'model'> = {
   numClasses: trainSet.categories.numClasses,
   backbone: 'small',
@@ -89,7 +114,7 @@ async function measure(model: 'conditional' | 'detr'): Promise<Measured> {
     lrBackbone: lr, // the small CNN starts from scratch (DETR's lr / 10 assumes a pretrained backbone)
     lrDrop: 1000,
     trainTransform: randomHorizontalFlip(),
-    areas: cocoAreaThresholds(size, size),
+    areas: scene === 'shapes' ? cocoAreaThresholds(size, size) : undefined,
     onMatchTime: (ms) => (matchMs += ms),
   });
   const runDir = mkdtempSync(join(tmpdir(), `bench-${model}-`));
@@ -115,7 +140,8 @@ async function measure(model: 'conditional' | 'detr'): Promise<Measured> {
 }
 
 console.log(
-  `synthetic shapes (${(kinds ?? SHAPE_KINDS).join(', ')}) ${size}×${size}, 1–${maxObjects} objects: ${trainImages} train / ${valImages} val images, batch ${batchSize}, ${epochs} epochs, lr ${lr}, dropout ${dropout}, seed ${seed}; ` +
+  (scene === 'squares' ? `white squares on black ${size}×${size}, 1 object:` : `synthetic shapes (${(kinds ?? SHAPE_KINDS).join(', ')}) ${size}×${size}, 1–${maxObjects} objects:`) +
+    ` ${trainImages} train / ${valImages} val images, batch ${batchSize}, ${epochs} epochs, lr ${lr}, dropout ${dropout}, seed ${seed}; ` +
     `small CNN ${shared.smallChannels?.join('/')}, d ${hiddenDim}, ${shared.nheads} heads, ${shared.encLayers}+${shared.decLayers} layers, ${queries} queries`,
 );
 const results = { conditional: await measure('conditional'), detr: await measure('detr') };

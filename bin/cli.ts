@@ -7,7 +7,18 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
-const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {};
+const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
+  'train detect': () => import('./commands/train-detect'),
+  'eval detect': () => import('./commands/eval-detect'),
+  'predict detect': () => import('./commands/predict-detect'),
+  'eval coco': () => import('./commands/eval-coco'),
+  'train pose': () => import('./commands/train-pose'),
+  'eval pose': () => import('./commands/eval-pose'),
+  'ablate pose': () => import('./commands/ablate-pose'),
+  convert: () => import('./commands/convert-pose'),
+  report: () => import('./commands/report'),
+  analyze: () => import('./commands/analyze'),
+};
 
 export function usage(): string {
   const lines = Object.keys(COMMANDS).map((name) => `  condformer ${name}`);
@@ -15,10 +26,14 @@ export function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const key = [argv.slice(0, 2).join(' '), argv[0] ?? ''].find((k) => k in COMMANDS);
-  if (key === undefined || argv[0] === '--help' || argv[0] === '-h') {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
     console.log(usage());
-    return key === undefined && argv.length > 0 && argv[0] !== '--help' && argv[0] !== '-h' ? 2 : 0;
+    return 0;
+  }
+  const key = [argv.slice(0, 2).join(' '), argv[0] ?? ''].find((k) => k in COMMANDS);
+  if (key === undefined) {
+    console.error(`condformer: unknown command '${argv.slice(0, 2).join(' ')}'\n\n${usage()}`);
+    return 2;
   }
   const load = COMMANDS[key] as () => Promise<{ command: Command }>;
   const { command } = await load();

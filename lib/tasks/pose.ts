@@ -70,7 +70,7 @@ export function actmstTrainConfig(model: Partial<PoseRegressorConfig> & { numSce
 /**
  * condformer's CPU preset for the small CNN (a few minutes on 2 cores): d 64, 4 heads, FFN 128,
  * 2 + 2 layers per branch, PoseRegressor width 256, 32² images (no crop augmentation, no colour
- * jitter), batch 32, lr 1e-3 without a step inside the run, and CameraPoseLoss starting at
+ * jitter), batch 32, lr 1e-3 (StepLR ×0.1 after 20 epochs), and CameraPoseLoss starting at
  * s_x = s_q = 0 (the official 7-Scenes s_q = −3 weights the orientation 20× and, measured on the
  * synthetic scenes, stalls the first epochs). Otherwise ActMST's recipe (Adam + L2, QKA λ 0.1).
  */
@@ -78,7 +78,7 @@ export function smallPoseTrainConfig(numScenes: number, positionEncoding: 'sine'
   const layers = { numTEncoderLayers: 2, numTDecoderLayers: 2, numRotEncoderLayers: 2, numRotDecoderLayers: 2 };
   const model = { numScenes, backbone: 'small' as const, hiddenDim: 64, nhead: 4, dimFeedforward: 128, regressorHidden: 256, positionEncoding, ...layers };
   const official = actmstTrainConfig(model);
-  return { ...official, lr: 1e-3, lrStepSize: 1000, batchSize: 32, resize: 32, crop: 32, colorJitter: false, poseLoss: { ...official.poseLoss, sX: 0, sQ: 0 } };
+  return { ...official, lr: 1e-3, lrStepSize: 20, batchSize: 32, resize: 32, crop: 32, colorJitter: false, poseLoss: { ...official.poseLoss, sX: 0, sQ: 0 } };
 }
 
 /** The preset for a backbone: `small` (CPU preset above) or `efficientnet` (ActMST's official sizes). */
