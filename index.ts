@@ -124,3 +124,24 @@ export * from './lib/report/analyze-detector';
 export * from './lib/report/analyze-pose';
 export * from './lib/report/analyze-checkpoints';
 export * from './lib/report/chromium';
+// detectors
+export * from './heads/detection-heads';
+export * from './lib/models/detection-backbone';
+export * from './lib/models/set-detector';
+export * from './lib/models/detr';
+export * from './lib/models/conditional-detr';
+export * from './lib/models/detector';
+export * from './lib/models/detection-postprocess';
+export * from './lib/tasks/detection';
+export * from './lib/tasks/detection-run';
+export * from './lib/tasks/detection-training';
+export * from './lib/tasks/detection-drawing';
+// pose regressor
+export * from './lib/models/pose-backbone';
+export * from './lib/models/ms-transformer';
+export * from './heads/pose-regressor-head';
+export * from './heads/pose-config';
+export * from './heads/pose-loss';
+export * from './lib/tasks/pose';
+export * from './lib/tasks/pose-data';
+export * from './lib/tasks/pose-run';

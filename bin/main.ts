@@ -1,14 +1,15 @@
 // `npm start`: condformer's headline job. Trains the multi-scene pose regressor (MS-Transformer
 // with Query-Key Alignment, λ = 0.1, and the fixed 2-D sine position encoding: the ActMST recipe)
 // on the built-in synthetic scenes with the small-CNN CPU preset for a few minutes, then prints
-// the per-scene median errors on held-out trajectories next to the "predict each scene's mean
-// pose" baseline, and where the checkpoint and the log are.
+// the per-scene median errors on held-out frames of the scenes' trajectories next to the
+// "predict each scene's mean pose" baseline, and where the checkpoint, the log and the report are.
 import { join } from 'node:path';
 import { formatPoseTable, type PoseEvaluation } from '../lib/metrics/pose-metrics';
 import { initBackend } from '../lib/runtime/backend';
 import { smallPoseTrainConfig } from '../lib/tasks/pose';
 import { describePoseData, loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose-data';
 import { runPoseTraining } from '../lib/tasks/pose-run';
+import { writeReportSafely } from './commands/finish-run';
 
 /** Stop training after this long (the run evaluates whatever it reached); the epoch cap usually ends it first on an idle 2-core machine. */
 const TIME_BUDGET_SECONDS = 270;
@@ -41,7 +42,7 @@ async function main(): Promise<number> {
   console.log(`\nbaseline, each scene's mean training pose:\n${formatPoseTable(baseline)}`);
   console.log(`\n${comparison(evaluation, baseline)}`);
   console.log(`scene classification accuracy ${(100 * result.predictions.sceneAccuracy).toFixed(1)}%`);
-  console.log(`\ncheckpoint: ${result.checkpoint}\nlog:        ${result.log}`);
+  console.log(`\ncheckpoint: ${result.checkpoint}\nlog:        ${result.log}\nreport:     ${await writeReportSafely(RUN_DIR)}`);
   console.log(`evaluate again: npx condformer eval pose --checkpoint ${result.checkpoint}`);
   return 0;
 }

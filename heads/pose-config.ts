@@ -7,7 +7,7 @@ import { decodeOrThrow } from '../lib/io/decode';
 import type { Backbone } from '../lib/models/backbone/backbone';
 import { EfficientNetB0 } from '../lib/models/backbone/efficientnet';
 import { MSTransformer } from '../lib/models/ms-transformer';
-import { SmallCnn } from '../lib/models/small-cnn';
+import { SmallCNN } from '../lib/models/backbone/small-cnn';
 import { buildPositionEncoding } from '../lib/position/build';
 import { defaultRng, type Rng } from '../lib/runtime/rng';
 import { POSE_REGRESSOR_HIDDEN } from './pose-regressor-head';
@@ -17,9 +17,9 @@ const Probability = t.refinement(t.number, (p) => p >= 0 && p < 1, 'number in [0
 
 const RequiredFields = t.type({ numScenes: PositiveInt });
 const OptionalFields = t.partial({
-  /** `efficientnet` (EfficientNet-B0, reduction_4 / reduction_3) or `small` (SmallCnn). */
+  /** `efficientnet` (EfficientNet-B0, reduction_4 / reduction_3) or `small` (SmallCNN). */
   backbone: t.keyof({ efficientnet: null, small: null }),
-  /** SmallCnn stage channels. */
+  /** SmallCNN stage channels. */
   smallCnnChannels: t.tuple([PositiveInt, PositiveInt, PositiveInt, PositiveInt]),
   hiddenDim: PositiveInt,
   nhead: PositiveInt,
@@ -68,7 +68,7 @@ export function decodePoseRegressorConfig(value: unknown, source: string): PoseR
 /** Build the MS-Transformer pose regressor a config describes. */
 export function buildPoseRegressor(input: PoseRegressorConfigInput, rng: Rng = defaultRng()): MSTransformer {
   const config = decodePoseRegressorConfig(input, 'pose regressor config');
-  const backbone: Backbone = config.backbone === 'small' ? new SmallCnn({ channels: config.smallCnnChannels, rng }) : new EfficientNetB0({ rng });
+  const backbone: Backbone = config.backbone === 'small' ? new SmallCNN({ channels: config.smallCnnChannels, rng }) : new EfficientNetB0({ rng });
   return new MSTransformer({
     ...config,
     backbone,

@@ -13,6 +13,7 @@ import { describePoseData, loadPoseSplits, syntheticBenchmarkSpec } from '../../
 import { runPoseTraining } from '../../lib/tasks/pose-run';
 import type { Command } from '../cli';
 import { intOption } from './train-pose';
+import { writeReportSafely } from './finish-run';
 
 interface Variant {
   readonly name: string;
@@ -100,6 +101,7 @@ export const command: Command = {
       if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify(rows, null, 2)}\n`);
     }
     console.log(`\n${formatAblation(rows)}`);
+    console.log(`report (the arms overlaid): ${await writeReportSafely(variants.map((v) => join(runDir, v.name)), runDir)}`);
     return 0;
   },
 };

@@ -10,6 +10,7 @@ import { type DetectionDataSpec, type DetectionRunConfig, decodeDetectionRunConf
 import { loadDetectionData, trainDetector } from '../../lib/tasks/detection-training';
 import { parseJson } from '../../lib/io/decode';
 import { runPaths } from '../../lib/train/train';
+import { finishRun } from './finish-run';
 
 const USAGE = `usage: condformer train detect --data <coco-dir|synthetic> [options]
 
@@ -185,7 +186,7 @@ export const command: Command = {
         const epochs = numberOption(values, 'epochs', saved.training.epochs, { integer: true, min: 1 });
         await initBackend(values.backend, { log: (line) => console.error(line) });
         const { result } = await trainDetector({ ...saved, training: { ...saved.training, epochs } }, { runDir, resume: true, quiet: values.quiet });
-        return report(result.status, result.checkpoint);
+        return finishRun(runDir, result.status, result.checkpoint);
       }
       const spec = dataSpec(values);
       const complete = runConfigFromFlags(values, spec);
@@ -194,7 +195,7 @@ export const command: Command = {
       const config = complete(data.train.gt.categories.map((c) => ({ id: c.id, name: c.name })), data.train.categories.numClasses);
       const runDir = values['run-dir'] ?? join('runs', `${config.detector.model}-${config.detector.backbone ?? 'resnet50'}`);
       const { result } = await trainDetector(config, { runDir, overwrite: values.overwrite, quiet: values.quiet, data });
-      return report(result.status, result.checkpoint);
+      return finishRun(runDir, result.status, result.checkpoint);
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
       console.error(`${err.message}\n\nrun with --help for the options`);
@@ -202,8 +203,3 @@ export const command: Command = {
     }
   },
 };
-
-function report(status: string, checkpoint: string): number {
-  console.log(`${status}; checkpoint ${checkpoint}`);
-  return 0;
-}

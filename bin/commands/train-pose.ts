@@ -11,6 +11,7 @@ import { initBackend } from '../../lib/runtime/backend';
 import { decodePoseTrainConfig, poseTrainConfigFor, type PoseTrainConfig } from '../../lib/tasks/pose';
 import { csvDataSpec, decodePoseDataSpec, describePoseData, loadPoseSplits, syntheticBenchmarkSpec, type PoseDataSpec } from '../../lib/tasks/pose-data';
 import { runPoseTraining } from '../../lib/tasks/pose-run';
+import { finishRun } from './finish-run';
 
 const USAGE = `usage: condformer train pose --data <labels.csv|synthetic> [options]
 
@@ -107,8 +108,7 @@ export const command: Command = {
     console.log(`\n${formatPoseTable(result.evaluation)}`);
     console.log(`\nscene-mean baseline (each scene's mean training pose):\n${formatPoseTable(result.baseline)}`);
     console.log(`\nscene classification accuracy ${(100 * result.predictions.sceneAccuracy).toFixed(1)}%`);
-    console.log(`checkpoint: ${result.checkpoint}\nlog: ${result.log}`);
-    return result.train.status === 'completed' ? 0 : 130;
+    return finishRun(runDir, result.train.status, result.checkpoint);
   },
 };
 

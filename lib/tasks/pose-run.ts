@@ -6,6 +6,7 @@ import { Rng } from '../runtime/rng';
 import { runPaths, train, type TrainOptions, type TrainResult } from '../train/train';
 import { createPoseTask, evaluatePredictions, poseTrainConfigJson, predictPoses, sceneMeanBaseline, type PosePredictions, type PoseTrainConfig } from './pose';
 import type { PoseSplits } from './pose-data';
+import { poseEvalMetrics } from '../report/pose-eval-metrics';
 
 export interface PoseRunOptions {
   readonly data: PoseSplits;
@@ -47,7 +48,7 @@ export async function runPoseTraining(options: PoseRunOptions): Promise<PoseRunR
     evaluate: async () => {
       const p = await predictPoses(trainable.model, data.test, { ...evalOptions, rng: new Rng(0) });
       const e = evaluatePredictions(p);
-      return { medianPositionError: e.average.medianPositionError, medianOrientationError: e.average.medianOrientationError, sceneAccuracy: p.sceneAccuracy };
+      return { ...poseEvalMetrics(e), sceneAccuracy: p.sceneAccuracy };
     },
   });
   try {
