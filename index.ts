@@ -38,6 +38,7 @@ export * from './lib/transformer/decoder-layer';
 export * from './lib/transformer/decoder';
 export * from './lib/transformer/conditional-decoder-layer';
 export * from './lib/transformer/conditional-decoder';
+export * from './lib/transformer/encoder-decoder';
 export * from './lib/transformer/detr-transformer';
 export * from './lib/transformer/conditional-transformer';
 export * from './lib/transformer/mst-transformer';

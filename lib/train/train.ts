@@ -357,7 +357,9 @@ class Loop<B> {
       const evalRecord: EvalRecord = { type: 'eval', epoch, step, metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null])) };
       await ctx.log.write(evalRecord);
       this.evalRecords.push(evalRecord);
-      ctx.bar.line(`eval epoch ${epoch + 1}: ${Object.entries(metrics).map(([k, v]) => `${k} ${formatValue(v)}`).join(', ')}`);
+      // Top-level metrics only: grouped ones (`scene/<name>/...`, `recall/...`) are in the log.
+      const shown = Object.entries(metrics).filter(([k]) => !k.includes('/'));
+      ctx.bar.line(`eval epoch ${epoch + 1}: ${shown.map(([k, v]) => `${k} ${formatValue(v)}`).join(', ')}`);
     }
   }
 

@@ -1,0 +1,55 @@
+// The encoder-decoder that DETR's and Conditional DETR's `Transformer` (models/transformer.py)
+// share: an encoder over the flattened feature map and a decoder from zero targets with the query
+// embeddings as query positions. Only the decoder differs. State-dict names are the official ones
+// (encoder.layers.N…, encoder.norm with pre-norm, decoder.…); every parameter of rank > 1 is
+// re-initialised with xavier_uniform (`_reset_parameters`).
+import * as tf from '@tensorflow/tfjs';
+import type { AttentionRecord } from '../attention/attend';
+import { resetXavier } from '../nn/init';
+import { Module } from '../nn/module';
+import { defaultRng } from '../runtime/rng';
+import type { DecoderOutput } from './decoder';
+import type { DecoderForwardOptions, DecoderLayerAttention } from './decoder-layer';
+import { TransformerEncoder } from './encoder';
+import type { TransformerLayerOptions } from './options';
+import { toTokens, type TransformerInputs } from './tokens';
+import { layerOptionsOf, type TransformerOptions } from './transformer-options';
+
+/** A decoder stack: the DETR decoder or the conditional one. */
+export interface StackedDecoder<O extends DecoderOutput> extends Module {
+  forward(tgt: tf.Tensor, memory: tf.Tensor, options: DecoderForwardOptions): O;
+}
+
+/** The decoder's outputs (hs [L, B, NQ, C], ...) plus the encoder memory and, on request, attention. */
+export type EncoderDecoderOutput<O extends DecoderOutput> = Omit<O, 'attention'> & {
+  readonly memory: tf.Tensor3D; // [B, HW, C]
+  readonly encoderAttention?: AttentionRecord[];
+  readonly decoderAttention?: DecoderLayerAttention[];
+};
+
+export abstract class EncoderDecoderTransformer<O extends DecoderOutput, D extends StackedDecoder<O>> extends Module {
+  readonly encoder: TransformerEncoder;
+  readonly decoder: D;
+  readonly dModel: number;
+
+  protected constructor(options: TransformerOptions, makeDecoder: (layer: TransformerLayerOptions, numLayers: number) => D) {
+    super();
+    const layer = layerOptionsOf(options);
+    const { numEncoderLayers = 6, numDecoderLayers = 6 } = options;
+    this.encoder = this.addModule('encoder', new TransformerEncoder(layer, numEncoderLayers, { finalNorm: layer.normalizeBefore === true }));
+    this.decoder = this.addModule('decoder', makeDecoder(layer, numDecoderLayers));
+    this.dModel = layer.dModel;
+    resetXavier(this.namedParameters(), this.layouts(), layer.rng ?? defaultRng());
+  }
+
+  forward(inputs: TransformerInputs, options: { readonly returnAttention?: boolean } = {}): EncoderDecoderOutput<O> {
+    const { returnAttention } = options;
+    return tf.tidy(() => {
+      const { src, pos, mask, queryPos, tgt } = toTokens(inputs);
+      const encoded = this.encoder.forward(src, { pos, keyPaddingMask: mask, returnAttention });
+      const { attention, ...decoded } = this.decoder.forward(tgt, encoded.output, { pos, queryPos, memoryKeyPaddingMask: mask, returnAttention });
+      const outputs = { ...decoded, memory: encoded.output };
+      return returnAttention ? { ...outputs, encoderAttention: encoded.attention, decoderAttention: attention } : outputs;
+    });
+  }
+}
