@@ -5,7 +5,6 @@
 // the test set.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/runtime/backend';
 import { QKA_LAMBDA } from '../../losses/qk-alignment';
 import { smallPoseTrainConfig, type PoseDiagnostics } from '../../lib/tasks/pose';
@@ -14,6 +13,7 @@ import { runPoseTraining } from '../../lib/tasks/pose-run';
 import type { Command } from '../cli';
 import { intOption } from './train-pose';
 import { writeReportSafely } from './finish-run';
+import { parseCommandArgs } from './args';
 
 interface Variant {
   readonly name: string;
@@ -53,23 +53,18 @@ options:
 export const command: Command = {
   summary: 'ablation on synthetic scenes: learned vs fixed PE, with and without QKA (errors, entropy, QK distance)',
   async run(args: string[]): Promise<number> {
-    const { values } = parseArgs({
-      args,
-      options: {
-        variants: { type: 'string' },
-        epochs: { type: 'string' },
-        scenes: { type: 'string' },
-        seed: { type: 'string' },
-        'run-dir': { type: 'string' },
-        json: { type: 'string' },
-        backend: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
+    const parsed = parseCommandArgs(args, {
+      variants: { type: 'string' },
+      epochs: { type: 'string' },
+      scenes: { type: 'string' },
+      seed: { type: 'string' },
+      'run-dir': { type: 'string' },
+      json: { type: 'string' },
+      backend: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    }, USAGE);
+    if (typeof parsed === 'number') return parsed;
+    const { values } = parsed;
     const names = values.variants?.split(',') ?? POSE_ABLATION_VARIANTS.map((v) => v.name);
     const variants = names.map((n) => {
       const v = POSE_ABLATION_VARIANTS.find((x) => x.name === n);

@@ -1,12 +1,12 @@
 // `condformer analyze <checkpoint> [<checkpoint>...] [--data ...]`: attention diagnostics of trained
 // detectors or pose regressors (one arm per checkpoint) written as analysis.html + PNGs.
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Command } from '../cli';
 import { analyzeCheckpoints, armLabels } from '../../lib/report/analyze-checkpoints';
 import type { RelativeToken } from '../../lib/report/analyze-pose';
 import { writeDiagnosticsReport } from '../../lib/report/diagnostics-report';
 import { initBackend } from '../../lib/runtime/backend';
+import { parseCommandArgs, UsageError, usageExit } from './args';
 
 const USAGE = `usage: condformer analyze <checkpoint> [<checkpoint>...] [options]
 
@@ -54,8 +54,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-class UsageError extends Error {}
-
 function count(value: string | undefined, name: string, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -81,15 +79,11 @@ function defaultOut(checkpoint: string): string {
 export const command: Command = {
   summary: 'attention diagnostics (entropy, purity, QK distance, embedding, attention maps) of trained checkpoints',
   async run(args: string[]): Promise<number> {
-    let values;
-    let positionals;
+    const parsed = parseCommandArgs(args, OPTIONS, USAGE, true);
+    if (typeof parsed === 'number') return parsed;
+    const { values, positionals } = parsed;
     let options;
     try {
-      ({ values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS }));
-      if (values.help) {
-        console.log(USAGE);
-        return 0;
-      }
       if (positionals.length === 0) throw new UsageError('no checkpoint given');
       if (values.branch !== undefined && values.branch !== 't' && values.branch !== 'rot') throw new UsageError(`--branch must be t or rot, got '${values.branch}'`);
       options = {
@@ -106,9 +100,7 @@ export const command: Command = {
         seed: count(values.seed, 'seed', 0),
       };
     } catch (err) {
-      if (!(err instanceof UsageError) && !(err instanceof TypeError)) throw err;
-      console.error(`${(err as Error).message}\n\n${USAGE}`);
-      return 2;
+      return usageExit(err, USAGE);
     }
     await initBackend(values.backend);
     let data;

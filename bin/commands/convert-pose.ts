@@ -1,10 +1,10 @@
 // `condformer convert cambridge|7scenes <root> <out.csv> [--scenes a,b] [--split train|test]`:
 // writes MS-Transformer label files (datasets/pose-csv.ts) from the datasets' own pose files.
-import { parseArgs } from 'node:util';
 import type { Command } from '../cli';
 import { convertCambridge } from '../../datasets/cambridge';
 import { writePoseCsv, type PoseRow } from '../../datasets/pose-csv';
 import { convertSevenScenes } from '../../datasets/seven-scenes';
+import { parseCommandArgs } from './args';
 
 const USAGE = `usage: condformer convert <cambridge|7scenes> <root> <out.csv> [options]
 
@@ -22,15 +22,9 @@ type Split = 'train' | 'test';
 export const command: Command = {
   summary: 'convert Cambridge Landmarks / 7-Scenes poses to the MS-Transformer CSV format',
   async run(args: string[]): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { scenes: { type: 'string' }, split: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
+    const parsed = parseCommandArgs(args, { scenes: { type: 'string' }, split: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, USAGE, true);
+    if (typeof parsed === 'number') return parsed;
+    const { values, positionals } = parsed;
     const [dataset, root, out, ...extra] = positionals;
     if (dataset === undefined || root === undefined || out === undefined || extra.length > 0) {
       console.error(USAGE);

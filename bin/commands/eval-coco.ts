@@ -1,9 +1,9 @@
 // `condformer eval coco <gt.json> <results.json> [--json]`: COCO bbox evaluation equal to pycocotools
 // COCOeval; prints its 12-line summary, or `{"stats": [...]}` with --json.
-import { parseArgs } from 'node:util';
 import type { Command } from '../cli';
 import { DecodeError } from '../../lib/io/decode';
 import { evaluateCocoFiles } from '../../lib/metrics/coco-eval-files';
+import { parseCommandArgs } from './args';
 
 const USAGE = `usage: condformer eval coco <gt.json> <results.json> [--json]
 
@@ -20,18 +20,9 @@ exit codes: 0 done, 1 unreadable or malformed input, 2 bad usage`;
 export const command: Command = {
   summary: 'COCO bbox evaluation (pycocotools COCOeval) of a results file against ground truth',
   async run(args: string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-    } catch (err) {
-      console.error(`${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
+    const parsed = parseCommandArgs(args, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, USAGE, true);
+    if (typeof parsed === 'number') return parsed;
     const { values, positionals } = parsed;
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
     const [gtPath, resultsPath, ...extra] = positionals;
     if (gtPath === undefined || resultsPath === undefined || extra.length > 0) {
       console.error(USAGE);

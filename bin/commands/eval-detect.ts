@@ -1,13 +1,13 @@
 // `condformer eval detect --checkpoint <file> [--data <coco-dir|synthetic>]`: COCO evaluation of a
 // trained detector; prints pycocotools' summary (or the 12 stats as JSON).
-import { parseArgs } from 'node:util';
 import type { Command } from '../cli';
 import { writeFileAtomic } from '../../lib/io/atomic';
 import { initBackend } from '../../lib/runtime/backend';
 import { evaluateDetector } from '../../lib/tasks/detection';
 import { type DetectionDataSpec, type DetectionSplit, detectionAreas, detectionTransforms, loadDetectionSplit } from '../../lib/tasks/detection-run';
 import { loadDetectorCheckpoint } from '../../lib/tasks/detection-training';
-import { UsageError, numberOption } from './train-detect';
+import { numberOption } from './train-detect';
+import { parseCommandArgs, UsageError, usageExit } from './args';
 
 const USAGE = `usage: condformer eval detect --checkpoint <file> [options]
 
@@ -41,17 +41,9 @@ const OPTIONS = {
 export const command: Command = {
   summary: 'COCO evaluation of a trained detector checkpoint',
   async run(args: string[]): Promise<number> {
-    let values;
-    try {
-      values = parseArgs({ args, options: OPTIONS, allowPositionals: false }).values;
-    } catch (err) {
-      console.error(`${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
+    const parsed = parseCommandArgs(args, OPTIONS, USAGE);
+    if (typeof parsed === 'number') return parsed;
+    const { values } = parsed;
     try {
       if (values.checkpoint === undefined) throw new UsageError('--checkpoint is required');
       const split: DetectionSplit = values.split === undefined || values.split === 'val' ? 'val' : values.split === 'train' ? 'train' : badSplit(values.split);
@@ -70,9 +62,7 @@ export const command: Command = {
       console.error(`${source.length} images, ${evaluation.imagesPerSec.toFixed(1)} images/s`);
       return 0;
     } catch (err) {
-      if (!(err instanceof UsageError)) throw err;
-      console.error(`${err.message}\n\nrun with --help for the options`);
-      return 2;
+      return usageExit(err, USAGE);
     }
   },
 };

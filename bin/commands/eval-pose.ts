@@ -1,7 +1,6 @@
 // `condformer eval pose --checkpoint <file> [--data <csv|synthetic>] [--json]`: per-scene median
 // position / orientation errors of a trained pose regressor on the test split (argmax scenes, as
 // the official test mode). The model and, by default, the data come from the checkpoint's config.
-import { parseArgs } from 'node:util';
 import { formatPoseTable, poseEvaluationJson } from '../../lib/metrics/pose-metrics';
 import { initBackend } from '../../lib/runtime/backend';
 import { Rng } from '../../lib/runtime/rng';
@@ -9,6 +8,7 @@ import { disposeCheckpoint, loadCheckpoint } from '../../lib/train/checkpoint';
 import { decodePoseTrainConfig, evaluatePredictions, PoseTrainingModel, predictPoses, sceneMeanBaseline } from '../../lib/tasks/pose';
 import { csvDataSpec, decodePoseDataSpec, describePoseData, loadPoseSplits, type PoseDataSpec } from '../../lib/tasks/pose-data';
 import type { Command } from '../cli';
+import { parseCommandArgs } from './args';
 
 const USAGE = `usage: condformer eval pose --checkpoint <file.safetensors> [options]
 
@@ -23,22 +23,17 @@ options:
 export const command: Command = {
   summary: 'evaluate a trained pose regressor: per-scene median errors and recall',
   async run(args: string[]): Promise<number> {
-    const { values } = parseArgs({
-      args,
-      options: {
-        checkpoint: { type: 'string' },
-        data: { type: 'string' },
-        root: { type: 'string' },
-        json: { type: 'boolean' },
-        baseline: { type: 'boolean' },
-        backend: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
+    const parsed = parseCommandArgs(args, {
+      checkpoint: { type: 'string' },
+      data: { type: 'string' },
+      root: { type: 'string' },
+      json: { type: 'boolean' },
+      baseline: { type: 'boolean' },
+      backend: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    }, USAGE);
+    if (typeof parsed === 'number') return parsed;
+    const { values } = parsed;
     if (values.checkpoint === undefined) {
       console.error(`--checkpoint is required\n\n${USAGE}`);
       return 2;

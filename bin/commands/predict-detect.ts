@@ -1,7 +1,6 @@
 // `condformer predict detect <image> --checkpoint <file> [--out out.png] [--threshold 0.5]`:
 // detections of a trained detector on one image, drawn (boxes, class names, scores) into a PNG.
 import { basename, extname, join, dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Command } from '../cli';
 import { categoryIdOf, categoryMap } from '../../datasets/category-map';
 import { collateDetection, disposeDetectionBatch } from '../../datasets/batching';
@@ -15,7 +14,8 @@ import { initBackend } from '../../lib/runtime/backend';
 import { type LabelledBox, writeDetectionsPng } from '../../lib/tasks/detection-drawing';
 import { maxSizeFor } from '../../lib/tasks/detection-run';
 import { loadDetectorCheckpoint } from '../../lib/tasks/detection-training';
-import { UsageError, numberOption } from './train-detect';
+import { numberOption } from './train-detect';
+import { parseCommandArgs, UsageError, usageExit } from './args';
 
 const USAGE = `usage: condformer predict detect <image> --checkpoint <file> [options]
 
@@ -46,18 +46,9 @@ const OPTIONS = {
 export const command: Command = {
   summary: 'detect objects in an image with a trained detector and draw them into a PNG',
   async run(args: string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true });
-    } catch (err) {
-      console.error(`${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
+    const parsed = parseCommandArgs(args, OPTIONS, USAGE, true);
+    if (typeof parsed === 'number') return parsed;
     const { values, positionals } = parsed;
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
     try {
       const [imagePath, ...extra] = positionals;
       if (imagePath === undefined || extra.length > 0) throw new UsageError('expected exactly one image');
@@ -93,9 +84,7 @@ export const command: Command = {
       console.error(`${detections.length} detections with score >= ${threshold}; wrote ${out}`);
       return 0;
     } catch (err) {
-      if (!(err instanceof UsageError)) throw err;
-      console.error(`${err.message}\n\nrun with --help for the options`);
-      return 2;
+      return usageExit(err, USAGE);
     }
   },
 };

@@ -1,9 +1,9 @@
 // `condformer report <run-dir> [<run-dir>...] [--out <dir>]`: (re)build the self-contained
 // report.html and figures/*.png of one run, or of several runs overlaid.
-import { parseArgs } from 'node:util';
 import type { Command } from '../cli';
 import { DecodeError } from '../../lib/io/decode';
 import { writeReport } from '../../lib/report/write-report';
+import { parseCommandArgs } from './args';
 
 const USAGE = `usage: condformer report <run-dir> [<run-dir>...] [--out <dir>] [--title <text>]
 
@@ -24,22 +24,9 @@ exit codes: 0 written, 1 unreadable or malformed run log, 2 bad usage`;
 export const command: Command = {
   summary: 'HTML report (inline SVG charts, PNG copies) of one or several training runs',
   async run(args: string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { out: { type: 'string' }, title: { type: 'string' }, scale: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      });
-    } catch (err) {
-      console.error(`${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
+    const parsed = parseCommandArgs(args, { out: { type: 'string' }, title: { type: 'string' }, scale: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, USAGE, true);
+    if (typeof parsed === 'number') return parsed;
     const { values, positionals } = parsed;
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
     const scale = values.scale === undefined ? undefined : Number(values.scale);
     if (positionals.length === 0 || (scale !== undefined && !(scale > 0))) {
       console.error(USAGE);

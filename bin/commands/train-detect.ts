@@ -2,7 +2,6 @@
 // shapes, with progress, checkpoints, resume, COCO evaluation every N epochs and log.jsonl.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Command } from '../cli';
 import { DETECTOR_BACKBONES, DETECTOR_KINDS, type DetectorConfig } from '../../lib/models/detector';
 import { initBackend } from '../../lib/runtime/backend';
@@ -11,6 +10,7 @@ import { loadDetectionData, trainDetector } from '../../lib/tasks/detection-trai
 import { parseJson } from '../../lib/io/decode';
 import { runPaths } from '../../lib/train/train';
 import { finishRun } from './finish-run';
+import { parseCommandArgs, UsageError, usageExit } from './args';
 
 const USAGE = `usage: condformer train detect --data <coco-dir|synthetic> [options]
 
@@ -88,9 +88,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: false }>>['values'];
-
-export class UsageError extends Error {}
+type Values = Exclude<ReturnType<typeof parseCommandArgs<typeof OPTIONS>>, number>['values'];
 
 /** A number option: absent → fallback; otherwise it must parse and satisfy `integer` / `min`. */
 export function numberOption(values: Readonly<Record<string, unknown>>, name: string, fallback: number, rule: { integer?: boolean; min?: number } = {}): number {
@@ -166,17 +164,9 @@ function runConfigFromFlags(values: Values, data: DetectionDataSpec): (categorie
 export const command: Command = {
   summary: 'train DETR / Conditional DETR on COCO data or synthetic shapes',
   async run(args: string[]): Promise<number> {
-    let values: Values;
-    try {
-      values = parseArgs({ args, options: OPTIONS, allowPositionals: false, strict: true }).values;
-    } catch (err) {
-      console.error(`${(err as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
+    const parsed = parseCommandArgs(args, OPTIONS, USAGE);
+    if (typeof parsed === 'number') return parsed;
+    const values: Values = parsed.values;
     try {
       if (values.resume) {
         if (values['run-dir'] === undefined) throw new UsageError('--resume needs --run-dir');
@@ -197,9 +187,7 @@ export const command: Command = {
       const { result } = await trainDetector(config, { runDir, overwrite: values.overwrite, quiet: values.quiet, data });
       return finishRun(runDir, result.status, result.checkpoint);
     } catch (err) {
-      if (!(err instanceof UsageError)) throw err;
-      console.error(`${err.message}\n\nrun with --help for the options`);
-      return 2;
+      return usageExit(err, USAGE);
     }
   },
 };

@@ -1,7 +1,6 @@
 // `condformer train pose`: train the MS-Transformer pose regressor (QKA, fixed or learned PE) on a
 // label CSV or the built-in synthetic scenes, then print the per-scene test errors next to the
 // scene-mean baseline.
-import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from '../cli';
@@ -12,6 +11,7 @@ import { decodePoseTrainConfig, poseTrainConfigFor, type PoseTrainConfig } from 
 import { csvDataSpec, decodePoseDataSpec, describePoseData, loadPoseSplits, syntheticBenchmarkSpec, type PoseDataSpec } from '../../lib/tasks/pose-data';
 import { runPoseTraining } from '../../lib/tasks/pose-run';
 import { finishRun } from './finish-run';
+import { parseCommandArgs } from './args';
 
 const USAGE = `usage: condformer train pose --data <labels.csv|synthetic> [options]
 
@@ -39,31 +39,26 @@ options:
 export const command: Command = {
   summary: 'train the MS-Transformer multi-scene pose regressor (QKA, fixed / learned PE)',
   async run(args: string[]): Promise<number> {
-    const { values } = parseArgs({
-      args,
-      options: {
-        data: { type: 'string' },
-        root: { type: 'string' },
-        qka: { type: 'string' },
-        'pos-encoding': { type: 'string' },
-        backbone: { type: 'string' },
-        epochs: { type: 'string' },
-        'batch-size': { type: 'string' },
-        'image-size': { type: 'string' },
-        lr: { type: 'string' },
-        scenes: { type: 'string' },
-        'run-dir': { type: 'string' },
-        resume: { type: 'boolean' },
-        overwrite: { type: 'boolean' },
-        seed: { type: 'string' },
-        backend: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
+    const parsed = parseCommandArgs(args, {
+      data: { type: 'string' },
+      root: { type: 'string' },
+      qka: { type: 'string' },
+      'pos-encoding': { type: 'string' },
+      backbone: { type: 'string' },
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'image-size': { type: 'string' },
+      lr: { type: 'string' },
+      scenes: { type: 'string' },
+      'run-dir': { type: 'string' },
+      resume: { type: 'boolean' },
+      overwrite: { type: 'boolean' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    }, USAGE);
+    if (typeof parsed === 'number') return parsed;
+    const { values } = parsed;
     if (values.data === undefined) {
       console.error(`--data is required\n\n${USAGE}`);
       return 2;

@@ -51,8 +51,12 @@ describe('condformer train / eval / predict detect', () => {
   it('train detect: writes the run directory and a log with the 12 COCO stats per evaluation', async () => {
     const { code, out } = await run(trainDetect, tinyRun());
     expect(code).to.equal(0);
-    expect(out).to.match(/^completed; checkpoint .*last\.safetensors$/);
-    for (const f of ['log.jsonl', 'config.json', 'checkpoints/last.safetensors']) expect(existsSync(join(runDir, f)), f).to.equal(true);
+    expect(out.split('\n')).to.deep.equal([
+      `completed; checkpoint ${checkpoint}`,
+      `log ${join(runDir, 'log.jsonl')}`,
+      `report ${join(runDir, 'report.html')}`,
+    ]);
+    for (const f of ['log.jsonl', 'config.json', 'checkpoints/last.safetensors', 'report.html']) expect(existsSync(join(runDir, f)), f).to.equal(true);
     const configPath = join(runDir, 'config.json');
     const config = decodeDetectionRunConfig(parseJson(readFileSync(configPath, 'utf8'), configPath), configPath);
     expect(config.detector).to.include({ model: 'conditional', backbone: 'small', numClasses: 5, numQueries: 5, hiddenDim: 16 });
