@@ -18,6 +18,7 @@ import { syntheticDataSpec } from '../../lib/tasks/pose-data';
 import { AdamW, paramGroups } from '../../lib/train/adamw';
 import type { JsonObject } from '../../lib/train/json';
 import { saveCheckpoint } from '../../lib/train/checkpoint';
+import { runCommand } from '../helpers/run-command';
 
 /** A checkpoint of `model` with `config` as its run config (weights as initialised). */
 async function writeCheckpoint(path: string, model: Module, config: JsonObject): Promise<string> {
@@ -32,20 +33,6 @@ async function writeCheckpoint(path: string, model: Module, config: JsonObject):
     savedAt: new Date().toISOString(),
   });
   return path;
-}
-
-/** Runs the command with console output captured. */
-async function runAnalyze(args: string[]): Promise<{ code: number; lines: string[]; errors: string[] }> {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (line: string) => lines.push(line);
-  console.error = (line: string) => errors.push(line);
-  try {
-    return { code: await analyzeCommand.run(args), lines, errors };
-  } finally {
-    [console.log, console.error] = [log, error];
-  }
 }
 
 async function writeDetectorCheckpoint(runDir: string, detector: DetectorConfig): Promise<string> {
@@ -72,7 +59,7 @@ describe('condformer analyze', function () {
       const cond = await writeDetectorCheckpoint(join(root, 'cond'), { model: 'conditional', ...tiny });
       const detr = await writeDetectorCheckpoint(join(root, 'detr'), { model: 'detr', ...tiny });
       expect(armLabels([cond, detr, join(root, 'x.safetensors'), cond])).to.deep.equal(['cond', 'detr', 'x', 'cond#2']);
-      const { code, lines } = await runAnalyze([cond, detr, '--images', '2', '--queries', '2', '--umap-epochs', '30', '--backend', tf.getBackend()]);
+      const { code, lines } = await runCommand(analyzeCommand, [cond, detr, '--images', '2', '--queries', '2', '--umap-epochs', '30', '--backend', tf.getBackend()]);
       expect(code).to.equal(0);
       const out = join(root, 'cond', 'analysis');
       expect(lines).to.include(join(out, 'analysis.html'));
@@ -87,11 +74,11 @@ describe('condformer analyze', function () {
       expect(panels.filter((p) => p.startsWith('cond-query-'))).to.have.length(2);
       expect((html.match(/<img src="data:image\/png;base64,/g) ?? []).length).to.equal(4);
       // bad usage and a missing checkpoint
-      expect((await runAnalyze([])).code).to.equal(2);
-      const badTokens = await runAnalyze([cond, '--tokens', '2,0']);
+      expect((await runCommand(analyzeCommand, [])).code).to.equal(2);
+      const badTokens = await runCommand(analyzeCommand, [cond, '--tokens', '2,0']);
       expect(badTokens.code).to.equal(2);
       expect(badTokens.errors[0]).to.include("--tokens: '2,0' is not 'y,x' with both in [0, 1)");
-      const missing = await runAnalyze([join(root, 'missing.safetensors'), '--backend', tf.getBackend()]);
+      const missing = await runCommand(analyzeCommand, [join(root, 'missing.safetensors'), '--backend', tf.getBackend()]);
       expect(missing.code).to.equal(1);
       expect(missing.errors[0]).to.include('missing.safetensors');
     } finally {
@@ -110,7 +97,7 @@ describe('condformer analyze', function () {
         paths.push(await writeCheckpoint(join(root, arm, 'checkpoints', 'last.safetensors'), model, { ...poseTrainConfigJson(config), data }));
         model.dispose();
       }
-      const { code } = await runAnalyze([...paths, '--images', '2', '--umap-epochs', '30', '--tokens', '0.5,0.5', '--backend', tf.getBackend(), '--out', join(root, 'out')]);
+      const { code } = await runCommand(analyzeCommand, [...paths, '--images', '2', '--umap-epochs', '30', '--tokens', '0.5,0.5', '--backend', tf.getBackend(), '--out', join(root, 'out')]);
       expect(code).to.equal(0);
       const panels = (await fs.readdir(join(root, 'out', 'attention'))).sort();
       expect(panels).to.deep.equal(['baseline-orientation-tokens.png', 'baseline-position-tokens.png', 'qka-orientation-tokens.png', 'qka-position-tokens.png']);

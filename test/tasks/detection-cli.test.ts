@@ -9,26 +9,11 @@ import { command as predictDetect } from '../../bin/commands/predict-detect';
 import { command as trainDetect } from '../../bin/commands/train-detect';
 import { writePng } from '../../datasets/image';
 import { generateSyntheticShapes, writeSyntheticShapes } from '../../datasets/synthetic-shapes';
-import type { Command } from '../../bin/cli';
 import { parseJson } from '../../lib/io/decode';
 import { COCO_STAT_NAMES } from '../../lib/tasks/detection';
 import { decodeDetectionRunConfig } from '../../lib/tasks/detection-run';
 import { readRunLog } from '../../lib/train/run-log';
-
-/** Runs a command with console output captured. */
-async function run(command: Command, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  try {
-    const code = await command.run(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    Object.assign(console, { log, error });
-  }
-}
+import { runCommand } from '../helpers/run-command';
 
 describe('condformer train / eval / predict detect', () => {
   let dir: string;
@@ -49,7 +34,7 @@ describe('condformer train / eval / predict detect', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('train detect: writes the run directory and a log with the 12 COCO stats per evaluation', async () => {
-    const { code, out } = await run(trainDetect, tinyRun());
+    const { code, out } = await runCommand(trainDetect, tinyRun());
     expect(code).to.equal(0);
     expect(out.split('\n')).to.deep.equal([
       `completed; checkpoint ${checkpoint}`,
@@ -69,9 +54,9 @@ describe('condformer train / eval / predict detect', () => {
   });
 
   it('train detect --resume extends a run; a fresh run refuses an existing checkpoint', async () => {
-    const refused = await run(trainDetect, tinyRun()).catch((e: Error) => ({ code: 1, out: '', err: e.message }));
+    const refused = await runCommand(trainDetect, tinyRun()).catch((e: Error) => ({ code: 1, out: '', err: e.message }));
     expect(refused.err).to.match(/already holds a checkpoint/);
-    const { code } = await run(trainDetect, ['--resume', '--run-dir', runDir, '--epochs', '2', '--quiet', ...backend()]);
+    const { code } = await runCommand(trainDetect, ['--resume', '--run-dir', runDir, '--epochs', '2', '--quiet', ...backend()]);
     expect(code).to.equal(0);
     const log = await readRunLog(join(runDir, 'log.jsonl'));
     expect(log.filter((r) => r.type === 'run')).to.have.length(2);
@@ -79,12 +64,12 @@ describe('condformer train / eval / predict detect', () => {
   });
 
   it('eval detect prints the pycocotools summary (or JSON stats)', async () => {
-    const { code, out } = await run(evalDetect, ['--checkpoint', checkpoint, ...backend()]);
+    const { code, out } = await runCommand(evalDetect, ['--checkpoint', checkpoint, ...backend()]);
     expect(code).to.equal(0);
     const lines = out.split('\n');
     expect(lines).to.have.length(12);
     expect(lines[0]).to.match(/^ Average Precision {2}\(AP\) @\[ IoU=0\.50:0\.95 \| area= {3}all \| maxDets=100 \] = \d\.\d{3}$/);
-    const json = await run(evalDetect, ['--checkpoint', checkpoint, '--json', ...backend()]);
+    const json = await runCommand(evalDetect, ['--checkpoint', checkpoint, '--json', ...backend()]);
     const parsed = parseJson(json.out, 'stdout') as { stats: number[] };
     expect(parsed.stats).to.have.length(12);
     expect(parsed.stats[0]?.toFixed(3)).to.equal(lines[0]?.slice(-5));
@@ -96,11 +81,11 @@ describe('condformer train / eval / predict detect', () => {
     mkdirSync(join(root, 'annotations'), { recursive: true });
     renameSync(written.annotationFile, join(root, 'annotations', 'instances_val.json'));
     renameSync(written.imageDir, join(root, 'val'));
-    const { code, out, err } = await run(evalDetect, ['--checkpoint', checkpoint, '--data', root, '--json', ...backend()]);
+    const { code, out, err } = await runCommand(evalDetect, ['--checkpoint', checkpoint, '--data', root, '--json', ...backend()]);
     expect(code).to.equal(0);
     expect((parseJson(out, 'stdout') as { stats: number[] }).stats).to.have.length(12);
     expect(err).to.match(/^2 images, [\d.]+ images\/s$/m);
-    const missing = await run(evalDetect, ['--checkpoint', checkpoint, '--data', join(dir, 'nowhere'), ...backend()]).catch((e: Error) => ({ code: 1, out: '', err: e.message }));
+    const missing = await runCommand(evalDetect, ['--checkpoint', checkpoint, '--data', join(dir, 'nowhere'), ...backend()]).catch((e: Error) => ({ code: 1, out: '', err: e.message }));
     expect(missing.err).to.contain(join(dir, 'nowhere', 'annotations', 'instances_val.json'));
   });
 
@@ -111,7 +96,7 @@ describe('condformer train / eval / predict detect', () => {
     if (image === undefined) throw new Error('no image');
     await writePng(imagePath, image);
     const outPath = join(dir, 'out', 'pred.png');
-    const { code, out, err } = await run(predictDetect, [imagePath, '--checkpoint', checkpoint, '--out', outPath, '--threshold', '0', ...backend()]);
+    const { code, out, err } = await runCommand(predictDetect, [imagePath, '--checkpoint', checkpoint, '--out', outPath, '--threshold', '0', ...backend()]);
     expect(code).to.equal(0);
     const meta = await sharp(outPath).metadata();
     expect([meta.format, meta.width, meta.height]).to.deep.equal(['png', 56, 40]);
@@ -125,14 +110,14 @@ describe('condformer train / eval / predict detect', () => {
   });
 
   it('usage errors exit 2 with a message; --help exits 0', async () => {
-    expect((await run(trainDetect, ['--epochs', '1'])).err).to.match(/--data is required/);
-    const bad = await run(trainDetect, ['--data', 'synthetic', '--model', 'yolo', ...backend()]);
+    expect((await runCommand(trainDetect, ['--epochs', '1'])).err).to.match(/--data is required/);
+    const bad = await runCommand(trainDetect, ['--data', 'synthetic', '--model', 'yolo', ...backend()]);
     expect([bad.code, bad.err.split('\n')[0]]).to.deep.equal([2, "--model: expected one of conditional, detr, got 'yolo'"]);
-    const badNumber = await run(trainDetect, ['--data', 'synthetic', '--epochs', 'two', ...backend()]);
+    const badNumber = await runCommand(trainDetect, ['--data', 'synthetic', '--epochs', 'two', ...backend()]);
     expect([badNumber.code, badNumber.err.split('\n')[0]]).to.deep.equal([2, "--epochs: expected an integer >= 1, got 'two'"]);
-    expect((await run(evalDetect, [])).code).to.equal(2);
-    expect((await run(predictDetect, ['--checkpoint', checkpoint])).err).to.match(/expected exactly one image/);
-    const help = await run(trainDetect, ['--help']);
+    expect((await runCommand(evalDetect, [])).code).to.equal(2);
+    expect((await runCommand(predictDetect, ['--checkpoint', checkpoint])).err).to.match(/expected exactly one image/);
+    const help = await runCommand(trainDetect, ['--help']);
     expect([help.code, help.out.split('\n')[0]]).to.deep.equal([0, 'usage: condformer train detect --data <coco-dir|synthetic> [options]']);
   });
 });

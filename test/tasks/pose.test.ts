@@ -13,6 +13,7 @@ import { decodePoseRegressorConfig } from '../../heads/pose-config';
 import { smallPoseTrainConfig, type PoseTrainConfig } from '../../lib/tasks/pose';
 import { loadPoseSplits, syntheticDataSpec, type PoseSplits } from '../../lib/tasks/pose-data';
 import { runPoseTraining } from '../../lib/tasks/pose-run';
+import { runCommand } from '../helpers/run-command';
 
 function tinyConfig(qkaLambda: number): PoseTrainConfig {
   const base = smallPoseTrainConfig(2);
@@ -65,15 +66,7 @@ describe('pose task (tiny synthetic run)', () => {
   });
 
   it('condformer eval pose --json prints per-scene medians from the checkpoint alone', async () => {
-    const lines: string[] = [];
-    const original = console.log;
-    console.log = (line: string) => lines.push(line);
-    let code: number;
-    try {
-      code = await evalPose.run(['--checkpoint', join(dir, 'qka', 'checkpoints', 'last.safetensors'), '--json', '--backend', tf.getBackend()]);
-    } finally {
-      console.log = original;
-    }
+    const { code, lines } = await runCommand(evalPose, ['--checkpoint', join(dir, 'qka', 'checkpoints', 'last.safetensors'), '--json', '--backend', tf.getBackend()]);
     expect(code).to.equal(0);
     const json = JSON.parse(lines.join('\n')) as { scenes: { scene: string; medianPositionError: number; medianOrientationError: number }[]; average: { medianPositionError: number }; recall: Record<string, number> };
     expect(json.scenes.map((s) => s.scene)).to.deep.equal(['scene-00-room', 'scene-01-outdoor']);
