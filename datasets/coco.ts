@@ -96,25 +96,32 @@ export async function loadCocoDetection(options: CocoDetectionOptions): Promise<
     const problems = await missingFileProblems(entries, imageDir);
     if (problems.length > 0) throw new DecodeError(annotationFile, problems);
   }
+  return detectionSet(gt, categories, entries, async (entry) => {
+    const file = join(imageDir, entry.image.file_name);
+    const image = await readRgbImage(file, `image id ${entry.image.id}, $.images[${entry.jsonIndex}].file_name of ${annotationFile}`);
+    checkSize(image, entry, annotationFile, file);
+    return image;
+  });
+}
+
+/** The dataset over indexed images whose pixels `pixels` fetches. */
+function detectionSet(
+  gt: CocoGroundTruth,
+  categories: CategoryMap,
+  entries: readonly IndexedImage[],
+  pixels: (entry: IndexedImage) => Promise<RgbImage>,
+): CocoDetectionSet {
   return {
     gt,
     categories,
     length: entries.length,
     imageIds: entries.map((e) => e.image.id),
     async read(index: number): Promise<DetectionSample> {
-      const entry = entryAt(entries, index);
-      const file = join(imageDir, entry.image.file_name);
-      const image = await readRgbImage(file, `image id ${entry.image.id}, $.images[${entry.jsonIndex}].file_name of ${annotationFile}`);
-      checkSize(image, entry, annotationFile, file);
-      return { image, target: entry.target };
+      const entry = entries[index];
+      if (entry === undefined) throw new RangeError(`index ${index} outside a dataset of ${entries.length} images`);
+      return { image: await pixels(entry), target: entry.target };
     },
   };
-}
-
-function entryAt(entries: readonly IndexedImage[], index: number): IndexedImage {
-  const entry = entries[index];
-  if (entry === undefined) throw new RangeError(`index ${index} outside a dataset of ${entries.length} images`);
-  return entry;
 }
 
 /** The same source over ground truth whose images are already in memory (by image id). */
@@ -127,17 +134,10 @@ export function cocoDetectionFromMemory(
   checkBoxesInsideImages(gt, source, 0);
   const categories = categoryMap(gt.categories, labelMode);
   const entries = indexImages(gt, categories);
-  return {
-    gt,
-    categories,
-    length: entries.length,
-    imageIds: entries.map((e) => e.image.id),
-    async read(index: number): Promise<DetectionSample> {
-      const entry = entryAt(entries, index);
-      const image = images.get(entry.image.id);
-      if (image === undefined) throw new RangeError(`${source}: no pixels for image id ${entry.image.id}`);
-      checkSize(image, entry, source, `image ${entry.image.id}`);
-      return { image, target: entry.target };
-    },
-  };
+  return detectionSet(gt, categories, entries, async (entry) => {
+    const image = images.get(entry.image.id);
+    if (image === undefined) throw new RangeError(`${source}: no pixels for image id ${entry.image.id}`);
+    checkSize(image, entry, source, `image ${entry.image.id}`);
+    return image;
+  });
 }
