@@ -1,6 +1,7 @@
 // safetensors read / write: an 8-byte little-endian header length N, N bytes of JSON
 // ({name: {dtype, shape, data_offsets}}, optional "__metadata__" of strings), then the data.
-// F32 / F16 / BF16 load as float32, I64 as int32 (range-checked), BOOL as bool.
+// F32 / F16 / BF16 load as float32, I64 as int32 (range-checked), BOOL as bool. float32 tensors
+// are written as F32, or as F16 / BF16 (round to nearest even) on request.
 import { promises as fs } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
@@ -97,14 +98,21 @@ export async function readSafetensors(path: string): Promise<Safetensors> {
   return decodeSafetensors(bytes, path);
 }
 
+export interface EncodeOptions {
+  /** How float32 tensors are stored (default F32). */
+  readonly float?: 'F32' | 'F16' | 'BF16';
+}
+
 /**
- * Encode tensors: float32 → F32, int32 → I64, bool → BOOL. Keys are written in sorted order
- * (as the Python writer does), data naturally aligned; the header is padded to 8 bytes.
+ * Encode tensors: float32 → F32 (or `options.float`), int32 → I64, bool → BOOL. Keys are written in
+ * sorted order (as the Python writer does), data naturally aligned; the header is padded to 8 bytes.
  */
 export async function encodeSafetensors(
   tensors: Map<string, tf.Tensor>,
   metadata: Record<string, string> = {},
+  options: EncodeOptions = {},
 ): Promise<Uint8Array> {
+  const float = options.float ?? 'F32';
   const names = [...tensors.keys()].sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
@@ -112,8 +120,9 @@ export async function encodeSafetensors(
   let offset = 0;
   for (const name of names) {
     const tensor = tensors.get(name) as tf.Tensor;
-    const chunk = await toBytes(tensor, name);
-    header[name] = { dtype: dtypeOf(tensor, name), shape: tensor.shape, data_offsets: [offset, offset + chunk.byteLength] };
+    const dtype = dtypeOf(tensor, name, float);
+    const chunk = toBytes(await tensor.data(), dtype);
+    header[name] = { dtype, shape: tensor.shape, data_offsets: [offset, offset + chunk.byteLength] };
     chunks.push(chunk);
     offset += chunk.byteLength;
   }
@@ -131,23 +140,61 @@ export async function encodeSafetensors(
   return out;
 }
 
-function dtypeOf(tensor: tf.Tensor, name: string): SafetensorsDtype {
-  if (tensor.dtype === 'float32') return 'F32';
+function dtypeOf(tensor: tf.Tensor, name: string, float: 'F32' | 'F16' | 'BF16'): SafetensorsDtype {
+  if (tensor.dtype === 'float32') return float;
   if (tensor.dtype === 'int32') return 'I64';
   if (tensor.dtype === 'bool') return 'BOOL';
   throw new Error(`safetensors: cannot write '${name}' of dtype ${tensor.dtype}`);
 }
 
-async function toBytes(tensor: tf.Tensor, name: string): Promise<Uint8Array> {
-  const data = await tensor.data();
-  switch (dtypeOf(tensor, name)) {
+function toBytes(data: tf.TypedArray, dtype: SafetensorsDtype): Uint8Array {
+  switch (dtype) {
     case 'F32':
-      return new Uint8Array(Float32Array.from(data as Float32Array).buffer);
+      return new Uint8Array(Float32Array.from(data).buffer);
+    case 'F16':
+      return new Uint8Array(Uint16Array.from(data, floatToHalf).buffer);
+    case 'BF16':
+      return new Uint8Array(Uint16Array.from(data, floatToBfloat16).buffer);
     case 'I64':
       return new Uint8Array(BigInt64Array.from(data as Int32Array, (v) => BigInt(v)).buffer);
-    default:
-      return Uint8Array.from(data as Uint8Array);
+    case 'BOOL':
+      return Uint8Array.from(data);
   }
+}
+
+const scratch = new DataView(new ArrayBuffer(4));
+
+/** The upper 16 bits of a float32, rounded to nearest even (NaN stays NaN). */
+function floatToBfloat16(x: number): number {
+  scratch.setFloat32(0, x);
+  const bits = scratch.getUint32(0);
+  if (Number.isNaN(x)) return (bits >>> 16) | 0x40;
+  return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+/** IEEE half precision, rounded to nearest even; overflow → ±inf, underflow → subnormals / ±0. */
+function floatToHalf(x: number): number {
+  scratch.setFloat32(0, x);
+  const bits = scratch.getUint32(0);
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  let mant = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // inf / NaN
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00; // overflow
+  if (e <= 0) {
+    if (e < -10) return sign; // too small: ±0
+    mant |= 0x800000; // implicit bit
+    const shift = 14 - e;
+    const half = mant >>> shift;
+    const rest = mant & ((1 << shift) - 1);
+    const midpoint = 1 << (shift - 1);
+    return sign | (half + (rest > midpoint || (rest === midpoint && half & 1) ? 1 : 0));
+  }
+  const half = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  // a carry out of the mantissa correctly bumps the exponent (up to inf)
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0));
 }
 
 /** Write atomically (temporary file, then rename). */
@@ -155,6 +202,7 @@ export async function writeSafetensors(
   path: string,
   tensors: Map<string, tf.Tensor>,
   metadata: Record<string, string> = {},
+  options: EncodeOptions = {},
 ): Promise<void> {
-  await writeFileAtomic(path, await encodeSafetensors(tensors, metadata));
+  await writeFileAtomic(path, await encodeSafetensors(tensors, metadata, options));
 }

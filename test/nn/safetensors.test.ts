@@ -161,6 +161,27 @@ describe('safetensors write / read', () => {
     tf.dispose([...tensors.values()]);
   });
 
+  it('writes float32 tensors as F16 / BF16 with round-to-nearest-even bit patterns', async () => {
+    // F16: 1/3 → 0x3555 (mantissa rounded down); 65520 is the midpoint above the max 65504 and
+    // rounds (to even) to +inf; 1e-8 is below half the smallest subnormal → +0; 2^-24 → 0x0001.
+    const half = tf.tensor1d([1, -2, 0.5, 65504, 2 ** -24, Infinity, 1 / 3, 65520, 1e-8]);
+    // BF16: π = 0x40490fdb rounds to 0x4049 (3.140625); 1 + 2^-8 is a tie and rounds to even 0x3f80.
+    const brain = tf.tensor1d([1, -2.5, Math.PI, 1 + 2 ** -8]);
+    const bits = async (tensor: tf.Tensor, float: 'F16' | 'BF16'): Promise<number[]> => {
+      const bytes = await encodeSafetensors(new Map([['x', tensor]]), {}, { float });
+      const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+      const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, { dtype: string }>;
+      expect(header.x?.dtype).to.equal(float);
+      const back = decodeSafetensors(bytes);
+      expect(back.tensors.get('x')?.dtype).to.equal('float32');
+      tf.dispose([...back.tensors.values()]);
+      return Array.from(new Uint16Array(bytes.slice(8 + n).buffer));
+    };
+    expect(await bits(half, 'F16')).to.deep.equal([0x3c00, 0xc000, 0x3800, 0x7bff, 0x0001, 0x7c00, 0x3555, 0x7c00, 0x0000]);
+    expect(await bits(brain, 'BF16')).to.deep.equal([0x3f80, 0xc020, 0x4049, 0x3f80]);
+    tf.dispose([half, brain]);
+  });
+
   it('names the file on malformed input', async () => {
     const tooLong = new Uint8Array(16);
     new DataView(tooLong.buffer).setBigUint64(0, 1000n, true);
