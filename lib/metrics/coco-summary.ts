@@ -3,6 +3,9 @@
 import type { CocoAccumulation } from './coco-eval';
 import { formatFixed } from './python-format';
 
+/** pycocotools' 12 summary stats, in order, as metric names. */
+export const COCO_STAT_NAMES = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;
+
 export interface CocoCategoryMetrics {
   readonly categoryId: number;
   /** AP @[.50:.95], -1 without GT. */

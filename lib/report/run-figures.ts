@@ -1,7 +1,7 @@
 // The figures of a run report, from one or several runs (overlaid, one colour per run): training
 // loss and each term, learning rate, images/s, and the evaluation curves: AP and the 12 COCO
 // stats for detection, per-scene median errors and recall for pose, every other metric as is.
-import { COCO_STAT_NAMES } from '../tasks/detection';
+import { COCO_STAT_NAMES } from '../metrics/coco-summary';
 import type { Figure } from './figure';
 import { parsePoseMetricKey, type PoseMetricKey } from './pose-eval-metrics';
 import type { RunData } from './run-data';

@@ -17,9 +17,7 @@ import { Rng } from '../runtime/rng';
 import { AdamW, paramGroups } from '../train/adamw';
 import { StepLR } from '../train/step-lr';
 import type { EvalMetrics, TrainTask } from '../train/train';
-
-/** pycocotools' 12 summary stats, in order, as metric names. */
-export const COCO_STAT_NAMES = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;
+import { COCO_STAT_NAMES } from '../metrics/coco-summary';
 
 /** Terms of the last decoder layer that go into the log (the aux copies are optimised, not logged). */
 const LOGGED_TERMS = ['loss_ce', 'loss_bbox', 'loss_giou', 'class_error', 'cardinality_error'] as const;

@@ -7,17 +7,9 @@ import { loadCocoDetection } from '../../datasets/coco';
 import { ImageReadError } from '../../datasets/image';
 import { type SyntheticShapes, generateSyntheticShapes, syntheticShapesSource, writeSyntheticShapes } from '../../datasets/synthetic-shapes';
 import { DecodeError } from '../../lib/io/decode';
+import { rejection } from '../helpers/rejection';
 
 const CATEGORY_IDS = [2, 5, 11, 17, 40];
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('COCO detection loader', () => {
   let set: SyntheticShapes;

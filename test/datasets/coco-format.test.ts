@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CocoGroundTruth, decodeCocoGroundTruth, readCocoGroundTruth, readCocoResults } from '../../datasets/coco-format';
 import { DecodeError } from '../../lib/io/decode';
+import { rejection } from '../helpers/rejection';
 
 const fixture = JSON.parse(readFileSync(new URL('../../../shared/fixtures/coco_eval.json', import.meta.url), 'utf8')) as {
   gt: unknown;
@@ -20,15 +21,6 @@ function writeJson(name: string, value: unknown): string {
 /** A deep copy of the fixture ground truth to break. */
 function fixtureGt(): { images: Record<string, unknown>[]; annotations: Record<string, unknown>[]; categories: Record<string, unknown>[] } {
   return structuredClone(fixture.gt) as ReturnType<typeof fixtureGt>;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('COCO format', () => {

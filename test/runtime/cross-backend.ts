@@ -20,13 +20,19 @@ export async function onBackend(backend: string, f: () => tf.Tensor | tf.Tensor[
 }
 
 /** Seeded standard-normal values for a shape (plain numbers: usable on any backend). */
-export function normal(shape: number[], seed: number): { shape: number[]; values: Float32Array } {
+/** A tensor's shape and values, re-created on whichever backend is current. */
+export interface Sample {
+  readonly shape: number[];
+  readonly values: Float32Array;
+}
+
+export function normal(shape: number[], seed: number): Sample {
   const rng = new Rng(seed);
   const n = shape.reduce((p, d) => p * d, 1);
   return { shape, values: Float32Array.from({ length: n }, () => rng.normal()) };
 }
 
-export const tensorOf = (x: { shape: number[]; values: Float32Array }): tf.Tensor => tf.tensor(x.values, x.shape);
+export const tensorOf = (x: Sample): tf.Tensor => tf.tensor(x.values, x.shape);
 
 export function expectClose(actual: Float32Array, expected: Float32Array, tol: number, what: string): void {
   expect(actual.length, `${what}: length`).to.equal(expected.length);

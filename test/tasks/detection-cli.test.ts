@@ -10,7 +10,7 @@ import { command as trainDetect } from '../../bin/commands/train-detect';
 import { writePng } from '../../datasets/image';
 import { generateSyntheticShapes, writeSyntheticShapes } from '../../datasets/synthetic-shapes';
 import { parseJson } from '../../lib/io/decode';
-import { COCO_STAT_NAMES } from '../../lib/tasks/detection';
+import { COCO_STAT_NAMES } from '../../lib/metrics/coco-summary';
 import { decodeDetectionRunConfig } from '../../lib/tasks/detection-run';
 import { readRunLog } from '../../lib/train/run-log';
 import { runCommand } from '../helpers/run-command';

@@ -7,7 +7,8 @@ import { generateSyntheticShapes, syntheticShapesSource } from '../../datasets/s
 import { evaluateCoco } from '../../lib/metrics/coco-eval';
 import { buildDetector } from '../../lib/models/detector';
 import { Rng } from '../../lib/runtime/rng';
-import { COCO_STAT_NAMES, cocoEvalParamsFor, createDetectionTask, evaluateDetector } from '../../lib/tasks/detection';
+import { COCO_STAT_NAMES } from '../../lib/metrics/coco-summary';
+import { cocoEvalParamsFor, createDetectionTask, evaluateDetector } from '../../lib/tasks/detection';
 import { readRunLog } from '../../lib/train/run-log';
 import { train } from '../../lib/train/train';
 
