@@ -2,6 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { BACKEND_NAMES, initBackend, type InitBackendOptions } from '../../lib/runtime/backend';
 import type { ModuleImporter } from '../../lib/runtime/optional-import';
+import { torchAddon, type TorchAddonLoader } from '../../lib/runtime/torch/setup';
+import { setUpWebGpu } from '../../lib/runtime/webgpu';
+
+const noTorch: TorchAddonLoader = () => ({ ok: false, reason: 'not built' });
 
 /** An importer that fails like Node does for a package that is not installed. */
 const nothingInstalled: ModuleImporter = async (specifier) => {
@@ -19,7 +23,7 @@ function fakeWebGpu(adapter: { info: { vendor: string; description: string; isFa
 describe('runtime: initBackend', () => {
   let previous: string;
   let lines: string[];
-  const quietly = (extra: InitBackendOptions = {}): InitBackendOptions => ({ log: (l) => lines.push(l), env: {}, ...extra });
+  const quietly = (extra: InitBackendOptions = {}): InitBackendOptions => ({ log: (l) => lines.push(l), env: {}, torchAddon: noTorch, ...extra });
   beforeEach(() => {
     previous = tf.getBackend();
     lines = [];
@@ -58,12 +62,28 @@ describe('runtime: initBackend', () => {
     expect(lines).to.deep.equal(['backend: wasm (requested tfjs-node; condformer kernels) — skipped tfjs-node: not installed']);
   });
 
-  it('goes down the automatic order and says why each faster backend was skipped', async () => {
+  it('goes down the automatic order (WebGPU only by name) and says why each faster backend was skipped', async () => {
     const choice = await initBackend(undefined, quietly({ importer: nothingInstalled }));
     expect(choice.backend).to.equal('wasm');
     expect(choice.line).to.equal(
-      'backend: wasm (auto; condformer kernels) — skipped tfjs-node-gpu: not installed; webgpu: package webgpu not installed; tfjs-node: not installed',
+      'backend: wasm (auto; condformer kernels) — skipped torch-cuda: not built; tfjs-node-gpu: not installed; torch: not built; tfjs-node: not installed',
     );
+  });
+
+  it('takes torch automatically where the addon is built, after torch-cuda and tfjs-node-gpu', async function () {
+    if (!torchAddon().ok) this.skip(); // test/runtime/torch-kernels.test.ts fails when CONDFORMER_REQUIRE_TORCH is set
+    const choice = await initBackend(undefined, quietly({ importer: nothingInstalled, torchAddon, env: { CONDFORMER_THREADS: '1' } }));
+    expect(choice.backend).to.equal('torch');
+    expect(choice.skipped.map((s) => s.backend)).to.deep.equal(['torch-cuda', 'tfjs-node-gpu']);
+    expect(choice.skipped[0]?.reason).to.match(/^libtorch \d+\.\d+\.\d+ here has no CUDA$/);
+    expect(choice.line).to.match(/^backend: torch \(auto; libtorch \d+\.\d+\.\d+, 1 thread\) — skipped torch-cuda: /);
+  });
+
+  it('rejects a CONDFORMER_THREADS that is not a positive integer', async () => {
+    let message = '';
+    await initBackend('torch', quietly({ torchAddon, env: { CONDFORMER_THREADS: 'two' } })).catch((e: Error) => (message = e.message));
+    if (torchAddon().ok) expect(message).to.equal("CONDFORMER_THREADS must be a positive integer, got 'two'");
+    else expect(message).to.equal('');
   });
 
   it('reports a package that fails to load with its error', async () => {
@@ -72,16 +92,13 @@ describe('runtime: initBackend', () => {
       return nothingInstalled(specifier);
     };
     const choice = await initBackend(undefined, quietly({ importer: broken }));
-    expect(choice.skipped[0]).to.deep.equal({ backend: 'tfjs-node-gpu', reason: 'failed to load: libcudart.so.11.0: cannot open shared object file' });
+    expect(choice.skipped[1]).to.deep.equal({ backend: 'tfjs-node-gpu', reason: 'failed to load: libcudart.so.11.0: cannot open shared object file' });
   });
 
   it('refuses a software WebGPU adapter unless webgpu is asked for by name', async () => {
     const swiftShader = { info: { vendor: 'google', description: 'SwiftShader Device (Subzero)' } };
-    const auto = await initBackend(undefined, quietly({ importer: fakeWebGpu(swiftShader) }));
-    expect(auto.skipped[1]).to.deep.equal({
-      backend: 'webgpu',
-      reason: "only a software adapter (google SwiftShader Device (Subzero)); ask for 'webgpu' by name to use it",
-    });
+    const auto = await setUpWebGpu(false, fakeWebGpu(swiftShader));
+    expect(auto).to.deep.equal({ ok: false, reason: "only a software adapter (google SwiftShader Device (Subzero)); ask for 'webgpu' by name to use it" });
     // Named: the adapter is accepted and the next step (tfjs-backend-webgpu) is what is missing.
     const named = await initBackend('webgpu', quietly({ importer: fakeWebGpu(swiftShader) }));
     expect(named.skipped[0]).to.deep.equal({ backend: 'webgpu', reason: 'package @tensorflow/tfjs-backend-webgpu not installed' });
@@ -89,10 +106,10 @@ describe('runtime: initBackend', () => {
   });
 
   it('skips WebGPU without an adapter, and treats isFallbackAdapter as software', async () => {
-    const none = await initBackend(undefined, quietly({ importer: fakeWebGpu(null) }));
-    expect(none.skipped[1]).to.deep.equal({ backend: 'webgpu', reason: 'no adapter (Vulkan)' });
-    const flagged = await initBackend(undefined, quietly({ importer: fakeWebGpu({ info: { vendor: 'nvidia', description: 'x', isFallbackAdapter: true } }) }));
-    expect(flagged.skipped[1]?.reason).to.match(/^only a software adapter \(nvidia x\)/);
+    const none = await initBackend('webgpu', quietly({ importer: fakeWebGpu(null) }));
+    expect(none.skipped[0]).to.deep.equal({ backend: 'webgpu', reason: 'no adapter (Vulkan)' });
+    const flagged = await setUpWebGpu(false, fakeWebGpu({ info: { vendor: 'nvidia', description: 'x', isFallbackAdapter: true } }));
+    expect(flagged.ok ? '' : flagged.reason).to.match(/^only a software adapter \(nvidia x\)/);
   });
 
   it('reports the wasm kernels as registered once they are (registration is process-wide)', async () => {

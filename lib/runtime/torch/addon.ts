@@ -1,0 +1,103 @@
+// Loads the libtorch addon built by native/build.mjs (native/build/condformer-torch.node) and types
+// its functions. Slots are the addon's tensor handles; every kernel writes its outputs' dtypes and
+// shapes into the meta buffer given to `init` (see native/condformer-torch.cc).
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where the addon's tensors live: 0 CPU, 1 the first CUDA GPU. */
+export type TorchDevice = 0 | 1;
+export type Slot = number;
+type Slots = readonly Slot[];
+
+export interface TorchAddonInfo {
+  /** libtorch's version as major·10000 + minor·100 + patch. */
+  readonly version: number;
+  readonly threads: number;
+  readonly cuda: boolean;
+  readonly gpus: number;
+  readonly parallel: string;
+}
+
+export interface TorchAddon {
+  init(meta: Int32Array): void;
+  setThreads(n: number): number;
+  describe(): TorchAddonInfo;
+  create(values: Float32Array | Int32Array | Uint8Array, shape: readonly number[], dtype: number, device: TorchDevice): Slot;
+  read(slot: Slot): Float32Array | Int32Array | Uint8Array;
+  free(slot: Slot): void;
+  live(): number;
+  synchronize(device: TorchDevice): void;
+  unary(op: string, x: Slot, alpha?: number): Slot;
+  binary(op: string, a: Slot, b: Slot): Slot;
+  addN(xs: Slots): Slot;
+  select(condition: Slot, a: Slot, b: Slot): Slot;
+  clip(x: Slot, min: number, max: number): Slot;
+  cast(x: Slot, dtype: number): Slot;
+  fill(shape: readonly number[], value: number, dtype: number, device: TorchDevice): Slot;
+  range(start: number, stop: number, step: number, dtype: number, device: TorchDevice): Slot;
+  linspace(start: number, stop: number, num: number, device: TorchDevice): Slot;
+  oneHot(indices: Slot, depth: number, onValue: number, offValue: number, dtype: number): Slot;
+  reshape(x: Slot, shape: readonly number[]): Slot;
+  transpose(x: Slot, perm: readonly number[]): Slot;
+  concat(xs: Slots, axis: number): Slot;
+  stack(xs: Slots, axis: number): Slot;
+  unstack(x: Slot, axis: number): Slot[];
+  split(x: Slot, sizes: readonly number[], axis: number): Slot[];
+  stridedSlice(x: Slot, begin: readonly number[], end: readonly number[], strides: readonly number[]): Slot;
+  tile(x: Slot, reps: readonly number[]): Slot;
+  reverse(x: Slot, dims: readonly number[]): Slot;
+  pad(x: Slot, paddings: readonly number[], value: number): Slot;
+  gather(x: Slot, indices: Slot, axis: number, batchDims: number): Slot;
+  gatherNd(x: Slot, indices: Slot): Slot;
+  scatterNd(indices: Slot, updates: Slot, shape: readonly number[]): Slot;
+  unsortedSegmentSum(x: Slot, segmentIds: Slot, numSegments: number): Slot;
+  reduce(op: string, x: Slot, axes: readonly number[], keepDims: boolean): Slot;
+  argMinMax(isMax: boolean, x: Slot, axis: number): Slot;
+  cumulative(isProduct: boolean, x: Slot, axis: number, exclusive: boolean, reverse: boolean): Slot;
+  topk(x: Slot, k: number): Slot[];
+  softmax(isLog: boolean, x: Slot, dim: number): Slot;
+  matmul(a: Slot, b: Slot, transposeA: boolean, transposeB: boolean, bias?: Slot, activation?: string, prelu?: Slot, leakyAlpha?: number): Slot;
+  conv2d(
+    x: Slot, filter: Slot, strides: readonly number[], pads: readonly number[], dilations: readonly number[], depthwise: boolean,
+    bias?: Slot, activation?: string, prelu?: Slot, leakyAlpha?: number,
+  ): Slot;
+  conv2dBackpropInput(dy: Slot, filter: Slot, inputShape: readonly number[], strides: readonly number[], pads: readonly number[], dilations: readonly number[], depthwise: boolean): Slot;
+  conv2dBackpropFilter(x: Slot, dy: Slot, filterShape: readonly number[], strides: readonly number[], pads: readonly number[], dilations: readonly number[], depthwise: boolean): Slot;
+  pool(isMax: boolean, x: Slot, filter: readonly number[], strides: readonly number[], pads: readonly number[]): Slot;
+  maxPoolGrad(dy: Slot, x: Slot, filter: readonly number[], strides: readonly number[], pads: readonly number[]): Slot;
+  avgPoolGrad(dy: Slot, x: Slot, filter: readonly number[], strides: readonly number[], pads: readonly number[]): Slot;
+}
+
+export type AddonLoad = { readonly ok: true; readonly addon: TorchAddon; readonly path: string } | { readonly ok: false; readonly reason: string };
+
+/** native/build/condformer-torch.node, from lib/runtime/torch/ (source) or dist/lib/runtime/torch/ (built). */
+export function addonPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'native', 'build', 'condformer-torch.node');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'native', 'build', 'condformer-torch.node');
+}
+
+let loaded: AddonLoad | null = null;
+
+/** The addon, loaded once per process; `ok: false` says why it is not there. */
+export function loadTorchAddon(): AddonLoad {
+  if (loaded !== null) return loaded;
+  const path = addonPath();
+  if (!existsSync(path)) {
+    loaded = { ok: false, reason: 'not built (needs libtorch: `apt-get install libtorch-dev` or LIBTORCH=<dir>, then `node native/build.mjs`)' };
+    return loaded;
+  }
+  try {
+    const required: unknown = createRequire(import.meta.url)(path);
+    loaded = { ok: true, addon: required as TorchAddon, path };
+  } catch (error) {
+    loaded = { ok: false, reason: `failed to load ${path}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+  }
+  return loaded;
+}

@@ -1,0 +1,55 @@
+// Registers the `torch` (CPU) and `torch-cuda` TensorFlow.js backends over the libtorch addon.
+// Threads: CONDFORMER_THREADS, else every core (os.availableParallelism()); they cover ATen's
+// intra-op pool and OpenBLAS under Debian's libtorch.
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { loadTorchAddon, type TorchAddon, type TorchAddonInfo } from './addon';
+import { registerTorchKernels } from './kernels';
+import { TorchBackend } from './torch-backend';
+
+export type TorchBackendName = 'torch' | 'torch-cuda';
+
+export type TorchSetUp = { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly reason: string };
+
+const ADDON_FUNCTIONS = ['init', 'setThreads', 'describe', 'create', 'read', 'free', 'live', 'unary', 'binary', 'matmul', 'conv2d', 'conv2dBackpropFilter'] as const;
+
+/** Threads asked for by CONDFORMER_THREADS (a positive integer), else all cores. */
+export function torchThreads(env: Readonly<Record<string, string | undefined>>): number {
+  const raw = env.CONDFORMER_THREADS;
+  if (raw === undefined || raw.trim() === '') return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`CONDFORMER_THREADS must be a positive integer, got '${raw}'`);
+  return n;
+}
+
+function libtorchVersion(info: TorchAddonInfo): string {
+  return `${Math.floor(info.version / 10000)}.${Math.floor(info.version / 100) % 100}.${info.version % 100}`;
+}
+
+export type TorchAddonLoader = () => { readonly ok: true; readonly addon: TorchAddon } | { readonly ok: false; readonly reason: string };
+
+/** The addon if it is built, loads and has this source's functions. */
+export const torchAddon: TorchAddonLoader = () => {
+  const load = loadTorchAddon();
+  if (!load.ok) return load;
+  const missing = ADDON_FUNCTIONS.filter((name) => typeof Reflect.get(load.addon, name) !== 'function');
+  if (missing.length > 0) return { ok: false, reason: `the addon at ${load.path} is stale (no ${missing.join(', ')}): rebuild with \`node native/build.mjs\`` };
+  return { ok: true, addon: load.addon };
+};
+
+/** Register `name` with tfjs (once) after checking that it can run here. */
+export function setUpTorch(name: TorchBackendName, env: Readonly<Record<string, string | undefined>> = process.env, load: TorchAddonLoader = torchAddon): TorchSetUp {
+  const loaded = load();
+  if (!loaded.ok) return loaded;
+  const { addon } = loaded;
+  const info = addon.describe();
+  if (name === 'torch-cuda' && !info.cuda) return { ok: false, reason: `libtorch ${libtorchVersion(info)} here has no CUDA` };
+  if (name === 'torch-cuda' && info.gpus < 1) return { ok: false, reason: 'no CUDA GPU is visible' };
+  const threads = addon.setThreads(torchThreads(env));
+  if (tf.findBackend(name) === null) {
+    registerTorchKernels(name);
+    tf.registerBackend(name, () => new TorchBackend(addon, name === 'torch-cuda' ? 1 : 0));
+  }
+  const where = name === 'torch-cuda' ? `CUDA, ${info.gpus} GPU${info.gpus === 1 ? '' : 's'}` : `${threads} thread${threads === 1 ? '' : 's'}`;
+  return { ok: true, detail: `libtorch ${libtorchVersion(info)}, ${where}` };
+}
