@@ -3,7 +3,8 @@
 // (every backward matmul, every attention product) runs a scalar loop, 30x slower. The wrappers
 // make transposes explicit `Transpose` kernels and feed the original kernel plain 2-D products:
 // a batch against a shared matrix is folded into the rows of one product, other batches go slice
-// by slice (with broadcasting of the batch dimensions).
+// by slice (with broadcasting of the batch dimensions), except small slices, which the stock
+// batched loop computes faster (STOCK_BATCHED_MAX_SLICE_MULTIPLY_ADDS).
 import * as tf from '@tensorflow/tfjs';
 import { boolAttr, callKernel, type KernelArgs, optionalInput, release, tensorInput } from './kernel-call';
 import { batchSlice, reshape, stackBatches, transpose } from './wasm-ops';
@@ -13,10 +14,60 @@ type PlainProduct = (a: tf.TensorInfo, b: tf.TensorInfo) => tf.TensorInfo;
 
 const size = (shape: number[]): number => shape.reduce((p, d) => p * d, 1);
 
-/** True when the stock kernel should run: it already takes XNNPACK's path, or there is nothing to multiply. */
-function useStock(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): boolean {
-  if (size(a.shape) === 0 || size(b.shape) === 0) return true;
-  return !transposeA && !transposeB && size(a.shape.slice(0, -2)) === 1 && size(b.shape.slice(0, -2)) === 1;
+/**
+ * Largest product per batch slice, in multiply-adds (m·k·n), that the stock batched kernel computes
+ * instead of the slice-by-slice path below. Each slice costs a heap copy in, one XNNPACK call and a
+ * copy out (about 20 µs together) whatever its size, where the stock kernel's scalar loop runs at
+ * about 1 G multiply-adds/s. Measured with bench/wasm-matmul-crossover.ts (q·kᵀ then p·v over
+ * 128 slices, median of 15, 3 alternating runs on the 2-core machine at load 4): the stock loop is
+ * 1.5–20× faster up to 4,096 a slice, level at 8,192 (2.2–2.6 ms both), and 2–4× slower from 16,384
+ * (at 65,536: 16–20 ms against 7–9 ms, so the 64K first proposed for this threshold loses there). The pose CPU preset's attention products (4- and 16-token, 16 wide: 256–4,096 a
+ * slice) all take the stock kernel; the reference step's (196 tokens × 32: 1.2M a slice) do not.
+ */
+export const STOCK_BATCHED_MAX_SLICE_MULTIPLY_ADDS = 8_192;
+
+/** Multiply-adds m·k·n of one batch slice of matMul(a, b, transposeA, transposeB): an a slice holds m·k. */
+export function sliceMultiplyAdds(aShape: number[], bShape: number[], transposeB: boolean): number {
+  const [bRows, bCols] = bShape.slice(-2) as [number, number];
+  return size(aShape.slice(-2)) * (transposeB ? bRows : bCols);
+}
+
+/**
+ * True when the stock kernel broadcasts these batch shapes correctly: it indexes each side's
+ * flattened batch modulo its size, which is right when that side's batch shape (leading 1s
+ * dropped) is a trailing part of the output's, not for [2, 1] against [3].
+ */
+export function stockBroadcastsBatches(aBatchShape: number[], bBatchShape: number[]): boolean {
+  const outBatchShape = tf.broadcast_util.assertAndGetBroadcastShape(aBatchShape, bBatchShape);
+  const isTrailingPart = (shape: number[]): boolean => {
+    const first = shape.findIndex((d) => d !== 1);
+    const kept = first < 0 ? [] : shape.slice(first);
+    return kept.every((d, i) => d === outBatchShape[outBatchShape.length - kept.length + i]);
+  };
+  return isTrailingPart(aBatchShape) && isTrailingPart(bBatchShape);
+}
+
+/**
+ * True when the wrappers leave matMul(a, b, transposeA, transposeB) to the stock kernel: it already
+ * takes XNNPACK's path, there is nothing to multiply, or the product would go slice by slice (b
+ * batched) with slices of at most `maxStockSliceMultiplyAdds`, which the stock loop does faster.
+ */
+export function stockKernelRuns(
+  aShape: number[],
+  bShape: number[],
+  transposeA: boolean,
+  transposeB: boolean,
+  maxStockSliceMultiplyAdds = STOCK_BATCHED_MAX_SLICE_MULTIPLY_ADDS,
+): boolean {
+  if (size(aShape) === 0 || size(bShape) === 0) return true;
+  const aBatchShape = aShape.slice(0, -2);
+  const bBatchShape = bShape.slice(0, -2);
+  if (!transposeA && !transposeB && size(aBatchShape) === 1 && size(bBatchShape) === 1) return true;
+  return (
+    size(bBatchShape) > 1 &&
+    sliceMultiplyAdds(aShape, bShape, transposeB) <= maxStockSliceMultiplyAdds &&
+    stockBroadcastsBatches(aBatchShape, bBatchShape)
+  );
 }
 
 /** x [..., r, c] → [batch, r, c], or [batch, c, r] materialised when `transposed`. */
@@ -104,14 +155,17 @@ function matMulViaPlainProducts(
   return out;
 }
 
-/** Wraps the stock wasm `BatchMatMul` kernel function. */
-export function fastBatchMatMul(stock: tf.KernelFunc): tf.KernelFunc {
+/**
+ * Wraps the stock wasm `BatchMatMul` kernel function. `maxStockSliceMultiplyAdds` is for the
+ * crossover bench (0: every batched product goes slice by slice).
+ */
+export function fastBatchMatMul(stock: tf.KernelFunc, maxStockSliceMultiplyAdds = STOCK_BATCHED_MAX_SLICE_MULTIPLY_ADDS): tf.KernelFunc {
   return (args: KernelArgs) => {
     const a = tensorInput(args, 'a');
     const b = tensorInput(args, 'b');
     const transposeA = boolAttr(args, 'transposeA');
     const transposeB = boolAttr(args, 'transposeB');
-    if (useStock(a, b, transposeA, transposeB)) return stock(args);
+    if (stockKernelRuns(a.shape, b.shape, transposeA, transposeB, maxStockSliceMultiplyAdds)) return stock(args);
     return matMulViaPlainProducts(args.backend, a, b, transposeA, transposeB, (x, y) =>
       callKernel(stock, args.backend, { a: x, b: y }, { transposeA: false, transposeB: false }),
     );
@@ -120,7 +174,9 @@ export function fastBatchMatMul(stock: tf.KernelFunc): tf.KernelFunc {
 
 /**
  * Wraps the stock wasm `_FusedMatMul` kernel function (matmul + rank-1 bias + activation). PReLU
- * weights of rank > 1 could vary along the batch, so those calls keep the stock kernel.
+ * weights of rank > 1 could vary along the batch, so those calls keep the stock kernel. Small
+ * slices do not: the stock kernel gets batched products wrong (bias and activation misapplied, up
+ * to 100% off on [3, 16, 32]·[3, 32, 16] + bias, relu; test/runtime/wasm-matmul.test.ts).
  */
 export function fastFusedMatMul(stock: tf.KernelFunc): tf.KernelFunc {
   return (args: KernelArgs) => {
@@ -131,7 +187,7 @@ export function fastFusedMatMul(stock: tf.KernelFunc): tf.KernelFunc {
     const transposeA = boolAttr(args, 'transposeA');
     const transposeB = boolAttr(args, 'transposeB');
     const preluVariesAlongRows = preluActivationWeights !== null && preluActivationWeights.shape.length > 1;
-    if (useStock(a, b, transposeA, transposeB) || preluVariesAlongRows) return stock(args);
+    if (stockKernelRuns(a.shape, b.shape, transposeA, transposeB, 0) || preluVariesAlongRows) return stock(args);
     return matMulViaPlainProducts(args.backend, a, b, transposeA, transposeB, (x, y) =>
       callKernel(
         stock,
