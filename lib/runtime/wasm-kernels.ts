@@ -1,26 +1,27 @@
 // The kernels condformer adds to tfjs-backend-wasm 4.22 for training: the gradient kernels it lacks
 // (`UnsortedSegmentSum` for gather, `Conv2DBackpropFilter` for conv2d,
-// `DepthwiseConv2dNativeBackpropFilter / Input` for depthwise conv2d) and the fast-path
-// wrappers of `BatchMatMul` / `_FusedMatMul` (see ./wasm-matmul). Registration is process-wide
-// and idempotent.
+// `DepthwiseConv2dNativeBackpropFilter / Input` for depthwise conv2d), the fast-path
+// wrappers of `BatchMatMul` / `_FusedMatMul` (see ./wasm-matmul) and a zero-copy `Identity`
+// (./wasm-identity). Registration is process-wide and idempotent.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2dBackpropFilterWasm } from './wasm-conv2d-filter';
+import { zeroCopyIdentityWasm } from './wasm-identity';
 import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from './wasm-depthwise-grads';
 import { fastBatchMatMul, fastFusedMatMul } from './wasm-matmul';
 import { unsortedSegmentSumWasm } from './wasm-segment-sum';
 
 /**
- * Which kernels are in place: `all`, `gradients` (the missing gradient kernels, stock matmul)
- * or `none` (stock tfjs-backend-wasm, which cannot train convolutions or embeddings).
+ * Which kernels are in place: `all`, `gradients` (the missing gradient kernels, stock matmul and
+ * Identity) or `none` (stock tfjs-backend-wasm, which cannot train convolutions or embeddings).
  */
 export type WasmKernelSet = 'all' | 'gradients' | 'none';
 
 let gradientsRegistered = false;
-let matMulWrapped = false;
+let fastPathsRegistered = false;
 
 export function wasmKernelSet(): WasmKernelSet {
-  return matMulWrapped ? 'all' : gradientsRegistered ? 'gradients' : 'none';
+  return fastPathsRegistered ? 'all' : gradientsRegistered ? 'gradients' : 'none';
 }
 
 /** Register the kernels of `set` (never unregisters: asking for less than is in place is a no-op). */
@@ -32,10 +33,11 @@ export function registerWasmTrainingKernels(set: WasmKernelSet = 'all'): void {
     tf.registerKernel({ kernelName: 'DepthwiseConv2dNativeBackpropInput', backendName: 'wasm', kernelFunc: depthwiseBackpropInputWasm });
     gradientsRegistered = true;
   }
-  if (set === 'all' && !matMulWrapped) {
+  if (set === 'all' && !fastPathsRegistered) {
     wrapKernel('BatchMatMul', fastBatchMatMul);
     wrapKernel('_FusedMatMul', fastFusedMatMul);
-    matMulWrapped = true;
+    wrapKernel('Identity', () => zeroCopyIdentityWasm); // replaces the stock copy outright
+    fastPathsRegistered = true;
   }
 }
 
