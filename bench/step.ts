@@ -5,12 +5,20 @@
 // --warmup steps. Prints each median and its ratio to the cpu backend; the wasm backend with the
 // condformer kernels must be at least 40× faster than cpu.
 //
+// --pytorch: also times the PyTorch twin (bench/reference_step.py, Debian's python3-torch, which
+// runs on the same libtorch) at the torch backend's thread count, alternating --rounds processes
+// of each, and prints torch / PyTorch (goal ≤ 1.3×). --json: the last line is a JSON object keyed
+// by backend, e.g. {"torch":{"medianMs":71.2,"timesMs":[…]},"pytorch":{…}}.
+//
 // Convolutions are differentiated with TensorFlow.js's own kernels (`--conv native`, the default):
 // lib/nn's 'auto' strategy takes the patch form on cpu / wasm, which costs 256 slices for a 16×16
 // patch conv.
 //
-//   npx tsx bench/step.ts [--runs 5] [--warmup 1] [--cpu-runs 2] [--only wasm,cpu] [--conv native]
+//   npx tsx bench/step.ts [--runs 5] [--warmup 1] [--cpu-runs 2] [--only torch,wasm,cpu] [--conv native]
+//                         [--pytorch [--rounds 3] [--python /usr/bin/python3]] [--json]
+// Threads: CONDFORMER_THREADS (default all cores) for torch and the PyTorch twin alike.
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -24,21 +32,26 @@ import { AdamW } from '../lib/train/adamw';
 import { ReferenceModel, referenceBatch } from './reference-model';
 
 interface Config {
+  /** The key of the --json line. */
+  readonly id: string;
   readonly label: string;
   readonly backend: string;
   readonly kernels: WasmKernelSet;
 }
 
 const CONFIGS: readonly Config[] = [
-  { label: 'tfjs-node-gpu', backend: 'tfjs-node-gpu', kernels: 'all' },
-  { label: 'webgpu', backend: 'webgpu', kernels: 'all' },
-  { label: 'tfjs-node', backend: 'tfjs-node', kernels: 'all' },
-  { label: 'wasm + condformer kernels', backend: 'wasm', kernels: 'all' },
-  { label: 'wasm + gradient kernels only (stock matmul)', backend: 'wasm', kernels: 'gradients' },
-  { label: 'wasm stock', backend: 'wasm', kernels: 'none' },
-  { label: 'cpu', backend: 'cpu', kernels: 'all' },
+  { id: 'torch-cuda', label: 'torch-cuda', backend: 'torch-cuda', kernels: 'all' },
+  { id: 'torch', label: 'torch', backend: 'torch', kernels: 'all' },
+  { id: 'tfjs-node-gpu', label: 'tfjs-node-gpu', backend: 'tfjs-node-gpu', kernels: 'all' },
+  { id: 'webgpu', label: 'webgpu', backend: 'webgpu', kernels: 'all' },
+  { id: 'tfjs-node', label: 'tfjs-node', backend: 'tfjs-node', kernels: 'all' },
+  { id: 'wasm', label: 'wasm + condformer kernels', backend: 'wasm', kernels: 'all' },
+  { id: 'wasm-gradients', label: 'wasm + gradient kernels only (stock matmul)', backend: 'wasm', kernels: 'gradients' },
+  { id: 'wasm-stock', label: 'wasm stock', backend: 'wasm', kernels: 'none' },
+  { id: 'cpu', label: 'cpu', backend: 'cpu', kernels: 'all' },
 ];
 const REQUIRED_SPEEDUP = 40;
+const PYTORCH_GOAL = 1.3;
 const RESULT_PREFIX = 'STEP-RESULT ';
 
 const ResultCodec = t.union([
@@ -100,6 +113,22 @@ function spawnChild(config: Config, runs: number, warmup: number, conv: ConvImpl
   return decodeOrThrow(ResultCodec, parseJson(line.slice(RESULT_PREFIX.length), source), source);
 }
 
+const PyTorchCodec = t.type({ ok: t.literal(true), timesMs: t.array(t.number), firstLoss: t.number, threads: t.number });
+
+/** One process of the PyTorch twin; the thread count is the torch backend's. */
+function spawnPyTorch(python: string, runs: number, warmup: number, threads: number): Result {
+  const script = fileURLToPath(new URL('./reference_step.py', import.meta.url));
+  const child = spawnSync(python, [script, '--runs', String(runs), '--warmup', String(warmup), '--threads', String(threads)], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+  });
+  const line = child.stdout?.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+  if (line === undefined) return { ok: false, reason: `${python} exited ${child.status ?? child.error?.message}: ${(child.stderr ?? '').trim().split('\n').slice(-2).join(' | ')}` };
+  const source = 'bench/reference_step.py';
+  const r = decodeOrThrow(PyTorchCodec, parseJson(line.slice(RESULT_PREFIX.length), source), source);
+  return { ok: true, line: `PyTorch (${r.threads} threads)`, timesMs: r.timesMs, firstLoss: r.firstLoss, leakedTensors: 0 };
+}
+
 const kernelSets: readonly WasmKernelSet[] = ['all', 'gradients', 'none'];
 const isKernelSet = (s: string): s is WasmKernelSet => kernelSets.some((k) => k === s);
 const convImplementations: readonly ConvImplementation[] = ['native', 'patches', 'auto'];
@@ -115,6 +144,10 @@ async function main(): Promise<void> {
       child: { type: 'string' },
       kernels: { type: 'string', default: 'all' },
       conv: { type: 'string', default: 'native' },
+      pytorch: { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '3' },
+      python: { type: 'string', default: '/usr/bin/python3' },
+      json: { type: 'boolean', default: false },
     },
   });
   const runs = Number(values.runs);
@@ -124,36 +157,72 @@ async function main(): Promise<void> {
   if (values.child !== undefined) {
     const { child, kernels } = values;
     if (!isBackendName(child) || !isKernelSet(kernels)) throw new Error(`bad child arguments: ${child} ${kernels}`);
-    const result = await runChild({ label: child, backend: child, kernels }, runs, warmup, conv);
+    const result = await runChild({ id: child, label: child, backend: child, kernels }, runs, warmup, conv);
     console.log(RESULT_PREFIX + JSON.stringify(result));
     return;
   }
   const only = values.only?.split(',');
   const configs = CONFIGS.filter((c) => only === undefined || only.includes(c.backend));
   const medians = new Map<string, number>();
-  console.log(`one training step of the reference model, median of ${runs} (cpu: ${values['cpu-runs']}) after ${warmup} warm-up; conv2d gradients: ${conv}`);
-  for (const config of configs) {
-    const n = config.backend === 'cpu' ? Number(values['cpu-runs']) : runs;
-    const result = spawnChild(config, n, warmup, conv);
+  const json: Record<string, { medianMs: number; timesMs: number[] }> = {};
+  const record = (id: string, label: string, result: Result): void => {
     if (!result.ok) {
-      console.log(`  ${config.label.padEnd(44)} skipped: ${result.reason}`);
-      continue;
+      console.log(`  ${label.padEnd(44)} skipped: ${result.reason}`);
+      return;
     }
     const m = median(result.timesMs);
-    medians.set(config.label, m);
+    medians.set(id, m);
+    json[id] = { medianMs: Number(m.toFixed(2)), timesMs: result.timesMs.map((x) => Number(x.toFixed(2))) };
     const times = result.timesMs.map((x) => x.toFixed(0)).join(', ');
-    console.log(`  ${config.label.padEnd(44)} ${m.toFixed(0).padStart(7)} ms  [${times}]  first-step loss ${result.firstLoss.toFixed(5)}  leaked tensors ${result.leakedTensors}`);
+    console.log(`  ${label.padEnd(44)} ${m.toFixed(0).padStart(7)} ms  [${times}]  first-step loss ${result.firstLoss.toFixed(5)}  leaked tensors ${result.leakedTensors}`);
+  };
+  console.log(`one training step of the reference model, median of ${runs} (cpu: ${values['cpu-runs']}) after ${warmup} warm-up; conv2d gradients: ${conv}`);
+  const torchConfig = configs.find((c) => c.id === 'torch');
+  if (values.pytorch && torchConfig !== undefined) {
+    // Alternate torch and PyTorch processes so that both see the same machine load.
+    const threads = process.env.CONDFORMER_THREADS !== undefined ? Number(process.env.CONDFORMER_THREADS) : availableParallelism();
+    const rounds = Number(values.rounds);
+    const torchTimes: number[] = [];
+    const pytorchTimes: number[] = [];
+    let firstLosses: [number, number] = [NaN, NaN];
+    for (let r = 0; r < rounds; r++) {
+      const ours = spawnChild(torchConfig, runs, warmup, conv);
+      const theirs = spawnPyTorch(values.python, runs, warmup, threads);
+      if (!ours.ok || !theirs.ok) {
+        record('torch', 'torch', ours);
+        record('pytorch', 'PyTorch twin', theirs);
+        return;
+      }
+      torchTimes.push(...ours.timesMs);
+      pytorchTimes.push(...theirs.timesMs);
+      firstLosses = [ours.firstLoss, theirs.firstLoss];
+    }
+    console.log(`torch backend and the PyTorch twin, ${threads} thread${threads === 1 ? '' : 's'}, ${rounds} alternating rounds of ${runs} steps:`);
+    record('torch', 'torch', { ok: true, line: '', timesMs: torchTimes, firstLoss: firstLosses[0], leakedTensors: 0 });
+    record('pytorch', 'PyTorch twin (bench/reference_step.py)', { ok: true, line: '', timesMs: pytorchTimes, firstLoss: firstLosses[1], leakedTensors: 0 });
+    const ratio = median(torchTimes) / median(pytorchTimes);
+    console.log(`torch / PyTorch: ${ratio.toFixed(2)}× (goal ≤ ${PYTORCH_GOAL}×): ${ratio <= PYTORCH_GOAL ? 'met' : 'not met'}`);
+  }
+  for (const config of configs) {
+    if (values.pytorch && config === torchConfig) continue;
+    const n = config.backend === 'cpu' ? Number(values['cpu-runs']) : runs;
+    record(config.id, config.label, spawnChild(config, n, warmup, conv));
   }
   const cpu = medians.get('cpu');
-  if (cpu === undefined) return;
-  console.log('speed-up over cpu:');
-  for (const [label, m] of medians) console.log(`  ${label.padEnd(44)} ${(cpu / m).toFixed(1)}×`);
-  const wasm = medians.get('wasm + condformer kernels');
-  if (wasm !== undefined) {
-    const ok = cpu / wasm >= REQUIRED_SPEEDUP;
-    console.log(`wasm + condformer kernels vs cpu: ${(cpu / wasm).toFixed(1)}× (required ≥ ${REQUIRED_SPEEDUP}×): ${ok ? 'PASS' : 'FAIL'}`);
-    if (!ok) process.exitCode = 1;
+  if (cpu !== undefined) {
+    console.log('speed-up over cpu:');
+    for (const config of CONFIGS) {
+      const m = medians.get(config.id);
+      if (m !== undefined) console.log(`  ${config.label.padEnd(44)} ${(cpu / m).toFixed(1)}×`);
+    }
+    const wasm = medians.get('wasm');
+    if (wasm !== undefined) {
+      const ok = cpu / wasm >= REQUIRED_SPEEDUP;
+      console.log(`wasm + condformer kernels vs cpu: ${(cpu / wasm).toFixed(1)}× (required ≥ ${REQUIRED_SPEEDUP}×): ${ok ? 'PASS' : 'FAIL'}`);
+      if (!ok) process.exitCode = 1;
+    }
   }
+  if (values.json) console.log(JSON.stringify(json));
 }
 
 await main();

@@ -83,6 +83,18 @@ at::Tensor toTfjsType(const at::Tensor& t) {
   }
 }
 
+// JavaScript's ToInt32 (what TensorFlow.js does storing a number in an Int32Array): truncation
+// towards zero, NaN and ±∞ to 0, the rest wrapped modulo 2³². Computed in float64.
+at::Tensor toInt32(const at::Tensor& x) {
+  if (!x.is_floating_point()) return x.to(at::kInt);
+  const double two32 = 4294967296.0, two31 = 2147483648.0;
+  at::Tensor d = x.to(at::kDouble);
+  d = at::where(at::isfinite(d), at::trunc(d), at::zeros_like(d));
+  d = at::fmod(d, two32);                        // (−2³², 2³²), sign of d
+  d = at::where(d >= two31, d - two32, at::where(d < -two31, d + two32, d));
+  return d.to(at::kInt);
+}
+
 uint32_t store(const at::Tensor& t) {
   uint32_t id;
   if (!freeSlots.empty()) {
@@ -343,8 +355,18 @@ KERNEL(Binary) {
     else if (op == "Sub") y = at::sub(a, b);
     else if (op == "Multiply") y = at::mul(a, b);
     else if (op == "RealDiv") y = at::div(a, b);
-    else if (op == "FloorDiv") y = a.is_floating_point() ? at::floor(at::div(a, b)) : at::div(a, b, "floor");
-    else if (op == "Mod") y = at::remainder(a, b);
+    // TensorFlow.js: int32 out for every input dtype, Math.floor(a / b) in float64 stored in an
+    // Int32Array (a zero divisor gives ±∞ or NaN, stored as 0).
+    else if (op == "FloorDiv") y = toInt32(at::floor(at::div(a.to(at::kDouble), b.to(at::kDouble))));
+    // The sign of the divisor, as TensorFlow.js; an int32 zero divisor gives 0 (NaN stored in an
+    // Int32Array) where ATen would throw.
+    else if (op == "Mod") {
+      if (a.is_floating_point() || b.is_floating_point()) y = at::remainder(a, b);
+      else {
+        const at::Tensor zero = at::eq(b, 0);
+        y = at::where(zero, at::zeros({}, a.options()), at::remainder(a, at::where(zero, at::ones({}, b.options()), b)));
+      }
+    }
     else if (op == "Maximum") y = at::maximum(a, b);
     else if (op == "Minimum") y = at::minimum(a, b);
     else if (op == "Pow") y = at::pow(a, b);
@@ -394,15 +416,22 @@ KERNEL(Select) {
 
 // clip(x, min, max)
 KERNEL(Clip) {
-  BODY("clip") { return emit(info.Env(), at::clamp(get(info[0]), numArg(info, 1), numArg(info, 2))); } END
+  BODY("clip") {
+    // int32 stays int32 (bounds compared as numbers, the result truncated back), as TensorFlow.js.
+    const at::Tensor& x = get(info[0]);
+    const at::Tensor y = at::clamp(x.is_floating_point() ? x : x.to(at::kDouble), numArg(info, 1), numArg(info, 2));
+    return emit(info.Env(), x.is_floating_point() ? y : toInt32(y));
+  } END
 }
 
-// cast(x, dtype); float → int32 truncates towards zero, as TensorFlow.js.
+// cast(x, dtype); float → int32 is JavaScript's ToInt32 (truncation towards zero, NaN and ±∞ to
+// 0), as TensorFlow.js' Int32Array.from.
 KERNEL(Cast) {
   BODY("cast") {
     const at::Tensor& x = get(info[0]);
     const at::ScalarType type = scalarTypeOf(static_cast<int>(intArg(info, 1)));
     if (type == at::kBool) return emit(info.Env(), at::ne(x, 0));
+    if (type == at::kInt) return emit(info.Env(), toInt32(x));
     return emit(info.Env(), x.to(type));
   } END
 }
@@ -418,14 +447,28 @@ KERNEL(Fill) {
   } END
 }
 
-// range(start, stop, step, dtype, device): the TensorFlow.js length ceil((stop − start) / step).
+// range(start, step, count, dtype, device): TensorFlow.js' values — the first is start, each next
+// one the previous plus step, rounded to the dtype at every step (float32, or int32 truncation).
 KERNEL(Range) {
   BODY("range") {
-    const double start = numArg(info, 0), stop = numArg(info, 1), step = numArg(info, 2);
+    const double start = numArg(info, 0), step = numArg(info, 1);
+    const int64_t n = std::max<int64_t>(0, intArg(info, 2));
     const at::ScalarType type = scalarTypeOf(static_cast<int>(intArg(info, 3)));
-    const int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((stop - start) / step)));
-    at::Tensor r = at::arange(n, optionsOf(at::kDouble, deviceOf(intArg(info, 4)))).mul_(step).add_(start);
-    return emit(info.Env(), r.to(type));
+    at::Tensor r = at::empty({n}, at::TensorOptions().dtype(type));
+    if (type == at::kFloat) {
+      float* p = r.data_ptr<float>();
+      float v = static_cast<float>(start);
+      for (int64_t i = 0; i < n; ++i, v = static_cast<float>(static_cast<double>(v) + step)) p[i] = v;
+    } else if (type == at::kInt) {
+      int32_t* p = r.data_ptr<int32_t>();
+      const auto toInt = [](double d) { return std::isfinite(d) ? static_cast<int32_t>(static_cast<int64_t>(std::trunc(d))) : 0; };
+      int32_t v = toInt(start);
+      for (int64_t i = 0; i < n; ++i, v = toInt(static_cast<double>(v) + step)) p[i] = v;
+    } else {
+      throw std::runtime_error("range: dtype must be float32 or int32");
+    }
+    const at::Device device = deviceOf(intArg(info, 4));
+    return emit(info.Env(), device.is_cpu() ? r : r.to(device));
   } END
 }
 
@@ -869,6 +912,32 @@ KERNEL(AvgPoolGrad) {
   } END
 }
 
+// ---------------------------------------------------------------------------------------------
+// Optimiser.
+
+// adamw(param, grad, expAvg, expAvgSq, lr, weightDecay, beta1, beta2, eps, biasCorrection1, biasCorrection2, l2)
+// → param, expAvg, expAvgSq:
+// one AdamW (or, with l2, Adam with coupled L2) update in the operation order of lib/train/adamw.ts,
+// so that the result is the same float32 arithmetic as its tfjs-op form.
+KERNEL(AdamW) {
+  BODY("adamw") {
+    const at::Tensor& p = get(info[0]);
+    const at::Tensor& grad = get(info[1]);
+    const at::Tensor& expAvg = get(info[2]);
+    const at::Tensor& expAvgSq = get(info[3]);
+    const double lr = numArg(info, 4), wd = numArg(info, 5), beta1 = numArg(info, 6), beta2 = numArg(info, 7), eps = numArg(info, 8);
+    const double biasCorrection1 = numArg(info, 9), biasCorrection2 = numArg(info, 10);
+    const bool l2 = boolArg(info, 11);
+    const at::Tensor decayed = l2 ? p : at::mul(p, 1 - lr * wd);
+    const at::Tensor g = l2 && wd != 0 ? at::add(grad, at::mul(p, wd)) : grad;
+    const at::Tensor m = at::add(at::mul(expAvg, beta1), at::mul(g, 1 - beta1));
+    const at::Tensor v = at::add(at::mul(expAvgSq, beta2), at::mul(at::mul(g, g), 1 - beta2));
+    const at::Tensor denom = at::add(at::div(at::sqrt(v), std::sqrt(biasCorrection2)), eps);
+    const at::Tensor next = at::sub(decayed, at::mul(at::div(m, denom), lr / biasCorrection1));
+    return emitAll(info.Env(), {next, m, v});
+  } END
+}
+
 #define EXPORT(name, fn) exports.Set(name, Napi::Function::New(env, fn, name))
 
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
@@ -916,6 +985,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   EXPORT("pool", Pool);
   EXPORT("maxPoolGrad", MaxPoolGrad);
   EXPORT("avgPoolGrad", AvgPoolGrad);
+  EXPORT("adamw", AdamW);
   return exports;
 }
 

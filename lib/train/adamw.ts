@@ -9,6 +9,7 @@
 // the rest 1e-4, weight decay 1e-4). The state (steps, moments, group hyper-parameters) is keyed
 // by parameter name so it can be checkpointed and restored into a freshly built model.
 import * as tf from '@tensorflow/tfjs';
+import { fusedAdamWUpdate } from '../runtime/fused-adamw';
 import * as t from 'io-ts';
 import type { Module } from '../nn/module';
 
@@ -146,6 +147,15 @@ export class AdamW {
     const biasCorrection2 = 1 - beta2 ** slot.step;
     const stepSize = lr / biasCorrection1;
     tf.tidy(() => {
+      const attrs = { lr, weightDecay, beta1, beta2, eps, biasCorrection1, biasCorrection2, l2: this.l2WeightDecay };
+      const fused = fusedAdamWUpdate(variable, grad, expAvg, expAvgSq, attrs);
+      if (fused !== null) {
+        const [p, m, v] = fused as [tf.Tensor, tf.Tensor, tf.Tensor];
+        expAvg.assign(m);
+        expAvgSq.assign(v);
+        variable.assign(p);
+        return;
+      }
       const l2 = this.l2WeightDecay && weightDecay !== 0;
       const decayed = this.l2WeightDecay ? variable : tf.mul(variable, 1 - lr * weightDecay);
       const g = l2 ? tf.add(grad, tf.mul(variable, weightDecay)) : grad;

@@ -36,7 +36,8 @@ export interface TorchAddon {
   clip(x: Slot, min: number, max: number): Slot;
   cast(x: Slot, dtype: number): Slot;
   fill(shape: readonly number[], value: number, dtype: number, device: TorchDevice): Slot;
-  range(start: number, stop: number, step: number, dtype: number, device: TorchDevice): Slot;
+  /** `count` values: start, then each the previous + step rounded to the dtype (TensorFlow.js' rangeImpl). */
+  range(start: number, step: number, count: number, dtype: number, device: TorchDevice): Slot;
   linspace(start: number, stop: number, num: number, device: TorchDevice): Slot;
   oneHot(indices: Slot, depth: number, onValue: number, offValue: number, dtype: number): Slot;
   reshape(x: Slot, shape: readonly number[]): Slot;
@@ -68,12 +69,21 @@ export interface TorchAddon {
   pool(isMax: boolean, x: Slot, filter: readonly number[], strides: readonly number[], pads: readonly number[]): Slot;
   maxPoolGrad(dy: Slot, x: Slot, filter: readonly number[], strides: readonly number[], pads: readonly number[]): Slot;
   avgPoolGrad(dy: Slot, x: Slot, filter: readonly number[], strides: readonly number[], pads: readonly number[]): Slot;
+  adamw(
+    param: Slot, grad: Slot, expAvg: Slot, expAvgSq: Slot, lr: number, weightDecay: number, beta1: number, beta2: number, eps: number,
+    biasCorrection1: number, biasCorrection2: number, l2: boolean,
+  ): Slot[];
 }
 
 export type AddonLoad = { readonly ok: true; readonly addon: TorchAddon; readonly path: string } | { readonly ok: false; readonly reason: string };
 
-/** native/build/condformer-torch.node, from lib/runtime/torch/ (source) or dist/lib/runtime/torch/ (built). */
+/**
+ * CONDFORMER_TORCH_ADDON when set (another build: a sanitizer build, a CUDA build beside a CPU one),
+ * else native/build/condformer-torch.node found from lib/runtime/torch/ (source) or dist/… (built).
+ */
 export function addonPath(): string {
+  const override = process.env.CONDFORMER_TORCH_ADDON;
+  if (override !== undefined && override !== '') return override;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     const candidate = join(dir, 'native', 'build', 'condformer-torch.node');

@@ -6,6 +6,7 @@
 // (TensorFlow.js: "Kernel 'X' not registered for backend 'torch'").
 import * as tf from '@tensorflow/tfjs';
 import { boolAttr, type KernelArgs, numberArrayAttr, numberAttr, optionalInput, tensorInput } from '../kernel-call';
+import { ADAMW_UPDATE_KERNEL } from '../fused-adamw';
 import type { Slot } from './addon';
 import { dtypeCode, TorchBackend } from './torch-backend';
 
@@ -148,7 +149,17 @@ const KERNELS: Record<string, TorchKernel> = {
     const x = tensorInput(args, 'x');
     return b.output(b.addon.fill(x.shape, 1, dtypeCode(x.dtype), b.device));
   },
-  Range: (args, b) => b.output(b.addon.range(numberAttr(args, 'start'), numberAttr(args, 'stop'), numberAttr(args, 'step'), dtypeCode(dtypeAttr(args, 'dtype')), b.device)),
+  Range: (args, b) => {
+    // TensorFlow.js' length and step rules (rangeImpl): empty when start = stop or the step points
+    // away from stop (a decreasing range with step > 1), a step of 1 turned to −1 when stop < start.
+    const start = numberAttr(args, 'start');
+    const stop = numberAttr(args, 'stop');
+    let step = numberAttr(args, 'step');
+    const empty = start === stop || (start < stop && step < 0) || (stop < start && step > 1);
+    const count = empty ? 0 : Math.abs(Math.ceil((stop - start) / step));
+    if (stop < start && step === 1) step = -1;
+    return b.output(b.addon.range(start, step, count, dtypeCode(dtypeAttr(args, 'dtype')), b.device));
+  },
   LinSpace: (args, b) => b.output(b.addon.linspace(numberAttr(args, 'start'), numberAttr(args, 'stop'), numberAttr(args, 'num'), b.device)),
   OneHot: (args, b) =>
     b.output(
@@ -287,6 +298,15 @@ const KERNELS: Record<string, TorchKernel> = {
     const x = tensorInput(args, 'input');
     const g = convGeometry(poolInfo(args, x.shape));
     return b.output(b.addon.avgPoolGrad(b.slot(dy), b.slot(x), pair(args, 'filterSize', 1), g.strides, g.pads));
+  },
+
+  // Optimiser (lib/runtime/fused-adamw.ts)
+  [ADAMW_UPDATE_KERNEL]: (args, b) => {
+    const slots = ['param', 'grad', 'expAvg', 'expAvgSq'].map((name) => b.slot(tensorInput(args, name))) as [Slot, Slot, Slot, Slot];
+    const n = (name: string): number => numberAttr(args, name);
+    return b.outputs(
+      b.addon.adamw(...slots, n('lr'), n('weightDecay'), n('beta1'), n('beta2'), n('eps'), n('biasCorrection1'), n('biasCorrection2'), boolAttr(args, 'l2')),
+    );
   },
 };
 
