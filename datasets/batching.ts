@@ -57,6 +57,17 @@ export function disposeDetectionBatch(batch: DetectionBatch): void {
   tf.dispose([batch.images, batch.mask, ...batch.targets.flatMap((t) => [t.labels, t.boxes])]);
 }
 
+/** The first image of a batch as a batch of its own (new tensors; free with disposeDetectionBatch). */
+export function firstImageBatch(batch: DetectionBatch): DetectionBatch {
+  const first = batch.targets[0];
+  if (first === undefined) throw new Error('firstImageBatch: the batch is empty');
+  return {
+    images: tf.slice(batch.images, [0, 0, 0, 0], [1, -1, -1, -1]),
+    mask: tf.slice(batch.mask, [0, 0, 0], [1, -1, -1]),
+    targets: [{ ...first, labels: tf.clone(first.labels), boxes: tf.clone(first.boxes) }],
+  };
+}
+
 export interface DetectionBatchOptions {
   readonly batchSize: number;
   /** Augmentation (e.g. detrTrainTransforms()); none by default. */

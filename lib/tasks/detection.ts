@@ -2,7 +2,7 @@
 // Hungarian matching → SetCriterion (total + the last layer's named losses), DETR's optimiser
 // recipe (AdamW, backbone lr 1e-5 vs 1e-4, weight decay 1e-4, StepLR at lr_drop), and COCO
 // evaluation (eval mode → post-processing → COCOeval → the 12 stats as named metrics).
-import { type DetectionBatch, detectionBatches, disposeDetectionBatch } from '../../datasets/batching';
+import { type DetectionBatch, detectionBatches, disposeDetectionBatch, firstImageBatch } from '../../datasets/batching';
 import type { CocoDetectionSet } from '../../datasets/coco';
 import type { CocoResult } from '../../datasets/coco-format';
 import type { DetectionSource } from '../../datasets/detection-sample';
@@ -128,5 +128,6 @@ export function createDetectionTask(options: DetectionTaskOptions): TrainTask<De
       : { evaluate: async () => (await evaluateDetector(model, val, { batchSize, transform: options.valTransform, areas: options.areas })).metrics }),
     imagesPerBatch: (batch) => batch.images.shape[0],
     disposeBatch: disposeDetectionBatch,
+    oneImageBatch: firstImageBatch,
   };
 }

@@ -18,6 +18,7 @@ import type { JsonObject } from './json';
 import { ProgressLine, type ProgressStream, formatValue } from './progress';
 import { type EpochRecord, type EvalRecord, RunLog } from './run-log';
 import type { LrScheduler } from './step-lr';
+import { checkWasmMemory, estimateStepMemory } from './wasm-memory';
 
 export interface LossOutput {
   /** The scalar that is differentiated. */
@@ -44,6 +45,8 @@ export interface TrainTask<B> {
   readonly imagesPerBatch?: (batch: B) => number;
   /** Frees a batch after its step (default: dispose every tensor found in it). */
   readonly disposeBatch?: (batch: B) => void;
+  /** A one-image batch cut from `batch` (freed with disposeBatch): lets the loop check, before step 1 on wasm, that the step fits wasm's heap. */
+  readonly oneImageBatch?: (batch: B) => B;
 }
 
 export interface TrainOptions {
@@ -262,6 +265,7 @@ class Loop<B> {
         const images = task.imagesPerBatch?.(next.value) ?? 1;
         let numbers: StepNumbers;
         try {
+          if (this.sessionSteps === 0) await this.checkMemory(next.value, images);
           numbers = await this.trainStep(next.value, epoch, this.step + 1);
         } finally {
           this.disposeBatch(next.value);
@@ -301,6 +305,22 @@ class Loop<B> {
     const stepInEpoch = totals.batches;
     ctx.bar.update({ epoch, epochs: options.epochs, step, stepInEpoch, stepsPerEpoch: this.stepsPerEpoch, loss: numbers.loss, lr, imagesPerSec, etaSeconds: this.eta(epoch, stepInEpoch) });
     options.onStep?.({ epoch, step, stepInEpoch, ...numbers, lr });
+  }
+
+  /** On wasm, before the session's first step: refuse a batch that cannot fit the wasm heap (see ./wasm-memory). */
+  private async checkMemory(batch: B, images: number): Promise<void> {
+    const { task } = this;
+    if (tf.getBackend() !== 'wasm' || task.oneImageBatch === undefined) return;
+    const one = task.oneImageBatch(batch);
+    const training = task.model.training;
+    task.model.eval(); // no dropout: the run's generator is not touched
+    try {
+      const estimate = await estimateStepMemory(() => task.loss(one).total, this.variables, images, this.step > 0);
+      checkWasmMemory(estimate);
+    } finally {
+      if (training) task.model.train();
+      this.disposeBatch(one);
+    }
   }
 
   /** Loss, gradients, checks, clipping and the update; no update when anything is non-finite. */

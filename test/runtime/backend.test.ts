@@ -76,7 +76,7 @@ describe('runtime: initBackend', () => {
     expect(choice.backend).to.equal('torch');
     expect(choice.skipped.map((s) => s.backend)).to.deep.equal(['torch-cuda', 'tfjs-node-gpu']);
     expect(choice.skipped[0]?.reason).to.match(/^libtorch \d+\.\d+\.\d+ here has no CUDA$/);
-    expect(choice.line).to.match(/^backend: torch \(auto; libtorch \d+\.\d+\.\d+, 1 thread\) — skipped torch-cuda: /);
+    expect(choice.line).to.match(/^backend: torch \(auto; libtorch \d+\.\d+\.\d+, 1 thread(, [^)]+)?\) — skipped torch-cuda: /);
   });
 
   it('rejects a CONDFORMER_THREADS that is not a positive integer', async () => {

@@ -1,6 +1,7 @@
 // Registers the `torch` (CPU) and `torch-cuda` TensorFlow.js backends over the libtorch addon.
 // Threads: CONDFORMER_THREADS, else every core (os.availableParallelism()); they cover ATen's
 // intra-op pool and OpenBLAS under Debian's libtorch.
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { loadTorchAddon, type TorchAddon, type TorchAddonInfo } from './addon';
@@ -20,6 +21,21 @@ export function torchThreads(env: Readonly<Record<string, string | undefined>>):
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new Error(`CONDFORMER_THREADS must be a positive integer, got '${raw}'`);
   return n;
+}
+
+/**
+ * The BLAS libtorch's matrix products run on, from the libraries mapped into this process (Linux):
+ * Debian's libtorch takes whatever provides libblas.so.3, and the reference BLAS is 10–30× slower.
+ */
+export function blasInUse(maps = '/proc/self/maps'): string | null {
+  if (!existsSync(maps)) return null;
+  const text = readFileSync(maps, 'utf8');
+  if (text.includes('libmkl')) return 'MKL';
+  if (text.includes('openblas')) return 'OpenBLAS';
+  if (text.includes('libblis')) return 'BLIS';
+  if (text.includes('atlas')) return 'ATLAS';
+  if (/\/blas\/libblas\.so/.test(text)) return 'reference BLAS (slow: apt-get install libopenblas0-openmp)';
+  return null;
 }
 
 function libtorchVersion(info: TorchAddonInfo): string {
@@ -50,6 +66,7 @@ export function setUpTorch(name: TorchBackendName, env: Readonly<Record<string, 
     registerTorchKernels(name);
     tf.registerBackend(name, () => new TorchBackend(addon, name === 'torch-cuda' ? 1 : 0));
   }
-  const where = name === 'torch-cuda' ? `CUDA, ${info.gpus} GPU${info.gpus === 1 ? '' : 's'}` : `${threads} thread${threads === 1 ? '' : 's'}`;
+  const blas = blasInUse();
+  const where = name === 'torch-cuda' ? `CUDA, ${info.gpus} GPU${info.gpus === 1 ? '' : 's'}` : `${threads} thread${threads === 1 ? '' : 's'}${blas === null ? '' : `, ${blas}`}`;
   return { ok: true, detail: `libtorch ${libtorchVersion(info)}, ${where}` };
 }
