@@ -361,7 +361,13 @@ KERNEL(Binary) {
     // The sign of the divisor, as TensorFlow.js; an int32 zero divisor gives 0 (NaN stored in an
     // Int32Array) where ATen would throw.
     else if (op == "Mod") {
-      if (a.is_floating_point() || b.is_floating_point()) y = at::remainder(a, b);
+      if (a.is_floating_point() || b.is_floating_point()) {
+        // TensorFlow.js' formula (rem = a % b, kept when a and b have the same sign, else
+        // (rem + b) % b): as at::remainder except at ±∞ divisors (−5 mod ∞ is NaN, not ∞).
+        const at::Tensor rem = at::fmod(a, b);
+        const at::Tensor same = at::logical_or(at::logical_and(a < 0, b < 0), at::logical_and(a >= 0, b >= 0));
+        y = at::where(same, rem, at::fmod(rem + b, b));
+      }
       else {
         const at::Tensor zero = at::eq(b, 0);
         y = at::where(zero, at::zeros({}, a.options()), at::remainder(a, at::where(zero, at::ones({}, b.options()), b)));
@@ -673,12 +679,19 @@ KERNEL(Reduce) {
   } END
 }
 
-// argMinMax(isMax, x, axis): the first index of the extreme value, int32.
+// argMinMax(isMax, x, axis): the first index of the extreme value, int32. NaN as TensorFlow.js,
+// which scans with > / <: a NaN is never taken, except as the first element, which then stays.
 KERNEL(ArgMinMax) {
   BODY("argMinMax") {
+    const bool isMax = boolArg(info, 0);
     const at::Tensor& x = get(info[1]);
     const int64_t axis = intArg(info, 2);
-    return emit(info.Env(), (boolArg(info, 0) ? at::argmax(x, axis) : at::argmin(x, axis)).to(at::kInt));
+    if (!x.is_floating_point() || x.size(axis) == 0) return emit(info.Env(), (isMax ? at::argmax(x, axis) : at::argmin(x, axis)).to(at::kInt));
+    const at::Tensor nan = at::isnan(x);
+    const double inf = std::numeric_limits<double>::infinity();
+    const at::Tensor clean = at::where(nan, at::full({}, isMax ? -inf : inf, x.options()), x);
+    const at::Tensor index = (isMax ? at::argmax(clean, axis) : at::argmin(clean, axis)).to(at::kInt);
+    return emit(info.Env(), at::where(nan.select(axis, 0), at::zeros({}, index.options()), index));
   } END
 }
 

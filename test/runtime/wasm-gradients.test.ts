@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { registerWasmTrainingKernels } from '../../lib/runtime/wasm-kernels';
-import { expectClose, expectWasmMatchesCpu, normal, onBackend, type Sample, tensorOf } from './cross-backend';
+import { expectClose, expectFiniteDifferenceGradients, expectWasmMatchesCpu, finiteDifferences, normal, onBackend, type Sample, tensorOf } from './cross-backend';
 
 type Pad = 'same' | 'valid' | number;
 // [x shape, filter shape, strides, pad]
@@ -16,42 +16,6 @@ const CONVS: [number[], number[], number | [number, number], Pad][] = [
   [[1, 6, 6, 2], [3, 3, 2, 2], 2, 1],
   [[2, 32, 32, 3], [16, 16, 3, 8], 16, 'valid'], // patch embedding
 ];
-
-/** Central finite differences of `loss` w.r.t. the entries `indices` of `values`. */
-function finiteDifferences(values: Float32Array, indices: number[], eps: number, loss: (v: Float32Array) => number): Float32Array {
-  return Float32Array.from(indices, (i) => {
-    const plus = Float32Array.from(values);
-    const minus = Float32Array.from(values);
-    plus[i] = (plus[i] as number) + eps;
-    minus[i] = (minus[i] as number) - eps;
-    return (loss(plus) - loss(minus)) / (2 * eps);
-  });
-}
-
-/**
- * loss = Σ op(x, w) · r on wasm: dL/dx and dL/dw at the given indices match central finite
- * differences (eps 1e-2) within 2e-3.
- */
-async function expectFiniteDifferenceGradients(
-  op: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor,
-  [x, w, r]: [Sample, Sample, Sample],
-  xIdx: number[],
-  wIdx: number[],
-): Promise<void> {
-  const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(op(a as tf.Tensor4D, b as tf.Tensor4D), tensorOf(r)));
-  const lossAt = (xs: Float32Array, ws: Float32Array) => tf.tidy(() => loss(tf.tensor(xs, x.shape), tf.tensor(ws, w.shape)).dataSync()[0] as number);
-  const [dx, dw] = await onBackend('wasm', () => tf.grads(loss)([tensorOf(x), tensorOf(w)]));
-  const previous = tf.getBackend();
-  await tf.setBackend('wasm');
-  try {
-    const fdW = finiteDifferences(w.values, wIdx, 1e-2, (ws) => lossAt(x.values, ws));
-    const fdX = finiteDifferences(x.values, xIdx, 1e-2, (xs) => lossAt(xs, w.values));
-    expectClose(Float32Array.from(wIdx, (i) => (dw as Float32Array)[i] as number), fdW, 2e-3, 'dL/dw vs finite differences');
-    expectClose(Float32Array.from(xIdx, (i) => (dx as Float32Array)[i] as number), fdX, 2e-3, 'dL/dx vs finite differences');
-  } finally {
-    await tf.setBackend(previous);
-  }
-}
 
 describe('runtime: wasm training kernels', () => {
   before(() => registerWasmTrainingKernels());
@@ -68,7 +32,7 @@ describe('runtime: wasm training kernels', () => {
   it('conv2d input and filter gradients match finite differences on wasm', async () => {
     // loss = Σ conv(x, w; stride 2, 'same') · r
     const samples: [Sample, Sample, Sample] = [normal([2, 6, 5, 2], 13), normal([3, 3, 2, 3], 14), normal([2, 3, 3, 3], 15)];
-    await expectFiniteDifferenceGradients((x, w) => tf.conv2d(x, w, 2, 'same'), samples, [0, 9, 31, 44, 59], [0, 7, 20, 33, 53]);
+    await expectFiniteDifferenceGradients('wasm', (x, w) => tf.conv2d(x, w, 2, 'same'), samples, [0, 9, 31, 44, 59], [0, 7, 20, 33, 53]);
   });
 
   // [x shape, filter shape [kh, kw, C, 1], strides, pad]
@@ -93,7 +57,7 @@ describe('runtime: wasm training kernels', () => {
   it('depthwiseConv2d gradients match finite differences on wasm', async () => {
     // loss = Σ depthwise(x, w; stride 2, 'same') · r
     const samples: [Sample, Sample, Sample] = [normal([2, 7, 6, 3], 23), normal([3, 3, 3, 1], 24), normal([2, 4, 3, 3], 25)];
-    await expectFiniteDifferenceGradients((x, w) => tf.depthwiseConv2d(x, w, 2, 'same'), samples, [0, 11, 50, 97, 251], [0, 4, 13, 20, 26]);
+    await expectFiniteDifferenceGradients('wasm', (x, w) => tf.depthwiseConv2d(x, w, 2, 'same'), samples, [0, 11, 50, 97, 251], [0, 4, 13, 20, 26]);
   });
 
   // [params shape, indices, axis]
