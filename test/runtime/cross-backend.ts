@@ -175,7 +175,8 @@ export function requireTorch(context: Mocha.Context): TorchAddon {
   if (loaded.ok && setup.ok) return loaded.addon;
   const reason = setup.ok ? 'unavailable' : setup.reason;
   if (process.env.CONDFORMER_REQUIRE_TORCH === '1') {
-    throw new Error(`the torch backend is required (CONDFORMER_REQUIRE_TORCH=1) but ${reason}; build it with \`node native/build.mjs\` (needs libtorch: \`apt-get install libtorch-dev\` or LIBTORCH=<dir>)`);
+    const how = reason.includes('native/build.mjs') ? '' : '; build it with `node native/build.mjs` (needs libtorch: `apt-get install libtorch-dev` or LIBTORCH=<dir>)';
+    throw new Error(`the torch backend is required (CONDFORMER_REQUIRE_TORCH=1) but the libtorch addon is ${reason}${how}`);
   }
   console.log(`      skipping the torch backend tests: the libtorch addon is ${reason}`);
   context.skip();
