@@ -3,7 +3,8 @@
 // small CNN, d 64, 4 heads, 2 + 2 layers per branch, QKA λ 0.1, batch 32 of 32² images from the
 // synthetic benchmark scenes), on one backend, median of --runs after --warmup steps. Every step
 // trains on the same first batch of the epoch; the time covers the gradients, the update and
-// reading the loss back, as lib/train's loop does.
+// reading the loss back, as lib/train's loop does. Also prints the process CPU time of a step
+// (user + system): on a machine shared with other work it moves much less than the wall time.
 //
 //   npx tsx bench/pose-step.ts [--backend wasm] [--runs 10] [--warmup 2]
 import { parseArgs } from 'node:util';
@@ -52,15 +53,20 @@ async function main(): Promise<void> {
   for (let i = 0; i < warmup; i++) losses.push(await step());
   const tensorsBefore = tf.memory().numTensors;
   const timesMs: number[] = [];
+  const cpuTimesMs: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     losses.push(await step());
+    const cpu = process.cpuUsage(cpu0);
     timesMs.push(performance.now() - t0);
+    cpuTimesMs.push((cpu.user + cpu.system) / 1000);
   }
   const leaked = tf.memory().numTensors - tensorsBefore;
   console.log(`pose training step (small preset, batch ${config.batchSize} of ${config.crop}²), median of ${runs} after ${warmup} warm-up; ${choice.line}`);
   const times = timesMs.map((x) => x.toFixed(0)).join(', ');
-  console.log(`  ${choice.backend.padEnd(8)} ${median(timesMs).toFixed(0).padStart(6)} ms  [${times}]  first-step loss ${(losses[0] ?? NaN).toFixed(5)}  leaked tensors ${leaked}`);
+  const cpu = median(cpuTimesMs).toFixed(0);
+  console.log(`  ${choice.backend.padEnd(8)} ${median(timesMs).toFixed(0).padStart(6)} ms  [${times}]  CPU ${cpu} ms  first-step loss ${(losses[0] ?? NaN).toFixed(5)}  leaked tensors ${leaked}`);
   disposePoseBatch(batch);
   task.optimizer.dispose();
   trainable.dispose();

@@ -17,12 +17,14 @@ const size = (shape: number[]): number => shape.reduce((p, d) => p * d, 1);
 /**
  * Largest product per batch slice, in multiply-adds (m·k·n), that the stock batched kernel computes
  * instead of the slice-by-slice path below. Each slice costs a heap copy in, one XNNPACK call and a
- * copy out (about 20 µs together) whatever its size, where the stock kernel's scalar loop runs at
- * about 1 G multiply-adds/s. Measured with bench/wasm-matmul-crossover.ts (q·kᵀ then p·v over
- * 128 slices, median of 15, 3 alternating runs on the 2-core machine at load 4): the stock loop is
- * 1.5–20× faster up to 4,096 a slice, level at 8,192 (2.2–2.6 ms both), and 2–4× slower from 16,384
- * (at 65,536: 16–20 ms against 7–9 ms, so the 64K first proposed for this threshold loses there). The pose CPU preset's attention products (4- and 16-token, 16 wide: 256–4,096 a
- * slice) all take the stock kernel; the reference step's (196 tokens × 32: 1.2M a slice) do not.
+ * copy out whatever its size (20–50 µs), where the stock kernel's scalar loop does about 1 G
+ * multiply-adds/s. Measured with bench/wasm-matmul-crossover.ts (q·kᵀ then p·v over 128 slices,
+ * median of 15, four runs on the shared 2-core machine at load 4): the stock loop is faster up to
+ * 4,096 a slice (1.5× there, 20–100× at 256), level at 8,192 (2.2–2.6 ms both), and 2–4× slower
+ * from 16,384 (at 65,536, the threshold first proposed: 16–20 ms against 7–10 ms). On the pose CPU
+ * preset (bench/pose-step.ts), whose attention products are 256–4,096 a slice, a training step
+ * takes 257 ms of CPU time instead of 334 (medians of 4 alternating runs, load 7–9); the reference
+ * step's products (196 tokens × 32: 1.2M a slice) keep the XNNPACK path.
  */
 export const STOCK_BATCHED_MAX_SLICE_MULTIPLY_ADDS = 8_192;
 
