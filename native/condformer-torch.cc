@@ -25,6 +25,7 @@
 #include <cstring>
 #include <limits>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -295,7 +296,11 @@ KERNEL(Synchronize) {
 KERNEL(Unary) {
   BODY("unary") {
     const std::string op = info[0].As<Napi::String>().Utf8Value();
-    const at::Tensor& x = get(info[1]);
+    const at::Tensor& input = get(info[1]);
+    // TensorFlow.js keeps int32 for these on int32 input: the float result truncated (ToInt32).
+    static const std::set<std::string> truncatedOnInt = {"Acos", "Acosh", "Asin", "Asinh", "Atan", "Atanh", "Expm1", "Log1p", "Reciprocal", "Sinh", "Selu", "Softplus"};
+    const bool truncate = input.scalar_type() == at::kInt && truncatedOnInt.count(op) > 0;
+    const at::Tensor x = truncate ? input.to(at::kFloat) : input;
     const double alpha = info.Length() > 2 ? numArg(info, 2) : 0.0;
     at::Tensor y;
     if (op == "Abs") y = at::abs(x);
@@ -340,7 +345,7 @@ KERNEL(Unary) {
     else if (op == "IsFinite") y = at::isfinite(x);
     else if (op == "Identity") y = x;
     else throw std::runtime_error("unknown unary op " + op);
-    return emit(info.Env(), y);
+    return emit(info.Env(), truncate ? toInt32(y) : y);
   } END
 }
 
@@ -379,7 +384,11 @@ KERNEL(Binary) {
     else if (op == "SquaredDifference") {
       const at::Tensor d = at::sub(a, b);
       y = at::mul(d, d);
-    } else if (op == "Atan2") y = at::atan2(a, b);
+    } else if (op == "Atan2") {
+      // int32 operands give int32, the float result truncated, as TensorFlow.js
+      const bool ints = a.scalar_type() == at::kInt && b.scalar_type() == at::kInt;
+      y = ints ? toInt32(at::atan2(a.to(at::kFloat), b.to(at::kFloat))) : at::atan2(a, b);
+    }
     else if (op == "Prelu") y = at::where(a < 0, at::mul(a, b), a);
     else if (op == "Equal") y = at::eq(a, b);
     else if (op == "NotEqual") y = at::ne(a, b);
@@ -659,6 +668,14 @@ KERNEL(Reduce) {
     const std::vector<int64_t> axes = intsArg(info, 2);
     const bool keep = boolArg(info, 3);
     if (axes.empty()) return emit(info.Env(), x);
+    int64_t reduced = 1;
+    for (int64_t d : axes) reduced *= x.size(d);
+    if (reduced == 0 && (op == "Max" || op == "Min" || op == "Mean")) {
+      // An empty reduction: TensorFlow.js gives NaN for Max / Min (0 once stored as int32), 0 for Mean.
+      const at::Tensor zeros = at::sum(x, axes, keep, x.scalar_type() == at::kBool ? at::kInt : x.scalar_type());
+      if (op == "Mean") return emit(info.Env(), zeros.to(at::kFloat));
+      return emit(info.Env(), x.is_floating_point() ? at::full_like(zeros, std::numeric_limits<double>::quiet_NaN()) : zeros.to(x.scalar_type() == at::kBool ? at::kBool : zeros.scalar_type()));
+    }
     at::Tensor y;
     if (op == "Sum") y = at::sum(x, axes, keep, x.scalar_type() == at::kBool ? at::kInt : x.scalar_type());
     else if (op == "Mean") y = at::mean(x.is_floating_point() ? x : x.to(at::kFloat), axes, keep).to(x.is_floating_point() ? x.scalar_type() : at::kFloat);
@@ -686,7 +703,10 @@ KERNEL(ArgMinMax) {
     const bool isMax = boolArg(info, 0);
     const at::Tensor& x = get(info[1]);
     const int64_t axis = intArg(info, 2);
-    if (!x.is_floating_point() || x.size(axis) == 0) return emit(info.Env(), (isMax ? at::argmax(x, axis) : at::argmin(x, axis)).to(at::kInt));
+    if (!x.is_floating_point() || x.size(axis) == 0) {
+      const at::Tensor xs = x.scalar_type() == at::kBool ? x.to(at::kInt) : x;  // ATen has no bool argmax
+      return emit(info.Env(), (isMax ? at::argmax(xs, axis) : at::argmin(xs, axis)).to(at::kInt));
+    }
     const at::Tensor nan = at::isnan(x);
     const double inf = std::numeric_limits<double>::infinity();
     const at::Tensor clean = at::where(nan, at::full({}, isMax ? -inf : inf, x.options()), x);
@@ -711,7 +731,9 @@ KERNEL(Cumulative) {
     }
     at::Tensor y = product ? at::cumprod(x, axis) : at::cumsum(x, axis);
     if (reverse) y = y.flip({axis});
-    return emit(info.Env(), y.to(get(info[1]).scalar_type()));
+    // bool sums and products count in int32 (TensorFlow.js' upcastType(dtype, 'int32')).
+    const at::ScalarType in = get(info[1]).scalar_type();
+    return emit(info.Env(), y.to(in == at::kBool ? at::kInt : in));
   } END
 }
 

@@ -119,11 +119,12 @@ export class TorchBackend extends tf.KernelBackend {
     for (const info of infos) this.disposeData(info.dataId);
   }
 
-  override async time(f: () => void): Promise<tf.BackendTimingInfo> {
+  /** Not async: a kernel that throws under tf.profile / tf.time must throw to its caller, not reject a promise nobody awaits. */
+  override time(f: () => void): Promise<tf.BackendTimingInfo> {
     const start = performance.now();
     f();
     this.addon.synchronize(this.device);
-    return { kernelMs: performance.now() - start };
+    return Promise.resolve({ kernelMs: performance.now() - start });
   }
 
   override timerAvailable(): boolean {
