@@ -902,7 +902,8 @@ KERNEL(Pool) {
     at::Tensor y;
     if (isMax) {
       const double inf = std::numeric_limits<double>::infinity();
-      y = at::max_pool2d(at::constant_pad_nd(x, {g.left, g.right, g.top, g.bottom}, -inf), filter, g.strides);
+      // TensorFlow.js compares with >, so a NaN is never a window's maximum: NaN → −∞ first.
+      y = at::max_pool2d(at::constant_pad_nd(at::nan_to_num(x, -inf, inf, -inf), {g.left, g.right, g.top, g.bottom}, -inf), filter, g.strides);
     } else {
       y = averagePool(x, filter, g.strides, g);
     }
@@ -918,7 +919,7 @@ KERNEL(MaxPoolGrad) {
     const std::vector<int64_t> filter = intsArg(info, 2);
     const ConvGeometry g = poolGeometry(info, 3);
     const double inf = std::numeric_limits<double>::infinity();
-    const at::Tensor padded = at::constant_pad_nd(x, {g.left, g.right, g.top, g.bottom}, -inf).contiguous();
+    const at::Tensor padded = at::constant_pad_nd(at::nan_to_num(x, -inf, inf, -inf), {g.left, g.right, g.top, g.bottom}, -inf).contiguous();
     auto [out, indices] = at::max_pool2d_with_indices(padded, filter, g.strides);
     at::Tensor dx = at::max_pool2d_with_indices_backward(dy.contiguous(), padded, filter, g.strides, {0, 0}, {1, 1}, false, indices);
     dx = dx.narrow(2, g.top, x.size(2)).narrow(3, g.left, x.size(3));

@@ -668,4 +668,16 @@ cases('TopK', EXACT, [
   ['NaN', () => topk(tf.tensor1d([1, Number.NaN, 3, 2]), 2)],
   ['±0 ties', () => topk(tf.tensor1d([0, -0, 0, -0]), 2)],
 ]);
+cases('GatherV2', EXACT, [['batchDims 2, axis 2, rank-3 indices', () => tf.gather(f32([2, 3, 4, 2], 520), i32([0, 3, 1, 1, 2, 2, 3, 0, 0, 1, 2, 3], [2, 3, 2]), 2, 2)]]);
+cases('GatherNd', EXACT, [['one tuple (rank-1 indices)', () => tf.gatherND(f32([3, 4], 521), i32([2, 1]))]]);
+cases('ScatterNd', FLOAT, [['one tuple into a vector', () => tf.scatterND(i32([3], [1, 1]), tf.tensor1d([2.5]), [5])]]);
+cases('UnsortedSegmentSum', FLOAT, [['ids outside [0, n) are dropped', () => tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4]), ids([-1, 0, 3, 1]), 3)]]);
+cases('OneHot', EXACT, [['fractional on / off into int32', () => tf.oneHot(i32([1, 0]), 2, 2.7, -0.5, 'int32')]]);
+cases('BatchMatMul', FLOAT, [['transposed view with transposeA', () => tf.matMul(T(f32([4, 3], 522)), f32([3, 2], 523), true, false)]]);
+cases('MaxPool', EXACT, [
+  ['NaN (tfjs skips it)', () => tf.maxPool(tf.tensor4d([1, Number.NaN, 3, 2, Number.NaN, Number.NaN, Number.NaN, Number.NaN, 0], [1, 3, 3, 1]), 2, 1, 'same')],
+]);
+cases('MaxPoolGrad', FLOAT, [
+  ['ties: the first maximum takes the gradient', () => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, 2, 1, 'same'), f32([1, 3, 3, 1], 524))))(tf.ones([1, 3, 3, 1]))],
+]);
 cases('BatchMatMul', EXACT, [['int32', () => tf.matMul(i32([1, 2, 3, 4], [2, 2]), i32([1, 0, -1, 2], [2, 2]))]]);
