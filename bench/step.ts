@@ -27,6 +27,7 @@ import { decodeOrThrow, parseJson } from '../lib/io/decode';
 import { setConvImplementation, type ConvImplementation } from '../lib/nn/conv-functional';
 import { initBackend, isBackendName } from '../lib/runtime/backend';
 import { Rng } from '../lib/runtime/rng';
+import { DEFAULT_GOMP_SPINCOUNT } from '../lib/runtime/torch/addon';
 import type { WasmKernelSet } from '../lib/runtime/wasm-kernels';
 import { AdamW } from '../lib/train/adamw';
 import { ReferenceModel, referenceBatch } from './reference-model';
@@ -120,7 +121,8 @@ function spawnPyTorch(python: string, runs: number, warmup: number, threads: num
   const script = fileURLToPath(new URL('./reference_step.py', import.meta.url));
   const child = spawnSync(python, [script, '--runs', String(runs), '--warmup', String(warmup), '--threads', String(threads)], {
     encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+    // The torch backend's OpenMP waiting (lib/runtime/torch/addon.ts), so that both wait alike.
+    env: { GOMP_SPINCOUNT: DEFAULT_GOMP_SPINCOUNT, ...process.env, OMP_NUM_THREADS: String(threads) },
   });
   const line = child.stdout?.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
   if (line === undefined) return { ok: false, reason: `${python} exited ${child.status ?? child.error?.message}: ${(child.stderr ?? '').trim().split('\n').slice(-2).join(' | ')}` };

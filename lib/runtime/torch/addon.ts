@@ -95,6 +95,19 @@ export function addonPath(): string {
 
 let loaded: AddonLoad | null = null;
 
+/**
+ * libgomp (ATen's and OpenBLAS's OpenMP) spins 300,000 rounds before a waiting thread sleeps; on a
+ * machine whose cores are shared (a CI box, other jobs) that turns every parallel region into a
+ * wait for a descheduled thread: the pose training step took 10 s instead of 0.3 s on our 2-core
+ * machine under load (bench/pose-step.ts). Unless OMP_WAIT_POLICY or GOMP_SPINCOUNT says
+ * otherwise, waiting threads spin 1,000 rounds. Read by libgomp when it loads: set before the addon is.
+ */
+export const DEFAULT_GOMP_SPINCOUNT = '1000';
+
+function setOpenMpWaiting(env: NodeJS.ProcessEnv): void {
+  if (env.OMP_WAIT_POLICY === undefined && env.GOMP_SPINCOUNT === undefined) env.GOMP_SPINCOUNT = DEFAULT_GOMP_SPINCOUNT;
+}
+
 /** The addon, loaded once per process; `ok: false` says why it is not there. */
 export function loadTorchAddon(): AddonLoad {
   if (loaded !== null) return loaded;
@@ -104,6 +117,7 @@ export function loadTorchAddon(): AddonLoad {
     return loaded;
   }
   try {
+    setOpenMpWaiting(process.env);
     const required: unknown = createRequire(import.meta.url)(path);
     loaded = { ok: true, addon: required as TorchAddon, path };
   } catch (error) {
