@@ -680,4 +680,8 @@ cases('MaxPool', EXACT, [
 cases('MaxPoolGrad', FLOAT, [
   ['ties: the first maximum takes the gradient', () => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, 2, 1, 'same'), f32([1, 3, 3, 1], 524))))(tf.ones([1, 3, 3, 1]))],
 ]);
+cases('Cast', EXACT, [['float → int32 beyond 2³¹ wraps (ToInt32)', () => tf.cast(tf.tensor1d([3e9, -3e9, 2147483648, -2147483904, 4294967296]), 'int32')]]);
+cases('Unpack', EXACT, [['bool', () => tf.unstack(bool([1, 0, 0, 1], [2, 2]), 1)]]);
+cases('SplitV', EXACT, [['bool', () => tf.split(bool([1, 0, 0, 1]), [1, 3])]]);
+cases('Sum', EXACT, [['int32 overflow wraps', () => tf.sum(i32([2147483647, 1, 5]))]]);
 cases('BatchMatMul', EXACT, [['int32', () => tf.matMul(i32([1, 2, 3, 4], [2, 2]), i32([1, 0, -1, 2], [2, 2]))]]);
