@@ -73,6 +73,8 @@ async function referenceStep(backend: string, runs: number, warmup: number): Pro
 
 setUp('torch');
 if (target === 'torch-cuda') setUp('torch-cuda');
+await tf.setBackend('cpu'); // the reference; runOnBackend comes back to it after each case
+Reflect.set(tf.backend(), 'firstUse', false); // no "install tfjs-node" banner: the torch line says what runs
 const [passed, failed] = await kernelCases(target);
 console.log(`kernel cases on ${target} against cpu: ${passed} passed, ${failed} failed`);
 const runs = Number(values.runs);

@@ -14,7 +14,7 @@
 // lib/nn's 'auto' strategy takes the patch form on cpu / wasm, which costs 256 slices for a 16×16
 // patch conv.
 //
-//   npx tsx bench/step.ts [--runs 5] [--warmup 1] [--cpu-runs 2] [--only torch,wasm,cpu] [--conv native]
+//   npx tsx bench/step.ts [--runs 5] [--warmup 1] [--cpu-runs 2] [--only torch,wasm,cpu] [--conv native]   (--only takes config ids: torch-cuda, torch, tfjs-node-gpu, webgpu, tfjs-node, wasm, wasm-gradients, wasm-stock, cpu)
 //                         [--pytorch [--rounds 3] [--python /usr/bin/python3]] [--json]
 // Threads: CONDFORMER_THREADS (default all cores) for torch and the PyTorch twin alike.
 import { spawnSync } from 'node:child_process';
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
     return;
   }
   const only = values.only?.split(',');
-  const configs = CONFIGS.filter((c) => only === undefined || only.includes(c.backend));
+  const configs = CONFIGS.filter((c) => only === undefined || only.includes(c.id));
   const medians = new Map<string, number>();
   const json: Record<string, { medianMs: number; timesMs: number[] }> = {};
   const record = (id: string, label: string, result: Result): void => {

@@ -8,6 +8,7 @@
 //   to 2C / H and the logits are scaled by 1/√(2C / H).
 import * as tf from '@tensorflow/tfjs';
 import { linear } from '../nn/linear';
+import { dropout as randomDropout } from '../runtime/fused-dropout';
 import { mergeHeads, splitHeads } from './heads';
 import { keyPaddingBias } from './key-padding';
 
@@ -76,7 +77,7 @@ export function multiHeadAttention(
     const scaled = tf.mul(tf.matMul(queries, keys, false, true), 1 / Math.sqrt(queries.shape[3])); // [B, H, Lq, Lk]
     const logits = inputs.keyPaddingMask === undefined ? scaled : tf.add(scaled, keyPaddingBias(inputs.keyPaddingMask));
     const weights = tf.softmax(logits) as tf.Tensor4D;
-    const dropped = dropout !== undefined && dropout.rate > 0 ? tf.dropout(weights, dropout.rate, undefined, dropout.seed) : weights;
+    const dropped = dropout !== undefined && dropout.rate > 0 ? randomDropout(weights, dropout.rate, dropout.seed) : weights;
     const output = linear(mergeHeads(tf.matMul(dropped, values)), params.outProj.weight, params.outProj.bias) as tf.Tensor3D;
     return returnAttention ? { output, attention: { weights, queries, keys } } : { output };
   });

@@ -1,5 +1,6 @@
 // `nn.Dropout`: active only in training mode, seeded from the run's Rng.
 import * as tf from '@tensorflow/tfjs';
+import { dropout } from '../runtime/fused-dropout';
 import { defaultRng, type Rng } from '../runtime/rng';
 import { Module } from './module';
 
@@ -11,6 +12,6 @@ export class Dropout extends Module {
 
   forward(x: tf.Tensor): tf.Tensor {
     if (!this.training || this.p === 0) return x;
-    return tf.dropout(x, this.p, undefined, this.rng.seed());
+    return dropout(x, this.p, this.rng.seed());
   }
 }

@@ -69,6 +69,7 @@ export interface TorchAddon {
   pool(isMax: boolean, x: Slot, filter: readonly number[], strides: readonly number[], pads: readonly number[]): Slot;
   maxPoolGrad(dy: Slot, x: Slot, filter: readonly number[], strides: readonly number[], pads: readonly number[]): Slot;
   avgPoolGrad(dy: Slot, x: Slot, filter: readonly number[], strides: readonly number[], pads: readonly number[]): Slot;
+  dropoutMultiplier(shape: readonly number[], keepProb: number, seed: number, device: TorchDevice): Slot;
   adamw(
     param: Slot, grad: Slot, expAvg: Slot, expAvgSq: Slot, lr: number, weightDecay: number, beta1: number, beta2: number, eps: number,
     biasCorrection1: number, biasCorrection2: number, l2: boolean,

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { boolAttr, type KernelArgs, numberArrayAttr, numberAttr, optionalInput, tensorInput } from '../kernel-call';
 import { ADAMW_UPDATE_KERNEL } from '../fused-adamw';
+import { DROPOUT_MULTIPLIER_KERNEL } from '../fused-dropout';
 import type { Slot } from './addon';
 import { dtypeCode, TorchBackend } from './torch-backend';
 
@@ -299,6 +300,9 @@ const KERNELS: Record<string, TorchKernel> = {
     const g = convGeometry(poolInfo(args, x.shape));
     return b.output(b.addon.avgPoolGrad(b.slot(dy), b.slot(x), pair(args, 'filterSize', 1), g.strides, g.pads));
   },
+
+  // Randomness (lib/runtime/fused-dropout.ts)
+  [DROPOUT_MULTIPLIER_KERNEL]: (args, b) => b.output(b.addon.dropoutMultiplier(numberArrayAttr(args, 'shape'), numberAttr(args, 'keepProb'), numberAttr(args, 'seed'), b.device)),
 
   // Optimiser (lib/runtime/fused-adamw.ts)
   [ADAMW_UPDATE_KERNEL]: (args, b) => {
