@@ -16,7 +16,7 @@ import { SHAPE_KINDS, cocoAreaThresholds, generateSyntheticShapes, syntheticShap
 import { type DetectorConfig, buildDetector } from '../lib/models/detector';
 import { initBackend } from '../lib/runtime/backend';
 import { Rng } from '../lib/runtime/rng';
-import { createDetectionTask } from '../lib/tasks/detection';
+import { createDetectionTask } from '../lib/tasks/detection/task';
 import { train } from '../lib/train/train';
 
 const { values } = parseArgs({

@@ -6,10 +6,10 @@
 import { join } from 'node:path';
 import { formatPoseTable, type PoseEvaluation } from '../lib/metrics/pose-metrics';
 import { initBackend } from '../lib/runtime/backend';
-import { smallPoseTrainConfig } from '../lib/tasks/pose';
-import { describePoseData, loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose-data';
-import { runPoseTraining } from '../lib/tasks/pose-run';
-import { writeReportSafely } from './commands/finish-run';
+import { smallPoseTrainConfig } from '../lib/tasks/pose/config';
+import { describePoseData, loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose/data';
+import { runPoseTraining } from '../lib/tasks/pose/run';
+import { writeReportSafely } from './shared/finish-run';
 
 /** Stop training after this long (the run evaluates whatever it reached); the epoch cap usually ends it first on an idle 2-core machine. */
 const TIME_BUDGET_SECONDS = 270;

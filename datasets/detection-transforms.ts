@@ -4,7 +4,7 @@
 import type { Rng } from '../lib/runtime/rng';
 import type { DetectionSample } from './detection-sample';
 import { cropRgb, flipRgbHorizontal, resizeRgb } from './image';
-import { roundHalfEven } from '../lib/metrics/python-format';
+import { roundHalfEven } from '../lib/io/python-number';
 
 export type DetectionTransform = (sample: DetectionSample, rng: Rng) => Promise<DetectionSample>;
 

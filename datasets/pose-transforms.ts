@@ -8,7 +8,7 @@ import type { Rng } from '../lib/runtime/rng';
 import { IMAGENET_MEAN, IMAGENET_STD } from './detection-sample';
 import { resizedShape } from './detection-transforms';
 import { cropRgb, resizeRgb, rgbToFloat, type RgbFloatImage, type RgbImage } from './image';
-import { roundHalfEven } from '../lib/metrics/python-format';
+import { roundHalfEven } from '../lib/io/python-number';
 
 /** torchvision ColorJitter strengths: factors drawn from [max(0, 1 − s), 1 + s], hue from [−h, h]. */
 export interface ColorJitterConfig {

@@ -11,7 +11,7 @@ import { cocoAreaThresholds, generateSyntheticShapes, syntheticShapesSource } fr
 import { buildDetector } from '../lib/models/detector';
 import { initBackend } from '../lib/runtime/backend';
 import { Rng } from '../lib/runtime/rng';
-import { createDetectionTask } from '../lib/tasks/detection';
+import { createDetectionTask } from '../lib/tasks/detection/task';
 import { type TrainResult, train } from '../lib/train/train';
 
 export interface DetectorExampleOptions {

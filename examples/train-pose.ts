@@ -6,9 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatPoseTable } from '../lib/metrics/pose-metrics';
 import { initBackend } from '../lib/runtime/backend';
-import { smallPoseTrainConfig } from '../lib/tasks/pose';
-import { loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose-data';
-import { runPoseTraining, type PoseRunResult } from '../lib/tasks/pose-run';
+import { smallPoseTrainConfig } from '../lib/tasks/pose/config';
+import { loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose/data';
+import { runPoseTraining, type PoseRunResult } from '../lib/tasks/pose/run';
 
 export interface PoseExampleOptions {
   readonly epochs: number;

@@ -3,7 +3,7 @@
 // stats for detection, per-scene median errors and recall for pose, every other metric as is.
 import { COCO_STAT_NAMES } from '../metrics/coco-summary';
 import type { Figure } from './figure';
-import { parsePoseMetricKey, type PoseMetricKey } from './pose-eval-metrics';
+import { parsePoseMetricKey, type PoseMetricKey } from '../metrics/pose-eval-metrics';
 import type { RunData } from './run-data';
 import { seriesFigure, type SeriesFigureOptions, type SeriesRow } from './series-figure';
 

@@ -2,8 +2,8 @@
 // per-scene heads, official state_dict names, and the QKA term of the training loss.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { buildPoseRegressor, type PoseRegressorConfigInput } from '../../heads/pose-config';
-import { msTransformerLoss } from '../../heads/pose-loss';
+import { buildPoseRegressor, type PoseRegressorConfigInput } from '../../lib/models/pose-regressor';
+import { msTransformerLoss } from '../../losses/ms-transformer-loss';
 import { disposeMSTransformerOutput, type MSTransformer } from '../../lib/models/ms-transformer';
 import { Rng } from '../../lib/runtime/rng';
 import { CameraPoseLoss } from '../../losses/camera-pose-loss';
@@ -13,9 +13,9 @@ const S = 3;
 const TINY: PoseRegressorConfigInput = {
   numScenes: S,
   backbone: 'small',
-  smallCnnChannels: [4, 8, 8, 12],
+  smallChannels: [4, 8, 8, 12],
   hiddenDim: 16,
-  nhead: 4,
+  nheads: 4,
   dimFeedforward: 16,
   dropout: 0,
   numTEncoderLayers: 2,
@@ -111,7 +111,7 @@ describe('MSTransformer', () => {
   });
 
   it('uses the official state_dict names and PyTorch shapes (EfficientNet-B0, d 256, learned PE)', () => {
-    const official = buildPoseRegressor({ numScenes: 7, numTEncoderLayers: 2, numTDecoderLayers: 1, numRotEncoderLayers: 1, numRotDecoderLayers: 1, positionEncoding: 'learned' }, new Rng(4));
+    const official = buildPoseRegressor({ numScenes: 7, numTEncoderLayers: 2, numTDecoderLayers: 1, numRotEncoderLayers: 1, numRotDecoderLayers: 1, positionEmbedding: 'learned' }, new Rng(4));
     const dict = official.torchStateDict();
     const shape = (k: string) => dict.get(k)?.shape;
     expect(shape('backbone.0.body._conv_stem.weight')).to.deep.equal([32, 3, 3, 3]);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import sharp from 'sharp';
-import { buildPoseRegressor } from '../../heads/pose-config';
+import { buildPoseRegressor } from '../../lib/models/pose-regressor';
 import { multiHeadAttention } from '../../lib/attention/attend';
 import { attentionEntropy } from '../../lib/diagnostics/attention-entropy';
 import { buildDetector } from '../../lib/models/detector';
@@ -111,7 +111,7 @@ describe('attention analysis of models', function () {
   });
 
   it('pose regressors: both branches per arm and token attention panels', async () => {
-    const tiny = { numScenes: 2, backbone: 'small' as const, smallCnnChannels: [4, 8, 8, 12] as [number, number, number, number], hiddenDim: 16, nhead: 4, dimFeedforward: 16, dropout: 0, numTEncoderLayers: 2, numTDecoderLayers: 1, numRotEncoderLayers: 1, numRotDecoderLayers: 1, regressorHidden: 8 };
+    const tiny = { numScenes: 2, backbone: 'small' as const, smallChannels: [4, 8, 8, 12] as [number, number, number, number], hiddenDim: 16, nheads: 4, dimFeedforward: 16, dropout: 0, numTEncoderLayers: 2, numTDecoderLayers: 1, numRotEncoderLayers: 1, numRotDecoderLayers: 1, regressorHidden: 8 };
     const arms = [
       { label: 'baseline', model: buildPoseRegressor(tiny, new Rng(1)) },
       { label: '+QKA', model: buildPoseRegressor(tiny, new Rng(2)) },

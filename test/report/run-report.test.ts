@@ -8,7 +8,7 @@ import { command as reportCommand } from '../../bin/commands/report';
 import { evaluatePoses } from '../../lib/metrics/pose-metrics';
 import { externalReferences, namespaceSvgIds } from '../../lib/report/html';
 import { thinned } from '../../lib/report/run-figures';
-import { parsePoseMetricKey, poseEvalMetrics } from '../../lib/report/pose-eval-metrics';
+import { parsePoseMetricKey, poseEvalMetrics } from '../../lib/metrics/pose-eval-metrics';
 import { type WrittenReport, writeReport, writeRunReport } from '../../lib/report/write-report';
 import { drawnItems } from './scenegraph';
 import { DETECTION_AP, DETECTION_EPOCHS, DETECTION_TRAIN, POSE_EVALS, cocoMetrics, writeDetectionRun, writePoseRun } from './synthetic-runs';

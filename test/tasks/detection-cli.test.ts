@@ -11,7 +11,7 @@ import { writePng } from '../../datasets/image';
 import { generateSyntheticShapes, writeSyntheticShapes } from '../../datasets/synthetic-shapes';
 import { parseJson } from '../../lib/io/decode';
 import { COCO_STAT_NAMES } from '../../lib/metrics/coco-summary';
-import { decodeDetectionRunConfig } from '../../lib/tasks/detection-run';
+import { decodeDetectionRunConfig } from '../../lib/tasks/detection/config';
 import { readRunLog } from '../../lib/train/run-log';
 import { runCommand } from '../helpers/run-command';
 

@@ -8,7 +8,7 @@ import { evaluateCoco } from '../../lib/metrics/coco-eval';
 import { buildDetector } from '../../lib/models/detector';
 import { Rng } from '../../lib/runtime/rng';
 import { COCO_STAT_NAMES } from '../../lib/metrics/coco-summary';
-import { cocoEvalParamsFor, createDetectionTask, evaluateDetector } from '../../lib/tasks/detection';
+import { cocoEvalParamsFor, createDetectionTask, evaluateDetector } from '../../lib/tasks/detection/task';
 import { readRunLog } from '../../lib/train/run-log';
 import { train } from '../../lib/train/train';
 

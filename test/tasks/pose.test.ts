@@ -9,16 +9,16 @@ import { expect } from 'chai';
 import { command as evalPose } from '../../bin/commands/eval-pose';
 import { readRunLog } from '../../lib/train/run-log';
 import { loadCheckpoint, disposeCheckpoint } from '../../lib/train/checkpoint';
-import { decodePoseRegressorConfig } from '../../heads/pose-config';
-import { smallPoseTrainConfig, type PoseTrainConfig } from '../../lib/tasks/pose';
-import { loadPoseSplits, syntheticDataSpec, type PoseSplits } from '../../lib/tasks/pose-data';
-import { runPoseTraining } from '../../lib/tasks/pose-run';
+import { decodePoseRegressorConfig } from '../../lib/models/pose-regressor';
+import { smallPoseTrainConfig, type PoseTrainConfig } from '../../lib/tasks/pose/config';
+import { loadPoseSplits, syntheticDataSpec, type PoseSplits } from '../../lib/tasks/pose/data';
+import { runPoseTraining } from '../../lib/tasks/pose/run';
 import { runCommand } from '../helpers/run-command';
 
 function tinyConfig(qkaLambda: number): PoseTrainConfig {
   const base = smallPoseTrainConfig(2);
   const model = decodePoseRegressorConfig(
-    { ...base.model, smallCnnChannels: [4, 8, 8, 8], hiddenDim: 16, dimFeedforward: 16, regressorHidden: 16, numTEncoderLayers: 1, numTDecoderLayers: 1, numRotEncoderLayers: 1, numRotDecoderLayers: 1 },
+    { ...base.model, smallChannels: [4, 8, 8, 8], hiddenDim: 16, dimFeedforward: 16, regressorHidden: 16, numTEncoderLayers: 1, numTDecoderLayers: 1, numRotEncoderLayers: 1, numRotDecoderLayers: 1 },
     'tiny',
   );
   return { ...base, model, qkaLambda, batchSize: 8, resize: 32, crop: 28 };

@@ -1,110 +1,39 @@
 // The multi-scene pose task: MS-Transformer + CameraPoseLoss + scene NLL + λ·QKA trained with the
-// shared loop (lib/train), ActMST's optimisation (Adam with coupled L2 weight decay, lr 1e-4, eps
+// shared loop (lib/train), ActMST's optimisation (Adam (coupled L2 weight decay), lr 1e-4, eps
 // 1e-10, weight decay 1e-4, StepLR(10, 0.1); the CameraPoseLoss s_x / s_q train with the model),
 // evaluation (per-scene median errors) and the encoder diagnostics (attention entropy and QK
 // centroid distance per layer).
 import * as tf from '@tensorflow/tfjs';
-import * as t from 'io-ts';
-import { predictSceneMeans, sceneMeanPoses } from '../../datasets/pose-baseline';
-import { disposePoseBatch, poseBatches, poseVector, type PoseBatch, type PoseSource } from '../../datasets/pose-dataset';
-import { MS_TRANSFORMER_JITTER, poseTestConfig, poseTrainConfig } from '../../datasets/pose-transforms';
-import { decodePoseRegressorConfig, buildPoseRegressor, PoseRegressorConfigCodec, type PoseRegressorConfig } from '../../heads/pose-config';
-import { msTransformerLoss } from '../../heads/pose-loss';
-import { CameraPoseLoss } from '../../losses/camera-pose-loss';
-import { layerAttentionEntropies } from '../diagnostics/attention-entropy';
-import { qkCentroidDistance } from '../diagnostics/qk-centroid';
-import { decodeOrThrow } from '../io/decode';
-import { evaluatePoses, type PoseEvaluation } from '../metrics/pose-metrics';
-import { disposeMSTransformerOutput, type MSTransformer } from '../models/ms-transformer';
-import { Module } from '../nn/module';
-import type { Rng } from '../runtime/rng';
-import { AdamW } from '../train/adamw';
-import type { JsonObject } from '../train/json';
-import { StepLR } from '../train/step-lr';
-import type { EvalMetrics, TrainTask } from '../train/train';
-
-const NonNegative = t.refinement(t.number, (x) => Number.isFinite(x) && x >= 0, 'non-negative number');
-const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer');
-
-/** The whole training recipe, as stored in config.json and every checkpoint. */
-export const PoseTrainConfigCodec = t.type({
-  task: t.literal('pose'),
-  model: PoseRegressorConfigCodec,
-  /** λ of the QKA term (ActMST `lambda_aux` 0.1); 0 = off. */
-  qkaLambda: NonNegative,
-  lr: NonNegative,
-  eps: NonNegative,
-  weightDecay: NonNegative,
-  lrStepSize: PositiveInt,
-  lrGamma: NonNegative,
-  poseLoss: t.type({ learnable: t.boolean, sX: t.number, sQ: t.number, norm: NonNegative }),
-  batchSize: PositiveInt,
-  /** Short side after resizing and the square crop (official 256 / 224). */
-  resize: PositiveInt,
-  crop: PositiveInt,
-  colorJitter: t.boolean,
-  equalizeScenes: t.boolean,
-});
-export type PoseTrainConfig = Omit<t.TypeOf<typeof PoseTrainConfigCodec>, 'model'> & { readonly model: PoseRegressorConfig };
-
-/** ActMST's 7-Scenes recipe (`7Scenes_config.json`) for `numScenes` scenes. */
-export function actmstTrainConfig(model: Partial<PoseRegressorConfig> & { numScenes: number }): PoseTrainConfig {
-  return {
-    task: 'pose',
-    model: decodePoseRegressorConfig(model, 'model config'),
-    qkaLambda: 0.1,
-    lr: 1e-4,
-    eps: 1e-10,
-    weightDecay: 1e-4,
-    lrStepSize: 10,
-    lrGamma: 0.1,
-    poseLoss: { learnable: true, sX: 0, sQ: -3, norm: 2 },
-    batchSize: 8,
-    resize: 256,
-    crop: 224,
-    colorJitter: true,
-    equalizeScenes: false,
-  };
-}
-
-/**
- * condformer's CPU preset for the small CNN (a few minutes on 2 cores): d 64, 4 heads, FFN 128,
- * 2 + 2 layers per branch, PoseRegressor width 256, 32² images (no crop augmentation, no colour
- * jitter), batch 32, lr 1e-3 (StepLR ×0.1 after 20 epochs), and CameraPoseLoss starting at
- * s_x = s_q = 0 (the official 7-Scenes s_q = −3 weights the orientation 20× and, measured on the
- * synthetic scenes, stalls the first epochs). Otherwise ActMST's recipe (Adam + L2, QKA λ 0.1).
- */
-export function smallPoseTrainConfig(numScenes: number, positionEncoding: 'sine' | 'learned' = 'sine'): PoseTrainConfig {
-  const layers = { numTEncoderLayers: 2, numTDecoderLayers: 2, numRotEncoderLayers: 2, numRotDecoderLayers: 2 };
-  const model = { numScenes, backbone: 'small' as const, hiddenDim: 64, nhead: 4, dimFeedforward: 128, regressorHidden: 256, positionEncoding, ...layers };
-  const official = actmstTrainConfig(model);
-  return { ...official, lr: 1e-3, lrStepSize: 20, batchSize: 32, resize: 32, crop: 32, colorJitter: false, poseLoss: { ...official.poseLoss, sX: 0, sQ: 0 } };
-}
-
-/** The preset for a backbone: `small` (CPU preset above) or `efficientnet` (ActMST's official sizes). */
-export function poseTrainConfigFor(backbone: 'small' | 'efficientnet', numScenes: number, positionEncoding: 'sine' | 'learned' = 'sine'): PoseTrainConfig {
-  return backbone === 'small' ? smallPoseTrainConfig(numScenes, positionEncoding) : actmstTrainConfig({ numScenes, positionEncoding });
-}
-
-/** Decode a stored config (config.json, checkpoint metadata); `source` names it in errors. */
-export function decodePoseTrainConfig(value: unknown, source: string): PoseTrainConfig {
-  const config = decodeOrThrow(PoseTrainConfigCodec, value, source);
-  return { ...config, model: decodePoseRegressorConfig(config.model, `${source} (model)`) };
-}
-
-export function poseTrainConfigJson(config: PoseTrainConfig): JsonObject {
-  return JSON.parse(JSON.stringify(config)) as JsonObject;
-}
+import { predictSceneMeans, sceneMeanPoses } from '../../../datasets/pose-baseline';
+import { disposePoseBatch, poseBatches, poseVector, type PoseBatch, type PoseSource } from '../../../datasets/pose-dataset';
+import { MS_TRANSFORMER_JITTER, poseTestConfig, poseTrainConfig } from '../../../datasets/pose-transforms';
+import type { CameraPoseLoss } from '../../../losses/camera-pose-loss';
+import type { PoseLossInput, PoseLossResult, PoseTargets } from '../../../losses/ms-transformer-loss';
+import { layerAttentionEntropies } from '../../diagnostics/attention-entropy';
+import { qkCentroidDistance } from '../../diagnostics/qk-centroid';
+import { evaluatePoses, type PoseEvaluation } from '../../metrics/pose-metrics';
+import { disposeMSTransformerOutput, type MSTransformer } from '../../models/ms-transformer';
+import { buildPoseRegressorParts } from '../../models/pose-regressor';
+import { Module } from '../../nn/module';
+import type { Rng } from '../../runtime/rng';
+import { Adam } from '../../train/adamw';
+import { StepLR } from '../../train/step-lr';
+import type { EvalMetrics, TrainTask } from '../../train/train';
+import type { PoseTrainConfig } from './config';
 
 /** What the loop trains: the regressor and the loss's s_x / s_q (checkpoint names `model.*`, `pose_loss.*`). */
 export class PoseTrainingModel extends Module {
   readonly model: MSTransformer;
   readonly poseLoss: CameraPoseLoss;
+  /** The objective (lib/models/pose-regressor.ts `buildPoseRegressorParts`): pose + scene NLL + λ·QKA with this poseLoss. */
+  readonly loss: (output: PoseLossInput, targets: PoseTargets) => PoseLossResult;
 
   constructor(config: PoseTrainConfig, rng: Rng) {
     super();
-    this.model = this.addModule('model', buildPoseRegressor(config.model, rng));
-    this.poseLoss = this.addModule('pose_loss', new CameraPoseLoss(config.poseLoss));
+    const built = buildPoseRegressorParts(config.model, { poseLoss: config.poseLoss, qkaLambda: config.qkaLambda }, rng);
+    this.model = this.addModule('model', built.model);
+    this.poseLoss = this.addModule('pose_loss', built.criterion);
+    this.loss = built.loss;
   }
 }
 
@@ -120,7 +49,7 @@ export function createPoseTask(options: PoseTaskOptions): { task: TrainTask<Pose
   const { config, train, rng } = options;
   const trainable = new PoseTrainingModel(config, rng);
   const named = trainable.namedParameters().filter(([, v]) => v.trainable);
-  const optimizer = new AdamW([{ name: 'all', params: named }], { lr: config.lr, eps: config.eps, weightDecay: config.weightDecay, l2WeightDecay: true });
+  const optimizer = new Adam([{ name: 'all', params: named }], { lr: config.lr, eps: config.eps, weightDecay: config.weightDecay });
   const scheduler = new StepLR(optimizer, { stepSize: config.lrStepSize, gamma: config.lrGamma });
   const transform = poseTrainConfig(config.resize, config.crop, config.colorJitter ? MS_TRANSFORMER_JITTER : null);
   const task: TrainTask<PoseBatch> = {
@@ -130,7 +59,7 @@ export function createPoseTask(options: PoseTaskOptions): { task: TrainTask<Pose
     data: (_epoch, dataRng) => poseBatches(train, { batchSize: config.batchSize, transform, rng: dataRng, equalizeScenes: config.equalizeScenes, dropLast: true }),
     loss: (batch) => {
       const output = trainable.model.forward(batch.images, { sceneIds: batch.sceneIds, returnQueriesKeys: config.qkaLambda > 0 });
-      return msTransformerLoss(output, batch, trainable.poseLoss, config.qkaLambda);
+      return trainable.loss(output, batch);
     },
     evaluate: options.evaluate,
     imagesPerBatch: (batch) => batch.images.shape[0],
