@@ -5,7 +5,7 @@
 // Works on plain typed objects; `coco-eval-files.ts` reads and decodes JSON files.
 import { cocoBoxIou } from './coco-box-iou';
 import { type CocoEvalParams, defaultCocoEvalParams } from './coco-params';
-import { type CocoSummary, summarizeCoco } from './coco-summary';
+import { type CocoAccumulation, type CocoSummary, summarizeCoco } from './coco-summary';
 
 export interface CocoEvalAnnotation {
   readonly id: number;
@@ -29,16 +29,6 @@ export interface CocoEvalDetection {
   /** [x, y, w, h] */
   readonly bbox: readonly number[];
   readonly score: number;
-}
-
-export interface CocoAccumulation {
-  readonly params: CocoEvalParams;
-  /** Sorted category ids: the K axis. */
-  readonly catIds: readonly number[];
-  /** [T, R, K, A, M] row-major; -1 where the setting has no GT. */
-  readonly precision: Float64Array;
-  /** [T, K, A, M] row-major; -1 where the setting has no GT. */
-  readonly recall: Float64Array;
 }
 
 export interface CocoEvalResult extends CocoAccumulation, CocoSummary {}
