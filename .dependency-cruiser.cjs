@@ -23,7 +23,9 @@ const either = (paths) => `(${paths.join('|')})`;
 
 const upward = LAYERS.slice(0, -1).map((layer, i) => ({
   name: `no-upward-from-${layer.name}`,
-  comment: `${layer.name} imports only ${LAYERS.slice(0, i + 1).map((l) => l.name).join(', ')}`,
+  comment: `${layer.name} imports only ${LAYERS.slice(0, i + 1)
+    .map((l) => l.name)
+    .join(', ')}`,
   severity: 'error',
   from: { path: either(layer.paths) },
   to: { path: either([...LAYERS.slice(i + 1).flatMap((l) => l.paths), ...ENTRY_POINTS]) },

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
 import { decodeOrThrow, parseJson } from '../lib/io/decode';
-import { setConvImplementation, type ConvImplementation } from '../lib/nn/conv-functional';
+import { type ConvImplementation, setConvImplementation } from '../lib/nn/conv-functional';
 import { initBackend, isBackendName } from '../lib/runtime/backend';
 import { Rng } from '../lib/runtime/rng';
 import type { WasmKernelSet } from '../lib/runtime/wasm-kernels';
@@ -92,7 +92,21 @@ async function runChild(config: Config, runs: number, warmup: number, conv: Conv
 }
 
 function spawnChild(config: Config, runs: number, warmup: number, conv: ConvImplementation): Result {
-  const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', config.backend, '--kernels', config.kernels, '--runs', String(runs), '--warmup', String(warmup), '--conv', conv];
+  const args = [
+    '--import',
+    'tsx',
+    fileURLToPath(import.meta.url),
+    '--child',
+    config.backend,
+    '--kernels',
+    config.kernels,
+    '--runs',
+    String(runs),
+    '--warmup',
+    String(warmup),
+    '--conv',
+    conv,
+  ];
   const child = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const line = child.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
   if (line === undefined) return { ok: false, reason: `child exited ${child.status}: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}` };
@@ -131,7 +145,9 @@ async function main(): Promise<void> {
   const only = values.only?.split(',');
   const configs = CONFIGS.filter((c) => only === undefined || only.includes(c.backend));
   const medians = new Map<string, number>();
-  console.log(`one training step of the reference model, median of ${runs} (cpu: ${values['cpu-runs']}) after ${warmup} warm-up; conv2d gradients: ${conv}`);
+  console.log(
+    `one training step of the reference model, median of ${runs} (cpu: ${values['cpu-runs']}) after ${warmup} warm-up; conv2d gradients: ${conv}`,
+  );
   for (const config of configs) {
     const n = config.backend === 'cpu' ? Number(values['cpu-runs']) : runs;
     const result = spawnChild(config, n, warmup, conv);
@@ -142,7 +158,9 @@ async function main(): Promise<void> {
     const m = median(result.timesMs);
     medians.set(config.label, m);
     const times = result.timesMs.map((x) => x.toFixed(0)).join(', ');
-    console.log(`  ${config.label.padEnd(44)} ${m.toFixed(0).padStart(7)} ms  [${times}]  first-step loss ${result.firstLoss.toFixed(5)}  leaked tensors ${result.leakedTensors}`);
+    console.log(
+      `  ${config.label.padEnd(44)} ${m.toFixed(0).padStart(7)} ms  [${times}]  first-step loss ${result.firstLoss.toFixed(5)}  leaked tensors ${result.leakedTensors}`,
+    );
   }
   const cpu = medians.get('cpu');
   if (cpu === undefined) return;

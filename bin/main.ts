@@ -23,7 +23,9 @@ async function main(): Promise<number> {
   const data = await loadPoseSplits(spec);
   const config = smallPoseTrainConfig(NUM_SCENES, 'sine');
   console.log(`MS-Transformer + QKA (λ ${config.qkaLambda}), fixed sine PE, small CNN, d ${config.model.hiddenDim}, backend ${backend.backend}`);
-  console.log(`data: ${describePoseData(spec)}; ${data.train.table.rows.length} train / ${data.test.table.rows.length} test images (held-out frames)`);
+  console.log(
+    `data: ${describePoseData(spec)}; ${data.train.table.rows.length} train / ${data.test.table.rows.length} test images (held-out frames)`,
+  );
   console.log(`training up to ${EPOCHS} epochs or ${TIME_BUDGET_SECONDS} s, whichever comes first\n`);
   const result = await runPoseTraining({
     data,

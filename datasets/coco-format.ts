@@ -107,9 +107,7 @@ export function checkBoxesInsideImages(gt: CocoGroundTruth, source: string, tole
     if (im === undefined) return;
     const [x, y, w, h] = a.bbox;
     if (x < -tolerance || y < -tolerance || x + w > im.width + tolerance || y + h > im.height + tolerance) {
-      problems.push(
-        `at $.annotations[${i}].bbox: expected a box inside image ${im.id} (${im.width}x${im.height}), got ${JSON.stringify(a.bbox)}`,
-      );
+      problems.push(`at $.annotations[${i}].bbox: expected a box inside image ${im.id} (${im.width}x${im.height}), got ${JSON.stringify(a.bbox)}`);
     }
   });
   if (problems.length > 0) throw new DecodeError(source, problems);

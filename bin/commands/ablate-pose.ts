@@ -6,11 +6,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '../../lib/runtime/backend';
-import { QKA_LAMBDA } from '../../losses/qk-alignment';
 import { type PositionEmbeddingKind, smallPoseTrainConfig } from '../../lib/tasks/pose/config';
-import { type PoseDiagnostics } from '../../lib/tasks/pose/task';
 import { describePoseData, loadPoseSplits, syntheticBenchmarkSpec } from '../../lib/tasks/pose/data';
 import { runPoseTraining } from '../../lib/tasks/pose/run';
+import type { PoseDiagnostics } from '../../lib/tasks/pose/task';
+import { QKA_LAMBDA } from '../../losses/qk-alignment';
 import { defineCommand, intValue, UsageError } from '../shared/command';
 import { writeReportSafely } from '../shared/finish-run';
 import { backendOption, epochsOption, seedOption } from '../shared/options';
@@ -54,39 +54,44 @@ export const command = defineCommand(
     },
   },
   async (values) => {
-  const names = values.variants?.split(',') ?? POSE_ABLATION_VARIANTS.map((v) => v.name);
-  const variants = names.map((n) => {
-    const v = POSE_ABLATION_VARIANTS.find((x) => x.name === n);
-    if (v === undefined) throw new UsageError(`unknown variant '${n}' (${POSE_ABLATION_VARIANTS.map((x) => x.name).join(', ')})`);
-    return v;
-  });
-  const epochs = intValue(values.epochs, 'epochs', 5);
-  const seed = intValue(values.seed, 'seed', 0, 0);
-  const numScenes = intValue(values.scenes, 'scenes', 4);
-  const runDir = values['run-dir'] ?? join('runs', 'pose-ablation');
-  await initBackend(values.backend);
-  const spec = syntheticBenchmarkSpec({ numScenes, seed });
-  const data = await loadPoseSplits(spec);
-  console.log(`data: ${describePoseData(spec)}; ${epochs} epochs per variant, seed ${seed}`);
-  const rows: AblationRow[] = [];
-  for (const v of variants) {
-    const config = { ...smallPoseTrainConfig(numScenes, v.positionEmbedding), qkaLambda: v.qka ? QKA_LAMBDA : 0 };
-    console.log(`\n== ${v.name}: ${v.positionEmbedding} PE, QKA λ ${config.qkaLambda}`);
-    const r = await runPoseTraining({ data, config, epochs, runDir: join(runDir, v.name), seed, overwrite: true, diagnostics: true, logEvery: 25 });
-    rows.push({
-      variant: v.name,
-      epochs: r.train.epochs,
-      seconds: r.seconds,
-      medianPositionError: r.evaluation.average.medianPositionError,
-      medianOrientationError: r.evaluation.average.medianOrientationError,
-      sceneAccuracy: r.predictions.sceneAccuracy,
-      diagnostics: r.predictions.diagnostics!,
+    const names = values.variants?.split(',') ?? POSE_ABLATION_VARIANTS.map((v) => v.name);
+    const variants = names.map((n) => {
+      const v = POSE_ABLATION_VARIANTS.find((x) => x.name === n);
+      if (v === undefined) throw new UsageError(`unknown variant '${n}' (${POSE_ABLATION_VARIANTS.map((x) => x.name).join(', ')})`);
+      return v;
     });
-    if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify(rows, null, 2)}\n`);
-  }
-  console.log(`\n${formatAblation(rows)}`);
-  console.log(`report (the arms overlaid): ${await writeReportSafely(variants.map((v) => join(runDir, v.name)), runDir)}`);
-  return 0;
+    const epochs = intValue(values.epochs, 'epochs', 5);
+    const seed = intValue(values.seed, 'seed', 0, 0);
+    const numScenes = intValue(values.scenes, 'scenes', 4);
+    const runDir = values['run-dir'] ?? join('runs', 'pose-ablation');
+    await initBackend(values.backend);
+    const spec = syntheticBenchmarkSpec({ numScenes, seed });
+    const data = await loadPoseSplits(spec);
+    console.log(`data: ${describePoseData(spec)}; ${epochs} epochs per variant, seed ${seed}`);
+    const rows: AblationRow[] = [];
+    for (const v of variants) {
+      const config = { ...smallPoseTrainConfig(numScenes, v.positionEmbedding), qkaLambda: v.qka ? QKA_LAMBDA : 0 };
+      console.log(`\n== ${v.name}: ${v.positionEmbedding} PE, QKA λ ${config.qkaLambda}`);
+      const r = await runPoseTraining({ data, config, epochs, runDir: join(runDir, v.name), seed, overwrite: true, diagnostics: true, logEvery: 25 });
+      rows.push({
+        variant: v.name,
+        epochs: r.train.epochs,
+        seconds: r.seconds,
+        medianPositionError: r.evaluation.average.medianPositionError,
+        medianOrientationError: r.evaluation.average.medianOrientationError,
+        sceneAccuracy: r.predictions.sceneAccuracy,
+        diagnostics: r.predictions.diagnostics!,
+      });
+      if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify(rows, null, 2)}\n`);
+    }
+    console.log(`\n${formatAblation(rows)}`);
+    console.log(
+      `report (the arms overlaid): ${await writeReportSafely(
+        variants.map((v) => join(runDir, v.name)),
+        runDir,
+      )}`,
+    );
+    return 0;
   },
 );
 
@@ -94,9 +99,10 @@ export const command = defineCommand(
 export function formatAblation(rows: readonly AblationRow[]): string {
   const layers = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ');
   const header = '| variant | epochs | pos (m) | ori (°) | scene acc | entropy t | entropy rot | QK dist t | QK dist rot |';
-  const lines = rows.map((r) =>
-    `| ${r.variant} | ${r.epochs} | ${r.medianPositionError.toFixed(3)} | ${r.medianOrientationError.toFixed(2)} | ${(100 * r.sceneAccuracy).toFixed(1)}% | ` +
-    `${layers(r.diagnostics.entropy.t)} | ${layers(r.diagnostics.entropy.rot)} | ${layers(r.diagnostics.qkDistance.t)} | ${layers(r.diagnostics.qkDistance.rot)} |`,
+  const lines = rows.map(
+    (r) =>
+      `| ${r.variant} | ${r.epochs} | ${r.medianPositionError.toFixed(3)} | ${r.medianOrientationError.toFixed(2)} | ${(100 * r.sceneAccuracy).toFixed(1)}% | ` +
+      `${layers(r.diagnostics.entropy.t)} | ${layers(r.diagnostics.entropy.rot)} | ${layers(r.diagnostics.qkDistance.t)} | ${layers(r.diagnostics.qkDistance.rot)} |`,
   );
   return [header, '|---|---|---|---|---|---|---|---|---|', ...lines].join('\n');
 }

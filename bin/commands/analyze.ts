@@ -36,7 +36,11 @@ cross-attention with its predicted box (spatial, content and combined for Condit
 for pose, the encoder attention of chosen tokens. Writes analysis.html (self-contained),
 figures/*.png and attention/*.png.`,
     options: {
-      data: { type: 'string', value: '<path>', help: "detectors: an image file or a directory of images; pose: a label CSV\n(default: the first run's validation / test split, e.g. its synthetic data)" },
+      data: {
+        type: 'string',
+        value: '<path>',
+        help: "detectors: an image file or a directory of images; pose: a label CSV\n(default: the first run's validation / test split, e.g. its synthetic data)",
+      },
       root: { type: 'string', value: '<dir>', help: "image root of a pose CSV (default: the CSV's directory)" },
       images: { type: 'string', value: '<n>', help: 'images analysed (default 8)' },
       image: { type: 'string', value: '<i>', help: 'the image of the embedding and the attention maps (default 0)' },
@@ -69,7 +73,7 @@ figures/*.png and attention/*.png.`,
       seed: optionalInt(values.seed, 'seed', 0),
     };
     await initBackend(values.backend);
-    let data;
+    let data: Awaited<ReturnType<typeof analyzeCheckpoints>>;
     try {
       data = await analyzeCheckpoints(positionals, options);
     } catch (err) {
@@ -79,7 +83,10 @@ figures/*.png and attention/*.png.`,
       return 1;
     }
     const out = values.out ?? defaultOut(positionals[0] as string);
-    const written = await writeDiagnosticsReport(out, { ...data, subtitle: [...(data.subtitle ?? []), ...armLabels(positionals).map((label, i) => `${label}: ${positionals[i]}`)] });
+    const written = await writeDiagnosticsReport(out, {
+      ...data,
+      subtitle: [...(data.subtitle ?? []), ...armLabels(positionals).map((label, i) => `${label}: ${positionals[i]}`)],
+    });
     console.log(written.html);
     for (const png of Object.values(written.pngs)) console.log(png);
     return 0;

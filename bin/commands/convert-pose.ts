@@ -23,7 +23,8 @@ export const command = defineCommand(
   },
   async (values, positionals) => {
     const [dataset, root, out, ...extra] = positionals;
-    if (dataset === undefined || root === undefined || out === undefined || extra.length > 0) throw new UsageError('expected <cambridge|7scenes> <root> <out.csv>');
+    if (dataset === undefined || root === undefined || out === undefined || extra.length > 0)
+      throw new UsageError('expected <cambridge|7scenes> <root> <out.csv>');
     const split = SPLITS.find((s) => s === values.split);
     if (values.split !== undefined && split === undefined) throw new UsageError(`--split must be train or test, got ${values.split}`);
     const options = { scenes: values.scenes?.split(',').filter((s) => s !== ''), splits: split === undefined ? undefined : [split] };

@@ -21,7 +21,7 @@ areas all/small/medium/large, maxDets 1/10/100) and prints its summary.`,
   async (values, positionals) => {
     const [gtPath, resultsPath, ...extra] = positionals;
     if (gtPath === undefined || resultsPath === undefined || extra.length > 0) throw new UsageError('expected <gt.json> <results.json>');
-    let result;
+    let result: Awaited<ReturnType<typeof evaluateCocoFiles>>;
     try {
       result = await evaluateCocoFiles(gtPath, resultsPath);
     } catch (err) {

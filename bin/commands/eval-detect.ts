@@ -19,7 +19,11 @@ export const command = defineCommand(
 official code does and prints pycocotools' COCOeval summary (12 lines).`,
     options: {
       checkpoint: { type: 'string', value: 'FILE', help: 'a checkpoint of `condformer train detect` (its config names model and data)' },
-      data: { type: 'string', value: '<dir>', help: 'evaluate on this COCO directory (<dir>/annotations/instances_<split>.json, <dir>/<split>/)\ninstead of the run\'s data; "synthetic" = the run\'s synthetic data' },
+      data: {
+        type: 'string',
+        value: '<dir>',
+        help: 'evaluate on this COCO directory (<dir>/annotations/instances_<split>.json, <dir>/<split>/)\ninstead of the run\'s data; "synthetic" = the run\'s synthetic data',
+      },
       split: { type: 'string', value: 'train|val', help: '(default val)' },
       'batch-size': { type: 'string', value: 'N', help: '(default 8)' },
       results: { type: 'string', value: 'FILE', help: 'also write the COCO results JSON ([{image_id, category_id, bbox, score}])' },

@@ -1,18 +1,18 @@
 // `condformer predict detect <image> --checkpoint <file> [--out out.png] [--threshold 0.5]`:
 // detections of a trained detector on one image, drawn (boxes, class names, scores) into a PNG.
-import { basename, extname, join, dirname } from 'node:path';
-import { categoryIdOf, categoryMap } from '../../datasets/category-map';
+import { basename, dirname, extname, join } from 'node:path';
 import { collateDetection, disposeDetectionBatch } from '../../datasets/batching';
-import { detrValTransforms } from '../../datasets/detection-transforms';
+import { categoryIdOf, categoryMap } from '../../datasets/category-map';
 import { normalizeSample } from '../../datasets/detection-sample';
+import { detrValTransforms } from '../../datasets/detection-transforms';
 import { readRgbImage } from '../../datasets/image';
 import { postprocessDetections } from '../../lib/models/detection-postprocess';
 import { disposeDetectorOutputs } from '../../lib/models/set-detector';
-import { Rng } from '../../lib/runtime/rng';
 import { initBackend } from '../../lib/runtime/backend';
-import { type LabelledBox, writeDetectionsPng } from '../../lib/tasks/detection/drawing';
-import { maxSizeFor } from '../../lib/tasks/detection/data';
+import { Rng } from '../../lib/runtime/rng';
 import { loadDetectorCheckpoint } from '../../lib/tasks/detection/checkpoint';
+import { maxSizeFor } from '../../lib/tasks/detection/data';
+import { type LabelledBox, writeDetectionsPng } from '../../lib/tasks/detection/drawing';
 import { defineCommand, numberValue, required, UsageError } from '../shared/command';
 import { backendOption } from '../shared/options';
 
@@ -38,7 +38,7 @@ Detections are also printed, one per line: name score x0 y0 x1 y1.`,
   async (values, positionals) => {
     const [imagePath, ...extra] = positionals;
     if (imagePath === undefined || extra.length > 0) throw new UsageError('expected exactly one image');
-        const checkpoint = required(values.checkpoint, '--checkpoint is required');
+    const checkpoint = required(values.checkpoint, '--checkpoint is required');
     const threshold = numberValue(values.threshold, 'threshold', 0.5, { min: 0 });
     const out = values.out ?? join(dirname(imagePath), `${basename(imagePath, extname(imagePath))}.detections.png`);
     await initBackend(values.backend, { log: (line) => console.error(line) });

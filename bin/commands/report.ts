@@ -25,7 +25,7 @@ are overlaid, one colour per run.`,
   async (values, positionals) => {
     if (positionals.length === 0) throw new UsageError('no run directory given');
     const scale = values.scale === undefined ? undefined : numberValue(values.scale, 'scale', 2, { min: Number.MIN_VALUE });
-    let written;
+    let written: Awaited<ReturnType<typeof writeReport>>;
     try {
       written = await writeReport(positionals, { outDir: values.out, title: values.title, pngScale: scale });
     } catch (err) {

@@ -15,7 +15,11 @@ import { backendOption, epochsOption, quietOption, runDirOptions, seedOption } f
 
 const OPTIONS = {
   ...inSection('data', {
-    data: { type: 'string', value: '<dir>|synthetic', help: 'COCO layout: <dir>/annotations/instances_{train,val}.json, images in <dir>/{train,val}/;\nsynthetic: synthetic shapes (5 classes) generated in memory from --seed' },
+    data: {
+      type: 'string',
+      value: '<dir>|synthetic',
+      help: 'COCO layout: <dir>/annotations/instances_{train,val}.json, images in <dir>/{train,val}/;\nsynthetic: synthetic shapes (5 classes) generated in memory from --seed',
+    },
     'train-images': { type: 'string', value: 'N', help: 'synthetic: training images (default 512)' },
     'val-images': { type: 'string', value: 'N', help: 'synthetic: validation images (default 128)' },
     'image-size': { type: 'string', value: 'N', help: 'synthetic: image side; COCO: short side after resizing (default 64 / 800)' },
@@ -128,7 +132,10 @@ COCO stats per evaluation), config.json and checkpoints/last.safetensors.`,
     const complete = runConfigFromFlags(values, spec);
     await initBackend(values.backend, { log: (line) => console.error(line) });
     const data = await loadDetectionData({ data: spec });
-    const config = complete(data.train.gt.categories.map((c) => ({ id: c.id, name: c.name })), data.train.categories.numClasses);
+    const config = complete(
+      data.train.gt.categories.map((c) => ({ id: c.id, name: c.name })),
+      data.train.categories.numClasses,
+    );
     const runDir = values['run-dir'] ?? join('runs', `${config.detector.model}-${config.detector.backbone ?? 'resnet50'}`);
     const { result } = await trainDetector(config, { runDir, overwrite: values.overwrite, quiet: values.quiet, data });
     return finishRun(runDir, result.status, result.checkpoint);

@@ -31,7 +31,11 @@ export const command = defineCommand(
       backbone: { type: 'string', value: 'small|efficientnet', help: 'small CNN (default; fast CPU preset) or EfficientNet-B0 (official sizes)' },
       ...epochsOption(30),
       'batch-size': { type: 'string', value: '<n>', help: 'default 32 (small) / 8 (efficientnet)' },
-      'image-size': { type: 'string', value: '<n>', help: 'square crop side (default 32 small, no crop augmentation / 224\nefficientnet, resized to ⌈n·8/7⌉ first as official 256 → 224)' },
+      'image-size': {
+        type: 'string',
+        value: '<n>',
+        help: 'square crop side (default 32 small, no crop augmentation / 224\nefficientnet, resized to ⌈n·8/7⌉ first as official 256 → 224)',
+      },
       lr: { type: 'string', value: '<lr>', help: 'default 1e-3 (small) / 1e-4 (efficientnet, official)' },
       scenes: { type: 'string', value: '<n>', help: 'synthetic scenes (default 4)' },
       ...runDirOptions('runs/pose'),
@@ -68,7 +72,9 @@ export const command = defineCommand(
       };
     }
     const spec =
-      dataFlag !== 'synthetic' ? csvDataSpec(dataFlag, values.root) : (storedSpec ?? { ...syntheticBenchmarkSpec({ numScenes: config.model.numScenes, seed }), size: config.resize });
+      dataFlag !== 'synthetic'
+        ? csvDataSpec(dataFlag, values.root)
+        : (storedSpec ?? { ...syntheticBenchmarkSpec({ numScenes: config.model.numScenes, seed }), size: config.resize });
     const data = await loadPoseSplits(spec);
     const epochs = intValue(values.epochs, 'epochs', 30);
     console.log(`data: ${describePoseData(spec)}: ${data.train.table.rows.length} train / ${data.test.table.rows.length} test images`);

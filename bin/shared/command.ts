@@ -61,7 +61,12 @@ export function usageOf<O extends OptionTable>(spec: CommandSpec<O>): string {
     sections.set(section, [...(sections.get(section) ?? []), ...lines]);
   }
   const body = [...sections].map(([title, lines]) => [`${title}:`, ...lines].join('\n'));
-  return [`usage: condformer ${spec.name} ${spec.synopsis}`, ...(spec.about === undefined ? [] : [spec.about]), ...body, ...(spec.footer === undefined ? [] : [spec.footer])].join('\n\n');
+  return [
+    `usage: condformer ${spec.name} ${spec.synopsis}`,
+    ...(spec.about === undefined ? [] : [spec.about]),
+    ...body,
+    ...(spec.footer === undefined ? [] : [spec.footer]),
+  ].join('\n\n');
 }
 
 function parseArgsConfig(options: OptionTable): NonNullable<ParseArgsConfig['options']> {
@@ -142,6 +147,11 @@ export function required<T>(value: T | undefined, message: string): T {
 }
 
 /** The same options, listed in the usage under `section`. */
-export function inSection<const O extends OptionTable>(section: string, options: O): { readonly [K in keyof O]: O[K] & { readonly section: string } } {
-  return Object.fromEntries(Object.entries(options).map(([name, o]) => [name, { ...o, section }])) as { readonly [K in keyof O]: O[K] & { readonly section: string } };
+export function inSection<const O extends OptionTable>(
+  section: string,
+  options: O,
+): { readonly [K in keyof O]: O[K] & { readonly section: string } } {
+  return Object.fromEntries(Object.entries(options).map(([name, o]) => [name, { ...o, section }])) as {
+    readonly [K in keyof O]: O[K] & { readonly section: string };
+  };
 }

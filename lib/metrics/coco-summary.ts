@@ -47,7 +47,7 @@ interface Selection {
 /** Mean of the entries > -1 of the selected precision / recall block, -1 when there are none. */
 function meanOf(acc: CocoAccumulation, sel: Selection): number {
   const { iouThrs, recThrs, areaRngLbl, maxDets } = acc.params;
-  const [T, R, K, A, M] = [iouThrs.length, recThrs.length, acc.catIds.length, areaRngLbl.length, maxDets.length];
+  const [, R, K, A, M] = [iouThrs.length, recThrs.length, acc.catIds.length, areaRngLbl.length, maxDets.length];
   // as numpy: an exact match on the threshold, an empty selection if none
   const ts = iouThrs.flatMap((thr, t) => (sel.iouThr === undefined || thr === sel.iouThr ? [t] : []));
   const as = areaRngLbl.flatMap((lbl, a) => (lbl === sel.areaRng ? [a] : []));

@@ -30,7 +30,10 @@ export async function postprocessDetections(
 ): Promise<ImageDetections[]> {
   const [b, nq, numLogits] = prediction.predLogits.shape as [number, number, number];
   if (imageSizes.length !== b) throw new Error(`postprocessDetections: ${imageSizes.length} image sizes for a batch of ${b}`);
-  const scale = tf.tensor3d(imageSizes.flatMap(([h, w]) => [w, h, w, h]), [b, 1, 4]);
+  const scale = tf.tensor3d(
+    imageSizes.flatMap(([h, w]) => [w, h, w, h]),
+    [b, 1, 4],
+  );
   const [scores, labels, boxes] = tf.tidy(() => {
     const xyxy = tf.mul(boxCxcywhToXyxy(prediction.predBoxes), scale) as tf.Tensor3D; // [B, NQ, 4]
     if (kind === 'softmax') {

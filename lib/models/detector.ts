@@ -5,6 +5,7 @@
 // queries for DETR and 300 for Conditional DETR. `buildDetectorParts` is DETR's `build(args)`: the model, its
 // criterion and its post-processing.
 import * as t from 'io-ts';
+import type { DetectionPrediction } from '../../losses/detection-types';
 import { SetCriterion } from '../../losses/set-criterion';
 import { keysOf, PositiveInt, Probability } from '../io/codecs';
 import { DecodeError, decodeOrThrow } from '../io/decode';
@@ -13,7 +14,6 @@ import { defaultRng, type Rng } from '../runtime/rng';
 import { ConditionalTransformer } from '../transformer/conditional-transformer';
 import { DetrTransformer } from '../transformer/detr-transformer';
 import type { TransformerOptions } from '../transformer/transformer-options';
-import type { DetectionPrediction } from '../../losses/detection-types';
 import type { Backbone } from './backbone/backbone';
 import { ResNet } from './backbone/resnet';
 import { SmallCNN } from './backbone/small-cnn';
@@ -26,27 +26,27 @@ export const DETECTOR_KINDS = ['conditional', 'detr'] as const;
 export const DETECTOR_BACKBONES = ['small', 'resnet18', 'resnet50'] as const;
 
 const RequiredFieldsCodec = t.type({
-    model: keysOf(DETECTOR_KINDS, "'conditional' | 'detr'"),
-    /** Object classes K (without DETR's no-object class). */
-    numClasses: PositiveInt,
+  model: keysOf(DETECTOR_KINDS, "'conditional' | 'detr'"),
+  /** Object classes K (without DETR's no-object class). */
+  numClasses: PositiveInt,
 });
 const OptionalFieldsCodec = t.partial({
-    backbone: keysOf(DETECTOR_BACKBONES, "'small' | 'resnet18' | 'resnet50'"),
-    numQueries: PositiveInt,
-    hiddenDim: PositiveInt,
-    nheads: PositiveInt,
-    encLayers: PositiveInt,
-    decLayers: PositiveInt,
-    dimFeedforward: PositiveInt,
-    dropout: Probability,
-    auxLoss: t.boolean,
-    positionEmbedding: keysOf(['sine', 'learned'] as const, "'sine' | 'learned'"),
-    /** DETR's lr_backbone > 0: layer2..layer4 of a ResNet train (conv1 / layer1 stay frozen). */
-    trainBackbone: t.boolean,
-    /** ResNet-50 DC5 (layer4 dilated, stride 16). */
-    dilation: t.boolean,
-    /** The small CNN's four stage widths. */
-    smallChannels: t.tuple([PositiveInt, PositiveInt, PositiveInt, PositiveInt]),
+  backbone: keysOf(DETECTOR_BACKBONES, "'small' | 'resnet18' | 'resnet50'"),
+  numQueries: PositiveInt,
+  hiddenDim: PositiveInt,
+  nheads: PositiveInt,
+  encLayers: PositiveInt,
+  decLayers: PositiveInt,
+  dimFeedforward: PositiveInt,
+  dropout: Probability,
+  auxLoss: t.boolean,
+  positionEmbedding: keysOf(['sine', 'learned'] as const, "'sine' | 'learned'"),
+  /** DETR's lr_backbone > 0: layer2..layer4 of a ResNet train (conv1 / layer1 stay frozen). */
+  trainBackbone: t.boolean,
+  /** ResNet-50 DC5 (layer4 dilated, stride 16). */
+  dilation: t.boolean,
+  /** The small CNN's four stage widths. */
+  smallChannels: t.tuple([PositiveInt, PositiveInt, PositiveInt, PositiveInt]),
 });
 export const DetectorConfigCodec = t.intersection([RequiredFieldsCodec, OptionalFieldsCodec]);
 export type DetectorConfig = t.TypeOf<typeof DetectorConfigCodec>;

@@ -87,7 +87,11 @@ export function buildPoseRegressor(input: PoseRegressorConfigInput, rng: Rng = d
  * DETR's `build(args)` for the pose regressor: the model, its criterion (CameraPoseLoss with the
  * given s_x / s_q) and the objective `loss(output, targets)` = pose + scene NLL + λ·QKA.
  */
-export function buildPoseRegressorParts(model: PoseRegressorConfigInput, options: { readonly poseLoss: CameraPoseLossConfig; readonly qkaLambda: number }, rng: Rng = defaultRng()) {
+export function buildPoseRegressorParts(
+  model: PoseRegressorConfigInput,
+  options: { readonly poseLoss: CameraPoseLossConfig; readonly qkaLambda: number },
+  rng: Rng = defaultRng(),
+) {
   const regressor = buildPoseRegressor(model, rng);
   const criterion = new CameraPoseLoss(options.poseLoss);
   const loss = (output: Parameters<typeof msTransformerLoss>[0], targets: Parameters<typeof msTransformerLoss>[1]) =>

@@ -4,7 +4,10 @@ import { defaultRng, type Rng } from '../runtime/rng';
 import { Module } from './module';
 
 export class Dropout extends Module {
-  constructor(readonly p: number, private readonly rng: Rng = defaultRng()) {
+  constructor(
+    readonly p: number,
+    private readonly rng: Rng = defaultRng(),
+  ) {
     super();
     if (p < 0 || p >= 1) throw new RangeError(`dropout probability must be in [0, 1), got ${p}`);
   }

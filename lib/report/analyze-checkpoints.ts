@@ -70,7 +70,10 @@ async function detectorInputs(config: DetectionRunConfig, data: string | undefin
   const size = config.data.imageSize;
   for (const [i, path] of (await imageFiles(data)).slice(0, count).entries()) {
     const image = await readRgbImage(path);
-    const sample = { image, target: { boxes: new Float32Array(0), labels: new Int32Array(0), imageId: i, origSize: [image.height, image.width] as const } };
+    const sample = {
+      image,
+      target: { boxes: new Float32Array(0), labels: new Int32Array(0), imageId: i, origSize: [image.height, image.width] as const },
+    };
     const resized = await resizeSample(sample, size, config.data.kind === 'coco' ? maxSizeFor(size) : undefined);
     const batch = collateDetection([normalizeSample(resized)]);
     inputs.push({ images: batch.images, mask: batch.mask });
@@ -106,7 +109,10 @@ export async function analyzeCheckpoints(paths: readonly string[], options: Chec
       return task;
     }),
   );
-  if (new Set(tasks).size > 1) throw new Error(`analyze: the checkpoints mix tasks (${tasks.join(', ')}); compare detectors with detectors, pose regressors with pose regressors`);
+  if (new Set(tasks).size > 1)
+    throw new Error(
+      `analyze: the checkpoints mix tasks (${tasks.join(', ')}); compare detectors with detectors, pose regressors with pose regressors`,
+    );
   const count = options.images ?? 8;
   const analysisOptions = { ...options, rng: rng.fork() };
   if (tasks[0] === 'detect') {

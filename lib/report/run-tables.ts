@@ -113,4 +113,3 @@ export function finalEvalTables(runs: readonly RunData[]): Table[] {
   }
   return tables;
 }
-

@@ -5,7 +5,7 @@
 // a batch against a shared matrix is folded into the rows of one product, other batches go slice
 // by slice (with broadcasting of the batch dimensions).
 import * as tf from '@tensorflow/tfjs';
-import { boolAttr, callKernel, type KernelArgs, optionalInput, release, tensorInput } from './kernel-call';
+import { boolAttr, callKernel, type KernelArgs, optionalInput, release, type TfjsBackend, tensorInput } from './kernel-call';
 import { batchSlice, reshape, stackBatches, transpose } from './wasm-ops';
 
 /** Multiplies plain operands a [1|Ba, M, K] · b [1, K, N] → [1|Ba, M, N] with the original kernel. */
@@ -20,7 +20,7 @@ function useStock(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, trans
 }
 
 /** x [..., r, c] → [batch, r, c], or [batch, c, r] materialised when `transposed`. */
-function plain3d(backend: {}, x: tf.TensorInfo, transposed: boolean): tf.TensorInfo {
+function plain3d(backend: TfjsBackend, x: tf.TensorInfo, transposed: boolean): tf.TensorInfo {
   const [r, c] = x.shape.slice(-2) as [number, number];
   const x3 = reshape(backend, x, [size(x.shape.slice(0, -2)), r, c]);
   if (!transposed) return x3;
@@ -48,7 +48,7 @@ export function broadcastSource(outShape: number[], inShape: number[], flat: num
 
 /** matMul(a, b, transposeA, transposeB) with every product sent through `product`. */
 function matMulViaPlainProducts(
-  backend: {},
+  backend: TfjsBackend,
   a: tf.TensorInfo,
   b: tf.TensorInfo,
   transposeA: boolean,

@@ -198,7 +198,9 @@ export class AdamW {
       const own = this.groups[i] as ParamGroup;
       const names = own.params.map(([n]) => n);
       if (saved.name !== own.name || saved.params.join('\n') !== names.join('\n')) {
-        throw new Error(`AdamW.loadState: saved group ${i} '${saved.name}' (${saved.params.length} params) does not match group '${own.name}' (${names.length} params)`);
+        throw new Error(
+          `AdamW.loadState: saved group ${i} '${saved.name}' (${saved.params.length} params) does not match group '${own.name}' (${names.length} params)`,
+        );
       }
     });
     for (const name of Object.keys(steps)) {

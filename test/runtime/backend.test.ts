@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { BACKEND_NAMES, initBackend, type InitBackendOptions } from '../../lib/runtime/backend';
+import { BACKEND_NAMES, type InitBackendOptions, initBackend } from '../../lib/runtime/backend';
 import type { ModuleImporter } from '../../lib/runtime/optional-import';
 
 /** An importer that fails like Node does for a package that is not installed. */
@@ -72,7 +72,10 @@ describe('runtime: initBackend', () => {
       return nothingInstalled(specifier);
     };
     const choice = await initBackend(undefined, quietly({ importer: broken }));
-    expect(choice.skipped[0]).to.deep.equal({ backend: 'tfjs-node-gpu', reason: 'failed to load: libcudart.so.11.0: cannot open shared object file' });
+    expect(choice.skipped[0]).to.deep.equal({
+      backend: 'tfjs-node-gpu',
+      reason: 'failed to load: libcudart.so.11.0: cannot open shared object file',
+    });
   });
 
   it('refuses a software WebGPU adapter unless webgpu is asked for by name', async () => {
@@ -91,7 +94,10 @@ describe('runtime: initBackend', () => {
   it('skips WebGPU without an adapter, and treats isFallbackAdapter as software', async () => {
     const none = await initBackend(undefined, quietly({ importer: fakeWebGpu(null) }));
     expect(none.skipped[1]).to.deep.equal({ backend: 'webgpu', reason: 'no adapter (Vulkan)' });
-    const flagged = await initBackend(undefined, quietly({ importer: fakeWebGpu({ info: { vendor: 'nvidia', description: 'x', isFallbackAdapter: true } }) }));
+    const flagged = await initBackend(
+      undefined,
+      quietly({ importer: fakeWebGpu({ info: { vendor: 'nvidia', description: 'x', isFallbackAdapter: true } }) }),
+    );
     expect(flagged.skipped[1]?.reason).to.match(/^only a software adapter \(nvidia x\)/);
   });
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { broadcastSource } from '../../lib/runtime/wasm-matmul';
 import { registerWasmTrainingKernels } from '../../lib/runtime/wasm-kernels';
+import { broadcastSource } from '../../lib/runtime/wasm-matmul';
 import { expectWasmMatchesCpu, normal, tensorOf } from './cross-backend';
 
 // [a shape, b shape, transposeA, transposeB]

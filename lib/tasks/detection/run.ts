@@ -1,12 +1,12 @@
 // A detector run end to end from its DetectionRunConfig: build the model, load or generate the
 // data, train with lib/train (progress, checkpoints, resume, evaluation every N epochs, log.jsonl).
 import type { CocoDetectionSet } from '../../../datasets/coco';
-import { type Detector, buildDetector } from '../../models/detector';
+import { buildDetector, type Detector } from '../../models/detector';
 import { Rng } from '../../runtime/rng';
 import { type TrainOptions, type TrainResult, train } from '../../train/train';
-import { createDetectionTask } from './task';
-import { type DetectionRunConfig, decodeDetectionRunConfig, runConfigJson } from './config';
+import { type DetectionRunConfig, runConfigJson } from './config';
 import { detectionAreas, detectionTransforms, loadDetectionSplit } from './data';
+import { createDetectionTask } from './task';
 
 export interface DetectionData {
   readonly train: CocoDetectionSet;
@@ -18,7 +18,10 @@ export async function loadDetectionData(config: Pick<DetectionRunConfig, 'data'>
   return { train: trainSet, val };
 }
 
-export type TrainDetectorOptions = Pick<TrainOptions, 'runDir' | 'resume' | 'overwrite' | 'quiet' | 'logEvery' | 'signal' | 'progressStream' | 'onStep' | 'name'> & {
+export type TrainDetectorOptions = Pick<
+  TrainOptions,
+  'runDir' | 'resume' | 'overwrite' | 'quiet' | 'logEvery' | 'signal' | 'progressStream' | 'onStep' | 'name'
+> & {
   /** Already loaded data (default: loaded from config.data). */
   readonly data?: DetectionData;
   /** Milliseconds of each step's Hungarian matching. */

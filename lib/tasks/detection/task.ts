@@ -9,15 +9,15 @@ import type { DetectionSource } from '../../../datasets/detection-sample';
 import type { DetectionTransform } from '../../../datasets/detection-transforms';
 import { type CocoEvalResult, evaluateCoco } from '../../metrics/coco-eval';
 import { type CocoEvalParams, defaultCocoEvalParams } from '../../metrics/coco-params';
+import { COCO_STAT_NAMES } from '../../metrics/coco-summary';
 import { type ImageDetections, postprocessDetections } from '../../models/detection-postprocess';
-import { toCocoResults } from './coco-results';
 import { type Detector, detectionCriterion } from '../../models/detector';
 import { disposeDetectorOutputs } from '../../models/set-detector';
 import { Rng } from '../../runtime/rng';
 import { AdamW, paramGroups } from '../../train/adamw';
 import { StepLR } from '../../train/step-lr';
 import type { EvalMetrics, TrainTask } from '../../train/train';
-import { COCO_STAT_NAMES } from '../../metrics/coco-summary';
+import { toCocoResults } from './coco-results';
 
 /** Terms of the last decoder layer that go into the log (the aux copies are optimised, not logged). */
 const LOGGED_TERMS = ['loss_ce', 'loss_bbox', 'loss_giou', 'class_error', 'cardinality_error'] as const;
@@ -62,7 +62,11 @@ export async function evaluateDetector(model: Detector, source: CocoDetectionSet
     const batches = detectionBatches(source, { batchSize: options.batchSize ?? 8, transform: options.transform, rng: new Rng(0), shuffle: false });
     for await (const batch of batches) {
       const outputs = model.forward(batch);
-      const detections = await postprocessDetections(outputs, batch.targets.map((t) => t.origSize), model.classHead);
+      const detections = await postprocessDetections(
+        outputs,
+        batch.targets.map((t) => t.origSize),
+        model.classHead,
+      );
       disposeDetectorOutputs(outputs);
       disposeDetectionBatch(batch);
       batch.targets.forEach((target, i) => results.push(...toCocoResults(detections[i] as ImageDetections, target.imageId, source.categories)));

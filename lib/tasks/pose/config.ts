@@ -61,13 +61,35 @@ export function actmstTrainConfig(model: Partial<PoseRegressorConfig> & { numSce
  */
 export function smallPoseTrainConfig(numScenes: number, positionEmbedding: PositionEmbeddingKind = 'sine'): PoseTrainConfig {
   const layers = { numTEncoderLayers: 2, numTDecoderLayers: 2, numRotEncoderLayers: 2, numRotDecoderLayers: 2 };
-  const model = { numScenes, backbone: 'small' as const, hiddenDim: 64, nheads: 4, dimFeedforward: 128, regressorHidden: 256, positionEmbedding, ...layers };
+  const model = {
+    numScenes,
+    backbone: 'small' as const,
+    hiddenDim: 64,
+    nheads: 4,
+    dimFeedforward: 128,
+    regressorHidden: 256,
+    positionEmbedding,
+    ...layers,
+  };
   const official = actmstTrainConfig(model);
-  return { ...official, lr: 1e-3, lrStepSize: 20, batchSize: 32, resize: 32, crop: 32, colorJitter: false, poseLoss: { ...official.poseLoss, sX: 0, sQ: 0 } };
+  return {
+    ...official,
+    lr: 1e-3,
+    lrStepSize: 20,
+    batchSize: 32,
+    resize: 32,
+    crop: 32,
+    colorJitter: false,
+    poseLoss: { ...official.poseLoss, sX: 0, sQ: 0 },
+  };
 }
 
 /** The preset for a backbone: `small` (CPU preset above) or `efficientnet` (ActMST's official sizes). */
-export function poseTrainConfigFor(backbone: PoseRegressorConfig['backbone'], numScenes: number, positionEmbedding: PositionEmbeddingKind = 'sine'): PoseTrainConfig {
+export function poseTrainConfigFor(
+  backbone: PoseRegressorConfig['backbone'],
+  numScenes: number,
+  positionEmbedding: PositionEmbeddingKind = 'sine',
+): PoseTrainConfig {
   return backbone === 'small' ? smallPoseTrainConfig(numScenes, positionEmbedding) : actmstTrainConfig({ numScenes, positionEmbedding });
 }
 

@@ -6,31 +6,34 @@ import * as t from 'io-ts';
 import { readRgbImage } from '../../../datasets/image';
 import { poseTable, readPoseCsv, selectSplit } from '../../../datasets/pose-csv';
 import type { PoseSource } from '../../../datasets/pose-dataset';
-import { createSyntheticScenes, syntheticPoseSource, type SyntheticScenes } from '../../../datasets/synthetic-scenes';
+import { createSyntheticScenes, type SyntheticScenes, syntheticPoseSource } from '../../../datasets/synthetic-scenes';
 import { PositiveInt, withLegacyNames } from '../../io/codecs';
 import { decodeOrThrow } from '../../io/decode';
 
 /** Runs written before the data specs of both tasks said `kind` stored `source`. */
-export const PoseDataSpecCodec = withLegacyNames(t.union([
-  t.type({
-    kind: t.literal('synthetic'),
-    numScenes: PositiveInt,
-    seed: t.number,
-    /** Rendered images are size × size. */
-    size: PositiveInt,
-    framesPerSequence: PositiveInt,
-    trainSequences: PositiveInt,
-    /** 0 with heldOut `frames`. */
-    testSequences: t.number,
-    /**
-     * `trajectories`: the test split is whole unseen trajectories (the generator's split);
-     * `frames`: every 4th frame of each trajectory is held out for testing (poses between
-     * training poses: an easier, interpolation-style split for short CPU runs).
-     */
-    heldOut: t.keyof({ trajectories: null, frames: null }),
-  }),
-  t.type({ kind: t.literal('csv'), path: t.string, root: t.string }),
-]), { source: 'kind' });
+export const PoseDataSpecCodec = withLegacyNames(
+  t.union([
+    t.type({
+      kind: t.literal('synthetic'),
+      numScenes: PositiveInt,
+      seed: t.number,
+      /** Rendered images are size × size. */
+      size: PositiveInt,
+      framesPerSequence: PositiveInt,
+      trainSequences: PositiveInt,
+      /** 0 with heldOut `frames`. */
+      testSequences: t.number,
+      /**
+       * `trajectories`: the test split is whole unseen trajectories (the generator's split);
+       * `frames`: every 4th frame of each trajectory is held out for testing (poses between
+       * training poses: an easier, interpolation-style split for short CPU runs).
+       */
+      heldOut: t.keyof({ trajectories: null, frames: null }),
+    }),
+    t.type({ kind: t.literal('csv'), path: t.string, root: t.string }),
+  ]),
+  { source: 'kind' },
+);
 export type PoseDataSpec = t.TypeOf<typeof PoseDataSpecCodec>;
 export type SyntheticDataSpec = Extract<PoseDataSpec, { kind: 'synthetic' }>;
 
@@ -94,7 +97,8 @@ export async function csvSplitSource(csvPath: string, split: string, root: strin
 }
 
 export async function loadPoseSplits(spec: PoseDataSpec): Promise<PoseSplits> {
-  if (spec.kind === 'csv') return { train: await csvSplitSource(spec.path, 'train', spec.root), test: await csvSplitSource(spec.path, 'test', spec.root), spec };
+  if (spec.kind === 'csv')
+    return { train: await csvSplitSource(spec.path, 'train', spec.root), test: await csvSplitSource(spec.path, 'test', spec.root), spec };
   const { size, heldOut, numScenes, seed, framesPerSequence, trainSequences, testSequences } = spec;
   const generated = createSyntheticScenes({ numScenes, seed, framesPerSequence, trainSequences, testSequences });
   const scenes = heldOut === 'frames' ? holdOutFrames(generated) : generated;

@@ -1,16 +1,20 @@
 // One pose training run end to end: build the task from a config, train it with the shared loop
 // (checkpoints, resume, log.jsonl), then evaluate on the test split next to the scene-mean
 // baseline. Used by `condformer train pose`, `npm start`, the ablation and examples/train-pose.ts.
+
+import { poseEvalMetrics } from '../../metrics/pose-eval-metrics';
 import type { PoseEvaluation } from '../../metrics/pose-metrics';
 import { Rng } from '../../runtime/rng';
-import { runPaths, train, type TrainOptions, type TrainResult } from '../../train/train';
-import { poseEvalMetrics } from '../../metrics/pose-eval-metrics';
+import { runPaths, type TrainOptions, type TrainResult, train } from '../../train/train';
 import { type PoseTrainConfig, poseTrainConfigJson } from './config';
 import type { PoseSplits } from './data';
 import { createPoseTask, evaluatePredictions, type PosePredictions, predictPoses, sceneMeanBaseline } from './task';
 
 /** The shared loop's options (lib/train/train.ts), plus the data, the recipe and the diagnostics switch. */
-export type PoseRunOptions = Pick<TrainOptions, 'runDir' | 'epochs' | 'seed' | 'resume' | 'overwrite' | 'quiet' | 'evalEvery' | 'logEvery' | 'signal' | 'onStep' | 'progressStream' | 'name'> & {
+export type PoseRunOptions = Pick<
+  TrainOptions,
+  'runDir' | 'epochs' | 'seed' | 'resume' | 'overwrite' | 'quiet' | 'evalEvery' | 'logEvery' | 'signal' | 'onStep' | 'progressStream' | 'name'
+> & {
   readonly data: PoseSplits;
   readonly config: PoseTrainConfig;
   /** Also measure attention entropy and QK centroid distance per encoder layer on the test split. */
@@ -67,4 +71,3 @@ export async function runPoseTraining(options: PoseRunOptions): Promise<PoseRunR
     trainable.dispose();
   }
 }
-

@@ -5,7 +5,7 @@
 // centroid distance per layer).
 import * as tf from '@tensorflow/tfjs';
 import { predictSceneMeans, sceneMeanPoses } from '../../../datasets/pose-baseline';
-import { disposePoseBatch, poseBatches, poseVector, type PoseBatch, type PoseSource } from '../../../datasets/pose-dataset';
+import { disposePoseBatch, type PoseBatch, type PoseSource, poseBatches, poseVector } from '../../../datasets/pose-dataset';
 import { MS_TRANSFORMER_JITTER, poseTestConfig, poseTrainConfig } from '../../../datasets/pose-transforms';
 import type { CameraPoseLoss } from '../../../losses/camera-pose-loss';
 import type { PoseLossInput, PoseLossResult, PoseTargets } from '../../../losses/ms-transformer-loss';
@@ -56,7 +56,8 @@ export function createPoseTask(options: PoseTaskOptions): { task: TrainTask<Pose
     model: trainable,
     optimizer,
     scheduler,
-    data: (_epoch, dataRng) => poseBatches(train, { batchSize: config.batchSize, transform, rng: dataRng, equalizeScenes: config.equalizeScenes, dropLast: true }),
+    data: (_epoch, dataRng) =>
+      poseBatches(train, { batchSize: config.batchSize, transform, rng: dataRng, equalizeScenes: config.equalizeScenes, dropLast: true }),
     loss: (batch) => {
       const output = trainable.model.forward(batch.images, { sceneIds: batch.sceneIds, returnQueriesKeys: config.qkaLambda > 0 });
       return trainable.loss(output, batch);
@@ -102,7 +103,12 @@ export async function predictPoses(
   model.eval();
   try {
     let offset = 0;
-    const batches = poseBatches(source, { batchSize: options.batchSize, transform: poseTestConfig(options.resize, options.crop), rng: options.rng, shuffle: false });
+    const batches = poseBatches(source, {
+      batchSize: options.batchSize,
+      transform: poseTestConfig(options.resize, options.crop),
+      rng: options.rng,
+      shuffle: false,
+    });
     for await (const batch of batches) {
       try {
         const out = model.forward(batch.images, { returnAttention: options.diagnostics, returnQueriesKeys: options.diagnostics });
@@ -131,7 +137,9 @@ export async function predictPoses(
     target: Float64Array.from(source.table.rows.flatMap((_, i) => poseVector(source.table, i))),
     scenes: source.table.rows.map((r) => r.scene),
     sceneAccuracy: correct / n,
-    ...(options.diagnostics && { diagnostics: { entropy: { t: mean(sums.et), rot: mean(sums.er) }, qkDistance: { t: mean(sums.dt), rot: mean(sums.dr) } } }),
+    ...(options.diagnostics && {
+      diagnostics: { entropy: { t: mean(sums.et), rot: mean(sums.er) }, qkDistance: { t: mean(sums.dt), rot: mean(sums.dr) } },
+    }),
   };
 }
 
@@ -148,5 +156,9 @@ export function evaluatePredictions(p: PosePredictions): PoseEvaluation {
 export function sceneMeanBaseline(train: PoseSource, test: PoseSource): PoseEvaluation {
   const predicted = predictSceneMeans(sceneMeanPoses(train.table), test.table.rows);
   const target = Float64Array.from(test.table.rows.flatMap((_, i) => poseVector(test.table, i)));
-  return evaluatePoses(predicted, target, test.table.rows.map((r) => r.scene));
+  return evaluatePoses(
+    predicted,
+    target,
+    test.table.rows.map((r) => r.scene),
+  );
 }
