@@ -6,7 +6,7 @@ import type { RelativeToken } from '../../lib/report/analyze-pose';
 import { writeDiagnosticsReport } from '../../lib/report/diagnostics-report';
 import { initBackend } from '../../lib/runtime/backend';
 import { choiceValue, defineCommand, optionalInt, UsageError } from '../shared/command';
-import { backendOption, seedOption } from '../shared/options';
+import { backendOption, poseCsvRootOption, seedOption } from '../shared/options';
 
 function parseTokens(value: string | undefined): RelativeToken[] | undefined {
   if (value === undefined) return undefined;
@@ -41,7 +41,7 @@ figures/*.png and attention/*.png.`,
         value: '<path>',
         help: "detectors: an image file or a directory of images; pose: a label CSV\n(default: the first run's validation / test split, e.g. its synthetic data)",
       },
-      root: { type: 'string', value: '<dir>', help: "image root of a pose CSV (default: the CSV's directory)" },
+      ...poseCsvRootOption,
       images: { type: 'string', value: '<n>', help: 'images analysed (default 8)' },
       image: { type: 'string', value: '<i>', help: 'the image of the embedding and the attention maps (default 0)' },
       layer: { type: 'string', value: '<l>', help: 'encoder layer of the embedding (default: the last)' },
@@ -56,6 +56,8 @@ figures/*.png and attention/*.png.`,
     },
     positionals: true,
     footer: 'exit codes: 0 written, 1 unreadable or malformed input, 2 bad usage',
+    // unreadable / malformed checkpoints, configs or images (decode errors name the file and field)
+    inputError: (err) => err instanceof Error,
   },
   async (values, positionals) => {
     if (positionals.length === 0) throw new UsageError('no checkpoint given');
@@ -73,15 +75,7 @@ figures/*.png and attention/*.png.`,
       seed: optionalInt(values.seed, 'seed', 0),
     };
     await initBackend(values.backend);
-    let data: Awaited<ReturnType<typeof analyzeCheckpoints>>;
-    try {
-      data = await analyzeCheckpoints(positionals, options);
-    } catch (err) {
-      // unreadable / malformed checkpoints, configs or images (decode errors name the file and field)
-      if (!(err instanceof Error)) throw err;
-      console.error(err.message);
-      return 1;
-    }
+    const data = await analyzeCheckpoints(positionals, options);
     const out = values.out ?? defaultOut(positionals[0] as string);
     const written = await writeDiagnosticsReport(out, {
       ...data,

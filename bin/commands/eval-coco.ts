@@ -17,18 +17,12 @@ areas all/small/medium/large, maxDets 1/10/100) and prints its summary.`,
     },
     positionals: true,
     footer: 'exit codes: 0 done, 1 unreadable or malformed input, 2 bad usage',
+    inputError: (err) => err instanceof DecodeError,
   },
   async (values, positionals) => {
     const [gtPath, resultsPath, ...extra] = positionals;
     if (gtPath === undefined || resultsPath === undefined || extra.length > 0) throw new UsageError('expected <gt.json> <results.json>');
-    let result: Awaited<ReturnType<typeof evaluateCocoFiles>>;
-    try {
-      result = await evaluateCocoFiles(gtPath, resultsPath);
-    } catch (err) {
-      if (!(err instanceof DecodeError)) throw err;
-      console.error(err.message);
-      return 1;
-    }
+    const result = await evaluateCocoFiles(gtPath, resultsPath);
     console.log(values.json ? JSON.stringify({ stats: result.stats }) : result.summary.join('\n'));
     return 0;
   },

@@ -8,7 +8,7 @@ import { loadPoseCheckpoint } from '../../lib/tasks/pose/checkpoint';
 import { csvDataSpec, describePoseData, loadPoseSplits, type PoseDataSpec } from '../../lib/tasks/pose/data';
 import { evaluatePredictions, predictPoses, sceneMeanBaseline } from '../../lib/tasks/pose/task';
 import { defineCommand, required } from '../shared/command';
-import { backendOption } from '../shared/options';
+import { backendOption, poseCsvRootOption } from '../shared/options';
 
 export const command = defineCommand(
   'evaluate a trained pose regressor: per-scene median errors and recall',
@@ -18,7 +18,7 @@ export const command = defineCommand(
     options: {
       checkpoint: { type: 'string', value: '<file>', help: 'a checkpoint of `condformer train pose` (its config names model and data)' },
       data: { type: 'string', value: '<csv|synthetic>', help: 'test data (default: the data the run was trained on)' },
-      root: { type: 'string', value: '<dir>', help: 'image root for a CSV' },
+      ...poseCsvRootOption,
       json: { type: 'boolean', help: 'print { scenes: [{ scene, medianPositionError, medianOrientationError }], average, recall }' },
       baseline: { type: 'boolean', help: 'also print the scene-mean baseline (table mode)' },
       ...backendOption,

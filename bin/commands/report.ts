@@ -21,18 +21,12 @@ are overlaid, one colour per run.`,
     },
     positionals: true,
     footer: 'exit codes: 0 written, 1 unreadable or malformed run log, 2 bad usage',
+    inputError: (err): err is Error => err instanceof DecodeError || (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ENOENT'),
   },
   async (values, positionals) => {
     if (positionals.length === 0) throw new UsageError('no run directory given');
     const scale = values.scale === undefined ? undefined : numberValue(values.scale, 'scale', 2, { min: Number.MIN_VALUE });
-    let written: Awaited<ReturnType<typeof writeReport>>;
-    try {
-      written = await writeReport(positionals, { outDir: values.out, title: values.title, pngScale: scale });
-    } catch (err) {
-      if (!(err instanceof DecodeError) && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      console.error((err as Error).message);
-      return 1;
-    }
+    const written = await writeReport(positionals, { outDir: values.out, title: values.title, pngScale: scale });
     console.log(written.html);
     for (const png of Object.values(written.pngs)) console.log(png);
     return 0;

@@ -12,7 +12,7 @@ import { runPoseTraining } from '../../lib/tasks/pose/run';
 import { runPaths } from '../../lib/train/train';
 import { choiceValue, defineCommand, intValue, numberValue, required } from '../shared/command';
 import { finishRun } from '../shared/finish-run';
-import { backendOption, epochsOption, runDirOptions, seedOption } from '../shared/options';
+import { backendOption, epochsOption, poseCsvRootOption, runDirOptions, seedOption } from '../shared/options';
 
 export const command = defineCommand(
   'train the MS-Transformer multi-scene pose regressor (QKA, fixed / learned PE)',
@@ -25,7 +25,7 @@ export const command = defineCommand(
         value: '<csv|synthetic>',
         help: "MS-Transformer label CSV (split column train/test, images relative\nto the CSV's folder or --root) or the built-in synthetic scenes\n(6 trajectories × 40 frames per scene, every 4th frame held out)",
       },
-      root: { type: 'string', value: '<dir>', help: 'image root for a CSV' },
+      ...poseCsvRootOption,
       qka: { type: 'string', value: '<λ>', help: 'Query-Key Alignment weight (default 0.1, 0 = off)' },
       'pos-encoding': { type: 'string', value: 'sine|learned', help: 'fixed 2-D sine (ActMST, default) or learned (MS-Transformer)' },
       backbone: { type: 'string', value: 'small|efficientnet', help: 'small CNN (default; fast CPU preset) or EfficientNet-B0 (official sizes)' },

@@ -40,6 +40,8 @@ export interface CommandSpec<O extends OptionTable> {
   readonly positionals?: boolean;
   /** After the options, e.g. the exit codes. */
   readonly footer?: string;
+  /** The errors that mean unreadable or malformed input: printed (message only) with exit code 1. */
+  readonly inputError?: (err: unknown) => err is Error;
 }
 
 const HELP: OptionSpec = { type: 'boolean', short: 'h', help: 'this help' };
@@ -51,7 +53,9 @@ function flagOf(name: string, spec: OptionSpec): string {
 
 /** The usage text of a command, made from its option table. */
 export function usageOf<O extends OptionTable>(spec: CommandSpec<O>): string {
-  const entries: [string, OptionSpec][] = [...Object.entries(spec.options), ['help', HELP]];
+  const own = Object.entries(spec.options);
+  // --help closes the last section
+  const entries: [string, OptionSpec][] = [...own, ['help', { ...HELP, section: own.at(-1)?.[1].section }]];
   const width = Math.max(...entries.map(([name, o]) => flagOf(name, o).length)) + 2;
   const sections = new Map<string, string[]>();
   for (const [name, option] of entries) {
@@ -77,7 +81,7 @@ function parseArgsConfig(options: OptionTable): NonNullable<ParseArgsConfig['opt
 /**
  * A Command from its spec and body: the body gets the parsed values and positionals; `--help`
  * prints the usage (exit 0); a parse error or a UsageError thrown by the body prints the message
- * and the usage on stderr (exit 2).
+ * and the usage on stderr (exit 2); an error the spec's `inputError` accepts prints its message (exit 1).
  */
 export function defineCommand<const O extends OptionTable>(
   summary: string,
@@ -103,9 +107,13 @@ export function defineCommand<const O extends OptionTable>(
       try {
         return await body(parsed.values as OptionValues<O>, parsed.positionals);
       } catch (err) {
-        if (!(err instanceof UsageError)) throw err;
-        console.error(`${err.message}\n\n${usage}`);
-        return 2;
+        if (err instanceof UsageError) {
+          console.error(`${err.message}\n\n${usage}`);
+          return 2;
+        }
+        if (!spec.inputError?.(err)) throw err;
+        console.error(err.message);
+        return 1;
       }
     },
   };

@@ -27,3 +27,8 @@ export function runDirOptions(defaultRunDir: string) {
 }
 
 export const quietOption = { quiet: { type: 'boolean', help: 'no progress output' } } as const satisfies Record<string, OptionSpec>;
+
+/** `--root DIR` of the commands that read a pose label CSV. */
+export const poseCsvRootOption = {
+  root: { type: 'string', value: '<dir>', help: "image root of a pose label CSV (default: the CSV's directory)" },
+} as const satisfies Record<string, OptionSpec>;
