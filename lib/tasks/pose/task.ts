@@ -1,6 +1,6 @@
 // The multi-scene pose task: MS-Transformer + CameraPoseLoss + scene NLL + λ·QKA trained with the
-// shared loop (lib/train), ActMST's optimisation (Adam (coupled L2 weight decay), lr 1e-4, eps
-// 1e-10, weight decay 1e-4, StepLR(10, 0.1); the CameraPoseLoss s_x / s_q train with the model),
+// shared loop (lib/train), ActMST's optimisation (torch.optim.Adam, i.e. coupled L2 weight decay,
+// lr 1e-4, eps 1e-10, weight decay 1e-4, StepLR(10, 0.1); the CameraPoseLoss s_x / s_q train with the model),
 // evaluation (per-scene median errors) and the encoder diagnostics (attention entropy and QK
 // centroid distance per layer).
 import * as tf from '@tensorflow/tfjs';
