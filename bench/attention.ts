@@ -45,7 +45,15 @@ function conditionalDecoderCase(rng: Rng): Case {
 
 function preNormEncoderCase(rng: Rng): Case {
   const [batch, tokens, d] = [8, 196, 256];
-  const layer = new TransformerEncoderLayer({ dModel: d, nhead: 8, dimFeedforward: 256, dropout: 0.1, activation: 'gelu', normalizeBefore: true, rng });
+  const layer = new TransformerEncoderLayer({
+    dModel: d,
+    nhead: 8,
+    dimFeedforward: 256,
+    dropout: 0.1,
+    activation: 'gelu',
+    normalizeBefore: true,
+    rng,
+  });
   const [src, pos] = [randn([batch, tokens, d], rng), randn([batch, tokens, d], rng)];
   return {
     name: 'pre-norm gelu encoder layer (B 8, 196 tokens, d 256, 8 heads)',
@@ -88,7 +96,9 @@ for (const make of [conditionalDecoderCase, preNormEncoderCase]) {
   const sorted = [...ms].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)] as number;
   const flat = tensors.every((n) => n === tensors[0]);
-  console.log(`${c.name}: forward+backward median ${median.toFixed(1)} ms, min ${(sorted[0] as number).toFixed(1)} ms over ${iterations} iterations (${warmup} warm-up)`);
+  console.log(
+    `${c.name}: forward+backward median ${median.toFixed(1)} ms, min ${(sorted[0] as number).toFixed(1)} ms over ${iterations} iterations (${warmup} warm-up)`,
+  );
   console.log(`  numTensors after each iteration: ${tensors.join(', ')} (${flat ? 'flat' : 'GROWING'})`);
   tf.dispose(c.inputs);
   c.module.dispose();

@@ -25,7 +25,14 @@ function syntheticCoco(numImages: number, detsPerImage: number, rng: Rng) {
       const bbox = randomBox();
       const categoryId = 1 + rng.int(NUM_CATEGORIES);
       const [x, y, w, h] = bbox as [number, number, number, number];
-      annotations.push({ id: annotations.length + 1, image_id: imageId, category_id: categoryId, bbox, area: w * h, iscrowd: rng.uniform() < 0.02 ? 1 : 0 });
+      annotations.push({
+        id: annotations.length + 1,
+        image_id: imageId,
+        category_id: categoryId,
+        bbox,
+        area: w * h,
+        iscrowd: rng.uniform() < 0.02 ? 1 : 0,
+      });
       // jittered hits (some off-class)
       for (let j = 0; j < 3; j++) {
         const jitter = 0.15 * rng.uniform();
@@ -34,7 +41,8 @@ function syntheticCoco(numImages: number, detsPerImage: number, rng: Rng) {
         imageDets.push({ image_id: imageId, category_id: cat, bbox: hit.map((v) => Math.max(v, 1)), score: rng.uniform() });
       }
     }
-    while (imageDets.length < detsPerImage) imageDets.push({ image_id: imageId, category_id: 1 + rng.int(NUM_CATEGORIES), bbox: randomBox(), score: rng.uniform() * 0.6 });
+    while (imageDets.length < detsPerImage)
+      imageDets.push({ image_id: imageId, category_id: 1 + rng.int(NUM_CATEGORIES), bbox: randomBox(), score: rng.uniform() * 0.6 });
     dets.push(...imageDets.slice(0, detsPerImage));
   }
   return { gt: { images, categories, annotations }, dets };

@@ -11,12 +11,12 @@ import { parseArgs } from 'node:util';
 import { type CocoDetectionSet, cocoDetectionFromMemory } from '../datasets/coco';
 import type { CocoGroundTruth } from '../datasets/coco-format';
 import { randomHorizontalFlip } from '../datasets/detection-transforms';
-import { type RgbImage, blankRgb } from '../datasets/image';
-import { SHAPE_KINDS, cocoAreaThresholds, generateSyntheticShapes, syntheticShapesSource } from '../datasets/synthetic-shapes';
-import { type DetectorConfig, buildDetector } from '../lib/models/detector';
+import { blankRgb, type RgbImage } from '../datasets/image';
+import { cocoAreaThresholds, generateSyntheticShapes, SHAPE_KINDS, syntheticShapesSource } from '../datasets/synthetic-shapes';
+import { buildDetector, type DetectorConfig } from '../lib/models/detector';
 import { initBackend } from '../lib/runtime/backend';
 import { Rng } from '../lib/runtime/rng';
-import { createDetectionTask } from '../lib/tasks/detection';
+import { createDetectionTask } from '../lib/tasks/detection/task';
 import { train } from '../lib/train/train';
 
 const { values } = parseArgs({
@@ -73,7 +73,8 @@ function squares(count: number, firstId: number, rng: Rng): CocoDetectionSet {
   return cocoDetectionFromMemory(gt, images, 'squares');
 }
 
-const shapes = (count: number, split: string) => syntheticShapesSource(generateSyntheticShapes({ count, height: size, width: size, maxObjects, kinds, seed: `${seed}:${split}` }));
+const shapes = (count: number, split: string) =>
+  syntheticShapesSource(generateSyntheticShapes({ count, height: size, width: size, maxObjects, kinds, seed: `${seed}:${split}` }));
 const squaresRng = new Rng(`${seed}:squares`);
 const trainSet = scene === 'shapes' ? shapes(trainImages, 'train') : squares(trainImages, 1, squaresRng);
 const valSet = scene === 'shapes' ? shapes(valImages, 'val') : squares(valImages, trainImages + 1, squaresRng);
@@ -140,7 +141,9 @@ async function measure(model: 'conditional' | 'detr'): Promise<Measured> {
 }
 
 console.log(
-  (scene === 'squares' ? `white squares on black ${size}×${size}, 1 object:` : `synthetic shapes (${(kinds ?? SHAPE_KINDS).join(', ')}) ${size}×${size}, 1–${maxObjects} objects:`) +
+  (scene === 'squares'
+    ? `white squares on black ${size}×${size}, 1 object:`
+    : `synthetic shapes (${(kinds ?? SHAPE_KINDS).join(', ')}) ${size}×${size}, 1–${maxObjects} objects:`) +
     ` ${trainImages} train / ${valImages} val images, batch ${batchSize}, ${epochs} epochs, lr ${lr}, dropout ${dropout}, seed ${seed}; ` +
     `small CNN ${shared.smallChannels?.join('/')}, d ${hiddenDim}, ${shared.nheads} heads, ${shared.encLayers}+${shared.decLayers} layers, ${queries} queries`,
 );

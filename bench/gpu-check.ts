@@ -13,7 +13,9 @@ import { expectSameOutput, runOnBackend } from '../test/runtime/cross-backend';
 import { KERNEL_CASES } from '../test/runtime/torch-kernel-cases';
 import { ReferenceModel, referenceBatch } from './reference-model';
 
-const { values } = parseArgs({ options: { backend: { type: 'string', default: 'torch-cuda' }, runs: { type: 'string', default: '10' }, warmup: { type: 'string', default: '2' } } });
+const { values } = parseArgs({
+  options: { backend: { type: 'string', default: 'torch-cuda' }, runs: { type: 'string', default: '10' }, warmup: { type: 'string', default: '2' } },
+});
 const target = values.backend;
 if (target !== 'torch' && target !== 'torch-cuda') throw new Error(`--backend must be torch or torch-cuda, got ${target}`);
 
@@ -34,7 +36,9 @@ async function kernelCases(backend: string): Promise<[number, number]> {
         const expected = await runOnBackend('cpu', c.run);
         const actual = await runOnBackend(backend, c.run);
         if (actual.outputs.length !== expected.outputs.length) throw new Error(`${actual.outputs.length} outputs, cpu ${expected.outputs.length}`);
-        actual.outputs.forEach((a, i) => expectSameOutput(a, expected.outputs[i] as (typeof expected.outputs)[number], c.tol, `${what} [output ${i}]`));
+        actual.outputs.forEach((a, i) =>
+          expectSameOutput(a, expected.outputs[i] as (typeof expected.outputs)[number], c.tol, `${what} [output ${i}]`),
+        );
         passed++;
       } catch (error) {
         failed++;
@@ -84,7 +88,9 @@ console.log(`reference step on torch (CPU): ${cpu.medianMs.toFixed(1)} ms (first
 const result: Record<string, { medianMs: number }> = { torch: { medianMs: Number(cpu.medianMs.toFixed(2)) } };
 if (target === 'torch-cuda') {
   const gpu = await referenceStep('torch-cuda', runs, warmup);
-  console.log(`reference step on torch-cuda: ${gpu.medianMs.toFixed(1)} ms (first loss ${gpu.firstLoss.toFixed(5)}); speed-up over CPU ${(cpu.medianMs / gpu.medianMs).toFixed(1)}×`);
+  console.log(
+    `reference step on torch-cuda: ${gpu.medianMs.toFixed(1)} ms (first loss ${gpu.firstLoss.toFixed(5)}); speed-up over CPU ${(cpu.medianMs / gpu.medianMs).toFixed(1)}×`,
+  );
   result['torch-cuda'] = { medianMs: Number(gpu.medianMs.toFixed(2)) };
 }
 console.log(JSON.stringify(result));

@@ -9,11 +9,12 @@
 //   npx tsx bench/pose-step.ts [--backend wasm] [--runs 10] [--warmup 2]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
+import { disposePoseBatch, type PoseBatch } from '../datasets/pose-dataset';
 import { initBackend, isBackendName } from '../lib/runtime/backend';
 import { Rng } from '../lib/runtime/rng';
-import { disposePoseBatch, type PoseBatch } from '../datasets/pose-dataset';
-import { createPoseTask, smallPoseTrainConfig } from '../lib/tasks/pose';
-import { loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose-data';
+import { smallPoseTrainConfig } from '../lib/tasks/pose/config';
+import { loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose/data';
+import { createPoseTask } from '../lib/tasks/pose/task';
 
 const NUM_SCENES = 4;
 
@@ -63,10 +64,14 @@ async function main(): Promise<void> {
     cpuTimesMs.push((cpu.user + cpu.system) / 1000);
   }
   const leaked = tf.memory().numTensors - tensorsBefore;
-  console.log(`pose training step (small preset, batch ${config.batchSize} of ${config.crop}²), median of ${runs} after ${warmup} warm-up; ${choice.line}`);
+  console.log(
+    `pose training step (small preset, batch ${config.batchSize} of ${config.crop}²), median of ${runs} after ${warmup} warm-up; ${choice.line}`,
+  );
   const times = timesMs.map((x) => x.toFixed(0)).join(', ');
   const cpu = median(cpuTimesMs).toFixed(0);
-  console.log(`  ${choice.backend.padEnd(8)} ${median(timesMs).toFixed(0).padStart(6)} ms  [${times}]  CPU ${cpu} ms  first-step loss ${(losses[0] ?? NaN).toFixed(5)}  leaked tensors ${leaked}`);
+  console.log(
+    `  ${choice.backend.padEnd(8)} ${median(timesMs).toFixed(0).padStart(6)} ms  [${times}]  CPU ${cpu} ms  first-step loss ${(losses[0] ?? NaN).toFixed(5)}  leaked tensors ${leaked}`,
+  );
   disposePoseBatch(batch);
   task.optimizer.dispose();
   trainable.dispose();

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
 import { decodeOrThrow, parseJson } from '../lib/io/decode';
-import { setConvImplementation, type ConvImplementation } from '../lib/nn/conv-functional';
+import { type ConvImplementation, setConvImplementation } from '../lib/nn/conv-functional';
 import { initBackend, isBackendName } from '../lib/runtime/backend';
 import { Rng } from '../lib/runtime/rng';
 import { DEFAULT_GOMP_SPINCOUNT } from '../lib/runtime/torch/addon';
@@ -106,7 +106,21 @@ async function runChild(config: Config, runs: number, warmup: number, conv: Conv
 }
 
 function spawnChild(config: Config, runs: number, warmup: number, conv: ConvImplementation): Result {
-  const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', config.backend, '--kernels', config.kernels, '--runs', String(runs), '--warmup', String(warmup), '--conv', conv];
+  const args = [
+    '--import',
+    'tsx',
+    fileURLToPath(import.meta.url),
+    '--child',
+    config.backend,
+    '--kernels',
+    config.kernels,
+    '--runs',
+    String(runs),
+    '--warmup',
+    String(warmup),
+    '--conv',
+    conv,
+  ];
   const child = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const line = child.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
   if (line === undefined) return { ok: false, reason: `child exited ${child.status}: ${child.stderr.trim().split('\n').slice(-3).join(' | ')}` };
@@ -125,7 +139,11 @@ function spawnPyTorch(python: string, runs: number, warmup: number, threads: num
     env: { GOMP_SPINCOUNT: DEFAULT_GOMP_SPINCOUNT, ...process.env, OMP_NUM_THREADS: String(threads) },
   });
   const line = child.stdout?.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-  if (line === undefined) return { ok: false, reason: `${python} exited ${child.status ?? child.error?.message}: ${(child.stderr ?? '').trim().split('\n').slice(-2).join(' | ')}` };
+  if (line === undefined)
+    return {
+      ok: false,
+      reason: `${python} exited ${child.status ?? child.error?.message}: ${(child.stderr ?? '').trim().split('\n').slice(-2).join(' | ')}`,
+    };
   const source = 'bench/reference_step.py';
   const r = decodeOrThrow(PyTorchCodec, parseJson(line.slice(RESULT_PREFIX.length), source), source);
   return { ok: true, line: `PyTorch (${r.threads} threads)`, timesMs: r.timesMs, firstLoss: r.firstLoss, leakedTensors: 0 };
@@ -176,9 +194,13 @@ async function main(): Promise<void> {
     medians.set(id, m);
     json[id] = { medianMs: Number(m.toFixed(2)), timesMs: result.timesMs.map((x) => Number(x.toFixed(2))) };
     const times = result.timesMs.map((x) => x.toFixed(0)).join(', ');
-    console.log(`  ${label.padEnd(44)} ${m.toFixed(0).padStart(7)} ms  [${times}]  first-step loss ${result.firstLoss.toFixed(5)}  leaked tensors ${result.leakedTensors}`);
+    console.log(
+      `  ${label.padEnd(44)} ${m.toFixed(0).padStart(7)} ms  [${times}]  first-step loss ${result.firstLoss.toFixed(5)}  leaked tensors ${result.leakedTensors}`,
+    );
   };
-  console.log(`one training step of the reference model, median of ${runs} (cpu: ${values['cpu-runs']}) after ${warmup} warm-up; conv2d gradients: ${conv}`);
+  console.log(
+    `one training step of the reference model, median of ${runs} (cpu: ${values['cpu-runs']}) after ${warmup} warm-up; conv2d gradients: ${conv}`,
+  );
   const torchConfig = configs.find((c) => c.id === 'torch');
   if (values.pytorch && torchConfig !== undefined) {
     // Alternate torch and PyTorch processes so that both see the same machine load.
@@ -201,7 +223,13 @@ async function main(): Promise<void> {
     }
     console.log(`torch backend and the PyTorch twin, ${threads} thread${threads === 1 ? '' : 's'}, ${rounds} alternating rounds of ${runs} steps:`);
     record('torch', 'torch', { ok: true, line: '', timesMs: torchTimes, firstLoss: firstLosses[0], leakedTensors: 0 });
-    record('pytorch', 'PyTorch twin (bench/reference_step.py)', { ok: true, line: '', timesMs: pytorchTimes, firstLoss: firstLosses[1], leakedTensors: 0 });
+    record('pytorch', 'PyTorch twin (bench/reference_step.py)', {
+      ok: true,
+      line: '',
+      timesMs: pytorchTimes,
+      firstLoss: firstLosses[1],
+      leakedTensors: 0,
+    });
     const ratio = median(torchTimes) / median(pytorchTimes);
     console.log(`torch / PyTorch: ${ratio.toFixed(2)}× (goal ≤ ${PYTORCH_GOAL}×): ${ratio <= PYTORCH_GOAL ? 'met' : 'not met'}`);
   }

@@ -22,7 +22,9 @@ class SoakModel extends Module {
   constructor(rng: Rng) {
     super();
     this.stem = this.addModule('stem', new Conv2d(3, 64, 4, { stride: 4, rng }));
-    const layers = [0, 1].map(() => new TransformerEncoderLayer({ dModel: 64, nhead: 4, dimFeedforward: 128, dropout: 0.1, activation: 'gelu', normalizeBefore: true, rng }));
+    const layers = [0, 1].map(
+      () => new TransformerEncoderLayer({ dModel: 64, nhead: 4, dimFeedforward: 128, dropout: 0.1, activation: 'gelu', normalizeBefore: true, rng }),
+    );
     this.layers = this.addModule('layers', new ModuleList(layers));
     this.head = this.addModule('head', new Linear(64, 4, { rng }));
   }
@@ -37,7 +39,9 @@ class SoakModel extends Module {
   }
 }
 
-const { values } = parseArgs({ options: { steps: { type: 'string', default: '1000' }, every: { type: 'string', default: '100' }, backend: { type: 'string', default: 'torch' } } });
+const { values } = parseArgs({
+  options: { steps: { type: 'string', default: '1000' }, every: { type: 'string', default: '100' }, backend: { type: 'string', default: 'torch' } },
+});
 const steps = Number(values.steps);
 const every = Number(values.every);
 const choice = await initBackend(values.backend);
@@ -56,9 +60,17 @@ for (let step = 1; step <= steps; step++) {
   const loss = (await value.data())[0] as number;
   tf.dispose([value, grads]);
   if (step % every === 0 || step === 1) {
-    const row = { step, numTensors: tf.memory().numTensors, liveSlots: addon?.ok ? addon.addon.live() : null, rssMiB: Math.round(process.memoryUsage().rss / 1024 ** 2), loss };
+    const row = {
+      step,
+      numTensors: tf.memory().numTensors,
+      liveSlots: addon?.ok ? addon.addon.live() : null,
+      rssMiB: Math.round(process.memoryUsage().rss / 1024 ** 2),
+      loss,
+    };
     rows.push(row);
-    console.log(`step ${String(step).padStart(5)}  numTensors ${row.numTensors}  live slots ${row.liveSlots ?? '-'}  RSS ${row.rssMiB} MiB  loss ${loss.toFixed(4)}`);
+    console.log(
+      `step ${String(step).padStart(5)}  numTensors ${row.numTensors}  live slots ${row.liveSlots ?? '-'}  RSS ${row.rssMiB} MiB  loss ${loss.toFixed(4)}`,
+    );
   }
 }
 const after = rows.filter((r) => r.step >= every);

@@ -43,7 +43,10 @@ function cases(): { matmul: Case[]; gradients: Case[] } {
   const patchGrad = randn([2, 14, 14, 256]);
   const filter = randn([16, 16, 3, 256]) as tf.Tensor4D;
   const table = randn([50, 128]);
-  const rows = tf.tensor1d(Array.from({ length: 392 }, (_, i) => i % 14), 'int32');
+  const rows = tf.tensor1d(
+    Array.from({ length: 392 }, (_, i) => i % 14),
+    'int32',
+  );
   const rowGrad = randn([392, 128]);
   const mbInput = randn([2, 56, 56, 144]) as tf.Tensor4D;
   const dwFilter = randn([5, 5, 144, 1]) as tf.Tensor4D;
@@ -63,9 +66,16 @@ function cases(): { matmul: Case[]; gradients: Case[] } {
       },
       {
         name: 'depthwise conv grads (x and w), [2,56,56,144] k5/2 same',
-        run: () => tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.sum(tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, f as tf.Tensor4D, 2, 'same'))))([mbInput, dwFilter]),
+        run: () =>
+          tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.sum(tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, f as tf.Tensor4D, 2, 'same'))))([
+            mbInput,
+            dwFilter,
+          ]),
       },
-      { name: 'gather grad (UnsortedSegmentSum), 392 rows of a [50,128] table', run: () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, rows), rowGrad)))(table) },
+      {
+        name: 'gather grad (UnsortedSegmentSum), 392 rows of a [50,128] table',
+        run: () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, rows), rowGrad)))(table),
+      },
     ],
   };
 }
@@ -83,7 +93,9 @@ async function main(): Promise<void> {
   const ourMatMul = wasmCases.matmul.map((c) => medianMs(c.run, runs));
   const ourGradients = wasmCases.gradients.map((c) => medianMs(c.run, runs));
   const row = (name: string, before: number, after: number, what: string) =>
-    console.log(`  ${name.padEnd(62)} ${what} ${before.toFixed(1).padStart(8)} ms → ${after.toFixed(1).padStart(7)} ms  (${(before / after).toFixed(1)}×)`);
+    console.log(
+      `  ${name.padEnd(62)} ${what} ${before.toFixed(1).padStart(8)} ms → ${after.toFixed(1).padStart(7)} ms  (${(before / after).toFixed(1)}×)`,
+    );
   console.log(`wasm BatchMatMul, stock → condformer wrapper (median of ${runs})`);
   wasmCases.matmul.forEach((c, i) => row(c.name, stockMatMul[i] as number, ourMatMul[i] as number, 'wasm'));
   console.log(`gradient kernels missing from wasm: cpu backend (median of ${cpuRuns}) → condformer wasm kernel (median of ${runs})`);

@@ -12,7 +12,16 @@ import { fastBatchMatMul, STOCK_BATCHED_MAX_SLICE_MULTIPLY_ADDS } from '../lib/r
 
 const SLICES = 128;
 // [tokens, width]: a slice of q·kᵀ (and of p·v) is tokens²·width multiply-adds.
-const SHAPES: readonly [number, number][] = [[4, 16], [16, 16], [16, 32], [32, 16], [32, 32], [32, 64], [64, 32], [64, 64]];
+const SHAPES: readonly [number, number][] = [
+  [4, 16],
+  [16, 16],
+  [16, 32],
+  [32, 16],
+  [32, 32],
+  [32, 64],
+  [64, 32],
+  [64, 64],
+];
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
 
@@ -39,14 +48,23 @@ function attentionMs(kernel: tf.KernelFunc, q: tf.Tensor, k: tf.Tensor): number 
   return ms;
 }
 
-console.log(`q·kᵀ then p·v over ${SLICES} slices, median of ${runs}; threshold in place: ≤ ${STOCK_BATCHED_MAX_SLICE_MULTIPLY_ADDS} a slice go stock`);
+console.log(
+  `q·kᵀ then p·v over ${SLICES} slices, median of ${runs}; threshold in place: ≤ ${STOCK_BATCHED_MAX_SLICE_MULTIPLY_ADDS} a slice go stock`,
+);
 for (const [tokens, width] of SHAPES) {
   const q = tf.randomNormal([SLICES, tokens, width], 0, 1, 'float32', 1);
   const k = tf.randomNormal([SLICES, tokens, width], 0, 1, 'float32', 2);
   const times = paths.map((): number[] => []);
   paths.forEach((p) => attentionMs(p.kernel, q, k)); // warm-up
   for (let run = 0; run < runs; run++) paths.forEach((p, i) => times[i]?.push(attentionMs(p.kernel, q, k)));
-  const cells = paths.map((p, i) => `${p.name} ${median(times[i] ?? []).toFixed(2).padStart(6)} ms`).join('   ');
+  const cells = paths
+    .map(
+      (p, i) =>
+        `${p.name} ${median(times[i] ?? [])
+          .toFixed(2)
+          .padStart(6)} ms`,
+    )
+    .join('   ');
   console.log(`  ${tokens} tokens × ${width}: ${String(tokens * tokens * width).padStart(7)} a slice   ${cells}`);
   tf.dispose([q, k]);
 }

@@ -1,11 +1,8 @@
 // `condformer <command> [<subcommand>] [options]`: dispatches to the command modules in
-// bin/commands/, each loaded only when used so that start-up stays fast.
+// bin/commands/, each loaded only when used so that start-up stays fast. Commands never import
+// each other or this file: what they share is in bin/shared/.
 
-export interface Command {
-  readonly summary: string;
-  /** Runs the command and returns the process exit code. */
-  run(args: string[]): Promise<number>;
-}
+import type { Command } from './shared/command';
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   'train detect': () => import('./commands/train-detect'),

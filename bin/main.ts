@@ -6,10 +6,10 @@
 import { join } from 'node:path';
 import { formatPoseTable, type PoseEvaluation } from '../lib/metrics/pose-metrics';
 import { initBackend } from '../lib/runtime/backend';
-import { smallPoseTrainConfig } from '../lib/tasks/pose';
-import { describePoseData, loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose-data';
-import { runPoseTraining } from '../lib/tasks/pose-run';
-import { writeReportSafely } from './commands/finish-run';
+import { smallPoseTrainConfig } from '../lib/tasks/pose/config';
+import { describePoseData, loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose/data';
+import { runPoseTraining } from '../lib/tasks/pose/run';
+import { writeReportSafely } from './shared/finish-run';
 
 /** Stop training after this long (the run evaluates whatever it reached); the epoch cap usually ends it first on an idle 2-core machine. */
 const TIME_BUDGET_SECONDS = 270;
@@ -23,7 +23,9 @@ async function main(): Promise<number> {
   const data = await loadPoseSplits(spec);
   const config = smallPoseTrainConfig(NUM_SCENES, 'sine');
   console.log(`MS-Transformer + QKA (λ ${config.qkaLambda}), fixed sine PE, small CNN, d ${config.model.hiddenDim}, backend ${backend.backend}`);
-  console.log(`data: ${describePoseData(spec)}; ${data.train.table.rows.length} train / ${data.test.table.rows.length} test images (held-out frames)`);
+  console.log(
+    `data: ${describePoseData(spec)}; ${data.train.table.rows.length} train / ${data.test.table.rows.length} test images (held-out frames)`,
+  );
   console.log(`training up to ${EPOCHS} epochs or ${TIME_BUDGET_SECONDS} s, whichever comes first\n`);
   const result = await runPoseTraining({
     data,

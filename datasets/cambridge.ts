@@ -5,7 +5,7 @@
 // component, as in the official label files.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { decodeOrThrow, DecodeError } from '../lib/io/decode';
+import { DecodeError, decodeOrThrow } from '../lib/io/decode';
 import { finiteNumbersFromText, type PoseRow } from './pose-csv';
 import { findSceneFolders } from './scene-folders';
 
@@ -20,7 +20,10 @@ export function parseCambridgeSplit(text: string, scene: string, split: Cambridg
   const rows: PoseRow[] = [];
   const lines = text.split(/\r?\n/);
   for (let i = HEADER_LINES; i < lines.length; i++) {
-    const tokens = (lines[i] as string).trim().split(/\s+/).filter((s) => s !== '');
+    const tokens = (lines[i] as string)
+      .trim()
+      .split(/\s+/)
+      .filter((s) => s !== '');
     if (tokens.length === 0) continue;
     const where = `${source}:${i + 1}`;
     if (tokens.length !== 8) throw new DecodeError(where, [`expected 'ImageFile X Y Z W P Q R' (8 fields), got ${tokens.length}`]);
@@ -36,7 +39,10 @@ export function parseCambridgeSplit(text: string, scene: string, split: Cambridg
  * All rows of a Cambridge Landmarks root: every sub-folder holding `dataset_train.txt` is a scene
  * (sorted by name); `scenes` restricts the set. Train rows come before test rows within a scene.
  */
-export async function convertCambridge(root: string, options: { scenes?: readonly string[]; splits?: readonly CambridgeSplit[] } = {}): Promise<PoseRow[]> {
+export async function convertCambridge(
+  root: string,
+  options: { scenes?: readonly string[]; splits?: readonly CambridgeSplit[] } = {},
+): Promise<PoseRow[]> {
   const scenes = await findSceneFolders(root, SPLIT_FILES.train, options.scenes);
   const rows: PoseRow[] = [];
   for (const scene of scenes) {

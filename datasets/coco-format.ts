@@ -3,20 +3,11 @@
 // licenses, segmentation, ...) are allowed and kept.
 import { promises as fs } from 'node:fs';
 import * as t from 'io-ts';
+import { leafCodec, NonNegative, numberWhere } from '../lib/io/codecs';
 import { DecodeError, decodeOrThrow, parseJson } from '../lib/io/decode';
-
-/** A leaf codec accepting what `is` accepts; `name` is what error messages say was expected. */
-function leafCodec<A>(name: string, is: (u: unknown) => u is A): t.Type<A, A, unknown> {
-  return new t.Type<A, A, unknown>(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c)), t.identity);
-}
-
-function numberWhere(name: string, accept: (n: number) => boolean): t.Type<number, number, unknown> {
-  return leafCodec(name, (u): u is number => typeof u === 'number' && accept(u));
-}
 
 const Id = numberWhere('integer id', Number.isSafeInteger);
 const PositiveSize = numberWhere('positive number', (n) => Number.isFinite(n) && n > 0);
-const NonNegative = numberWhere('finite number >= 0', (n) => Number.isFinite(n) && n >= 0);
 const Finite = numberWhere('finite number', Number.isFinite);
 const IsCrowd = leafCodec('0 | 1', (u): u is 0 | 1 => u === 0 || u === 1);
 
@@ -116,9 +107,7 @@ export function checkBoxesInsideImages(gt: CocoGroundTruth, source: string, tole
     if (im === undefined) return;
     const [x, y, w, h] = a.bbox;
     if (x < -tolerance || y < -tolerance || x + w > im.width + tolerance || y + h > im.height + tolerance) {
-      problems.push(
-        `at $.annotations[${i}].bbox: expected a box inside image ${im.id} (${im.width}x${im.height}), got ${JSON.stringify(a.bbox)}`,
-      );
+      problems.push(`at $.annotations[${i}].bbox: expected a box inside image ${im.id} (${im.width}x${im.height}), got ${JSON.stringify(a.bbox)}`);
     }
   });
   if (problems.length > 0) throw new DecodeError(source, problems);

@@ -5,9 +5,9 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { DecodeError } from '../lib/io/decode';
-import { type CategoryMap, type LabelMode, categoryMap, labelOf } from './category-map';
+import { type CategoryMap, categoryMap, type LabelMode, labelOf } from './category-map';
 import { type CocoAnnotation, type CocoGroundTruth, type CocoImage, checkBoxesInsideImages, readCocoGroundTruth } from './coco-format';
-import type { DetectionSample, DetectionSource, DetectionSampleTarget } from './detection-sample';
+import type { DetectionSample, DetectionSampleTarget, DetectionSource } from './detection-sample';
 import { type RgbImage, readRgbImage } from './image';
 
 /** Training target of one image: non-crowd boxes clipped to the image, degenerate ones removed. */
@@ -78,7 +78,10 @@ async function missingFileProblems(entries: readonly IndexedImage[], imageDir: s
   const missing = await Promise.all(
     entries.map(async ({ image, jsonIndex }) => {
       const file = join(imageDir, image.file_name);
-      const exists = await fs.stat(file).then((s) => s.isFile(), () => false);
+      const exists = await fs.stat(file).then(
+        (s) => s.isFile(),
+        () => false,
+      );
       return exists ? [] : [`at $.images[${jsonIndex}].file_name: expected an existing image file, got ${file} (image id ${image.id})`];
     }),
   );

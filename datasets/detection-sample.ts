@@ -61,7 +61,10 @@ export function normalizeSample(sample: DetectionSample): NormalizedSample {
   }
   const boxes = new Float32Array(target.boxes.length);
   for (let i = 0; i < boxes.length; i += 4) {
-    const x0 = target.boxes[i], y0 = target.boxes[i + 1], x1 = target.boxes[i + 2], y1 = target.boxes[i + 3];
+    const x0 = target.boxes[i],
+      y0 = target.boxes[i + 1],
+      x1 = target.boxes[i + 2],
+      y1 = target.boxes[i + 3];
     boxes.set([(x0 + x1) / 2 / width, (y0 + y1) / 2 / height, (x1 - x0) / width, (y1 - y0) / height], i);
   }
   return {

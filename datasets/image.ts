@@ -1,9 +1,10 @@
 // 8-bit RGB images in memory (row-major HWC) and their I/O with sharp: read any format sharp reads,
 // write PNG, resize, crop, flip, draw boxes. Geometric transforms stay 8-bit like DETR's PIL
 // pipeline; conversion to float happens once, at normalisation.
-import sharp from 'sharp';
+
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
+import sharp from 'sharp';
 
 /** An 8-bit RGB image: `data[(y * width + x) * 3 + c]`, length height * width * 3. */
 export interface RgbImage {
@@ -25,7 +26,11 @@ export type XyxyBox = readonly [number, number, number, number];
 export type RgbColour = readonly [number, number, number];
 
 export class ImageReadError extends Error {
-  constructor(readonly path: string, readonly context: string, cause: string) {
+  constructor(
+    readonly path: string,
+    readonly context: string,
+    cause: string,
+  ) {
     super(`${path}: cannot read image${context ? ` (${context})` : ''}: ${cause}`);
     this.name = 'ImageReadError';
   }

@@ -10,8 +10,8 @@
 // values that would need quoting, so what we write always reads back identically.
 import { promises as fs } from 'node:fs';
 import * as t from 'io-ts';
-import { decodeOrThrow, DecodeError } from '../lib/io/decode';
 import { writeFileAtomic } from '../lib/io/atomic';
+import { DecodeError, decodeOrThrow } from '../lib/io/decode';
 import type { Quaternion, Vec3 } from './quaternion';
 
 export const POSE_CSV_COLUMNS = ['scene', 'split', 'seq', 'img_path', 't1', 't2', 't3', 'q1', 'q2', 'q3', 'q4'] as const;
@@ -132,5 +132,9 @@ export async function writePoseCsv(path: string, rows: readonly PoseRow[]): Prom
  */
 export function selectSplit(table: PoseTable, split: string): PoseTable {
   const keep = table.rows.map((r, i) => (r.split === split ? i : -1)).filter((i) => i >= 0);
-  return { rows: keep.map((i) => table.rows[i] as PoseRow), scenes: table.scenes, sceneIds: Int32Array.from(keep, (i) => table.sceneIds[i] as number) };
+  return {
+    rows: keep.map((i) => table.rows[i] as PoseRow),
+    scenes: table.scenes,
+    sceneIds: Int32Array.from(keep, (i) => table.sceneIds[i] as number),
+  };
 }

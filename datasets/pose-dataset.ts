@@ -4,9 +4,9 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../lib/runtime/rng';
-import { readRgbImage, type RgbImage } from './image';
-import { readPoseCsv, selectSplit, type PoseTable } from './pose-csv';
-import { transformPoseImage, type PoseImageTensorData, type PoseTransformConfig } from './pose-transforms';
+import { type RgbImage, readRgbImage } from './image';
+import { type PoseTable, readPoseCsv, selectSplit } from './pose-csv';
+import { type PoseImageTensorData, type PoseTransformConfig, transformPoseImage } from './pose-transforms';
 
 export interface PoseSource {
   readonly table: PoseTable;
@@ -101,16 +101,16 @@ export async function* poseBatches(source: PoseSource, options: PoseBatchOptions
   const n = table.rows.length;
   const order = options.equalizeScenes
     ? sceneEqualizedEpoch(table.sceneIds, table.scenes.length, rng)
-    : options.shuffle ?? true
+    : (options.shuffle ?? true)
       ? rng.shuffle(Array.from({ length: n }, (_, i) => i))
       : Array.from({ length: n }, (_, i) => i);
   const count = options.dropLast ? Math.floor(order.length / batchSize) : Math.ceil(order.length / batchSize);
   const sampleRngs = order.slice(0, count * batchSize).map(() => rng.fork());
   const load = (k: number): Promise<{ indices: number[]; images: PoseImageTensorData[] }> => {
     const indices = order.slice(k * batchSize, (k + 1) * batchSize);
-    return Promise.all(indices.map(async (index, i) => transformPoseImage(await source.readImage(index), transform, sampleRngs[k * batchSize + i]!))).then(
-      (images) => ({ indices, images }),
-    );
+    return Promise.all(
+      indices.map(async (index, i) => transformPoseImage(await source.readImage(index), transform, sampleRngs[k * batchSize + i]!)),
+    ).then((images) => ({ indices, images }));
   };
   if (count === 0) return;
   let next = load(0);
@@ -123,8 +123,14 @@ export async function* poseBatches(source: PoseSource, options: PoseBatchOptions
       images.forEach((im, b) => pixels.set(im.pixels, b * size * size * 3));
       yield {
         images: tf.tensor4d(pixels, [images.length, size, size, 3]),
-        poses: tf.tensor2d(indices.flatMap((i) => poseVector(table, i)), [indices.length, 7]),
-        sceneIds: tf.tensor1d(indices.map((i) => table.sceneIds[i]!), 'int32'),
+        poses: tf.tensor2d(
+          indices.flatMap((i) => poseVector(table, i)),
+          [indices.length, 7],
+        ),
+        sceneIds: tf.tensor1d(
+          indices.map((i) => table.sceneIds[i]!),
+          'int32',
+        ),
         indices,
       };
     }

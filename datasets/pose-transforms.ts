@@ -4,11 +4,12 @@
 // with the sizes configurable (small experiments: e.g. resize 64, crop 56). Resize and crop work on
 // 8-bit images (sharp, antialiased bilinear like PIL); colour jitter runs on float pixels with
 // torchvision's tensor formulas. Output: [crop, crop, 3] HWC float, ImageNet-normalised.
+
+import { roundHalfEven } from '../lib/io/python-number';
 import type { Rng } from '../lib/runtime/rng';
 import { IMAGENET_MEAN, IMAGENET_STD } from './detection-sample';
 import { resizedShape } from './detection-transforms';
-import { cropRgb, resizeRgb, rgbToFloat, type RgbFloatImage, type RgbImage } from './image';
-import { roundHalfEven } from '../lib/metrics/python-format';
+import { cropRgb, type RgbFloatImage, type RgbImage, resizeRgb, rgbToFloat } from './image';
 
 /** torchvision ColorJitter strengths: factors drawn from [max(0, 1 − s), 1 + s], hue from [−h, h]. */
 export interface ColorJitterConfig {
@@ -58,14 +59,18 @@ const clamp01 = (x: number) => (x < 0 ? 0 : x > 1 ? 1 : x);
 /** Hue rotation by `shift` turns (torchvision _rgb2hsv / _hsv2rgb). In place. */
 function shiftHue(d: Float32Array, shift: number): void {
   for (let p = 0; p < d.length; p += 3) {
-    const r = d[p]!, g = d[p + 1]!, b = d[p + 2]!;
+    const r = d[p]!,
+      g = d[p + 1]!,
+      b = d[p + 2]!;
     const maxc = Math.max(r, g, b);
     const minc = Math.min(r, g, b);
     const cr = maxc - minc;
     const s = cr / (maxc === 0 ? 1 : maxc);
     let h = 0;
     if (cr > 0) {
-      const rc = (maxc - r) / cr, gc = (maxc - g) / cr, bc = (maxc - b) / cr;
+      const rc = (maxc - r) / cr,
+        gc = (maxc - g) / cr,
+        bc = (maxc - b) / cr;
       h = maxc === r ? bc - gc : maxc === g ? 2 + rc - bc : 4 + gc - rc;
       h = (((h / 6) % 1) + 1) % 1;
     }
@@ -73,8 +78,17 @@ function shiftHue(d: Float32Array, shift: number): void {
     const v = maxc;
     const i6 = Math.floor(h * 6);
     const f = h * 6 - i6;
-    const pp = clamp01(v * (1 - s)), q = clamp01(v * (1 - s * f)), t = clamp01(v * (1 - s * (1 - f)));
-    const [nr, ng, nb] = [[v, t, pp], [q, v, pp], [pp, v, t], [pp, q, v], [t, pp, v], [v, pp, q]][i6 % 6]!;
+    const pp = clamp01(v * (1 - s)),
+      q = clamp01(v * (1 - s * f)),
+      t = clamp01(v * (1 - s * (1 - f)));
+    const [nr, ng, nb] = [
+      [v, t, pp],
+      [q, v, pp],
+      [pp, v, t],
+      [pp, q, v],
+      [t, pp, v],
+      [v, pp, q],
+    ][i6 % 6]!;
     d[p] = nr!;
     d[p + 1] = ng!;
     d[p + 2] = nb!;

@@ -5,10 +5,10 @@
 // (w, x, y, z with w ≥ 0).
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { decodeOrThrow, DecodeError } from '../lib/io/decode';
+import { DecodeError, decodeOrThrow } from '../lib/io/decode';
 import { finiteNumbersFromText, type PoseRow } from './pose-csv';
-import { findSceneFolders } from './scene-folders';
 import { rotationToQuaternion } from './quaternion';
+import { findSceneFolders } from './scene-folders';
 
 const SPLIT_FILES = { train: 'TrainSplit.txt', test: 'TestSplit.txt' } as const;
 export type SevenScenesSplit = keyof typeof SPLIT_FILES;
@@ -30,7 +30,10 @@ export function parseSplitFile(text: string, source: string): string[] {
 
 /** A `frame-XXXXXX.pose.txt` → camera position and orientation (w ≥ 0). */
 export function parsePoseMatrix(text: string, source: string): Pick<PoseRow, 't' | 'q'> {
-  const tokens = text.trim().split(/\s+/).filter((s) => s !== '');
+  const tokens = text
+    .trim()
+    .split(/\s+/)
+    .filter((s) => s !== '');
   const m = decodeOrThrow(PoseMatrix, tokens, source);
   const row = (i: number, j: number) => m[4 * i + j] as number;
   return {
@@ -44,7 +47,10 @@ export function parsePoseMatrix(text: string, source: string): Pick<PoseRow, 't'
  * name); `scenes` restricts the set. Within a scene: train sequences then test sequences, in the
  * split files' order, frames sorted by name.
  */
-export async function convertSevenScenes(root: string, options: { scenes?: readonly string[]; splits?: readonly SevenScenesSplit[] } = {}): Promise<PoseRow[]> {
+export async function convertSevenScenes(
+  root: string,
+  options: { scenes?: readonly string[]; splits?: readonly SevenScenesSplit[] } = {},
+): Promise<PoseRow[]> {
   const scenes = await findSceneFolders(root, SPLIT_FILES.train, options.scenes);
   const rows: PoseRow[] = [];
   for (const scene of scenes) {

@@ -5,10 +5,10 @@
 // Deterministic by seed.
 import { join } from 'node:path';
 import { Rng } from '../lib/runtime/rng';
-import { writePng, type RgbImage } from './image';
-import { poseTable, selectSplit, writePoseCsv, type PoseRow, type PoseTable } from './pose-csv';
+import { type RgbImage, writePng } from './image';
+import { type PoseRow, type PoseTable, poseTable, selectSplit, writePoseCsv } from './pose-csv';
 import type { PoseSource } from './pose-dataset';
-import { renderView, type RenderOptions } from './raycast/render';
+import { type RenderOptions, renderView } from './raycast/render';
 import { generateScene, type SceneSpec } from './raycast/scene';
 import { randomTrajectory, trajectoryPose } from './raycast/trajectory';
 
@@ -63,7 +63,11 @@ export function renderSyntheticRow(scenes: SyntheticScenes, row: PoseRow, option
  * The rows of `split` (or all rows) as an in-memory PoseSource rendering at `options`' resolution.
  * Rendered images are cached unless `cache` is false (64×64: 12 KiB each).
  */
-export function syntheticPoseSource(scenes: SyntheticScenes, split: string | null, options: RenderOptions & { readonly cache?: boolean }): PoseSource {
+export function syntheticPoseSource(
+  scenes: SyntheticScenes,
+  split: string | null,
+  options: RenderOptions & { readonly cache?: boolean },
+): PoseSource {
   const table = split === null ? scenes.table : selectSplit(scenes.table, split);
   const cache = new Map<number, RgbImage>();
   return {

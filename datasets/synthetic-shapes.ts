@@ -6,9 +6,9 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../lib/io/atomic';
 import { Rng } from '../lib/runtime/rng';
+import type { LabelMode } from './category-map';
 import { type CocoDetectionSet, cocoDetectionFromMemory } from './coco';
 import type { CocoAnnotation, CocoGroundTruth, CocoImage } from './coco-format';
-import type { LabelMode } from './category-map';
 import { type RgbColour, type RgbImage, writePng } from './image';
 
 export const SHAPE_KINDS = ['rectangle', 'ellipse', 'triangle', 'cross', 'star'] as const;
@@ -213,7 +213,15 @@ export function generateSyntheticImage(config: SyntheticShapesConfig, imageId: n
     const [w, h] = sampleBoxSize(rng, height, width);
     let colour = randomColour(rng);
     while (background.some((b) => colourDistance(b, colour) < 0.35)) colour = randomColour(rng);
-    const shape: Shape = { kind: kinds[rng.int(kinds.length)], x: rng.int(width - w + 1), y: rng.int(height - h + 1), w, h, colour, orientation: rng.int(4) };
+    const shape: Shape = {
+      kind: kinds[rng.int(kinds.length)],
+      x: rng.int(width - w + 1),
+      y: rng.int(height - h + 1),
+      w,
+      h,
+      colour,
+      orientation: rng.int(4),
+    };
     if (shapes.every((s) => iou(s, shape) <= (config.maxOverlapIou ?? 0.4))) shapes.push(shape);
   }
   // Larger shapes first, so small ones are drawn on top and stay visible.
@@ -223,7 +231,15 @@ export function generateSyntheticImage(config: SyntheticShapesConfig, imageId: n
     const area = paintShape(image, shape, noiseSeed);
     if (area === 0) return [];
     const categoryId = categoryIds[kinds.indexOf(shape.kind)];
-    return [{ image_id: imageId, category_id: categoryId, bbox: [shape.x, shape.y, shape.w, shape.h] as [number, number, number, number], area, iscrowd: 0 as const }];
+    return [
+      {
+        image_id: imageId,
+        category_id: categoryId,
+        bbox: [shape.x, shape.y, shape.w, shape.h] as [number, number, number, number],
+        area,
+        iscrowd: 0 as const,
+      },
+    ];
   });
   return { image, annotations };
 }

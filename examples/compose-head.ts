@@ -33,7 +33,11 @@ class BlobCenterHead extends Module {
   readonly norm: LayerNorm;
   readonly center_head: MLP; // C → 2, offset from the reference point in logit space
 
-  constructor(readonly channels: number, numHeads: number, rng: Rng) {
+  constructor(
+    readonly channels: number,
+    numHeads: number,
+    rng: Rng,
+  ) {
     super();
     const proj = (name: string) => this.addModule(name, new Linear(channels, channels, { rng }));
     this.query_embed = this.addParameter('query_embed', normal([1, channels], 1, rng));
@@ -43,10 +47,7 @@ class BlobCenterHead extends Module {
     this.k_content_proj = proj('k_content_proj');
     this.k_pos_proj = proj('k_pos_proj');
     this.v_proj = proj('v_proj');
-    this.attn = this.addModule(
-      'attn',
-      new MultiHeadAttention({ embedDim: channels, numHeads, combine: 'concat', inputProjection: false, rng }),
-    );
+    this.attn = this.addModule('attn', new MultiHeadAttention({ embedDim: channels, numHeads, combine: 'concat', inputProjection: false, rng }));
     this.norm = this.addModule('norm', new LayerNorm(channels));
     this.center_head = this.addModule('center_head', new MLP(channels, channels, 2, 2, rng));
   }

@@ -11,7 +11,7 @@ import { cocoAreaThresholds, generateSyntheticShapes, syntheticShapesSource } fr
 import { buildDetector } from '../lib/models/detector';
 import { initBackend } from '../lib/runtime/backend';
 import { Rng } from '../lib/runtime/rng';
-import { createDetectionTask } from '../lib/tasks/detection';
+import { createDetectionTask } from '../lib/tasks/detection/task';
 import { type TrainResult, train } from '../lib/train/train';
 
 export interface DetectorExampleOptions {
@@ -31,7 +31,17 @@ export async function trainDetectorExample(options: DetectorExampleOptions): Pro
   const trainSet = shapes(options.trainImages ?? 256, 'train');
   const rng = new Rng(seed);
   const model = buildDetector(
-    { model: 'conditional', numClasses: trainSet.categories.numClasses, backbone: 'small', hiddenDim: 64, nheads: 4, encLayers: 2, decLayers: 2, dimFeedforward: 128, numQueries: 20 },
+    {
+      model: 'conditional',
+      numClasses: trainSet.categories.numClasses,
+      backbone: 'small',
+      hiddenDim: 64,
+      nheads: 4,
+      encLayers: 2,
+      decLayers: 2,
+      dimFeedforward: 128,
+      numQueries: 20,
+    },
     rng,
   );
   const task = createDetectionTask({
@@ -43,13 +53,23 @@ export async function trainDetectorExample(options: DetectorExampleOptions): Pro
     trainTransform: randomHorizontalFlip(),
     areas: cocoAreaThresholds(imageSize, imageSize), // COCO's small / medium / large at this image size
   });
-  const result = await train(task, { runDir: options.runDir, epochs: options.epochs, rng, clipMaxNorm: 0.1, evalEvery: options.epochs, quiet: options.quiet, overwrite: true });
+  const result = await train(task, {
+    runDir: options.runDir,
+    epochs: options.epochs,
+    rng,
+    clipMaxNorm: 0.1,
+    evalEvery: options.epochs,
+    quiet: options.quiet,
+    overwrite: true,
+  });
   model.dispose();
   return result;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { epochs: { type: 'string', default: '20' }, 'run-dir': { type: 'string', default: 'runs/example-detector' } } });
+  const { values } = parseArgs({
+    options: { epochs: { type: 'string', default: '20' }, 'run-dir': { type: 'string', default: 'runs/example-detector' } },
+  });
   const epochs = Number(values.epochs);
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`--epochs must be a positive integer, got '${values.epochs}'`);
   await initBackend();

@@ -6,9 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatPoseTable } from '../lib/metrics/pose-metrics';
 import { initBackend } from '../lib/runtime/backend';
-import { smallPoseTrainConfig } from '../lib/tasks/pose';
-import { loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose-data';
-import { runPoseTraining, type PoseRunResult } from '../lib/tasks/pose-run';
+import { smallPoseTrainConfig } from '../lib/tasks/pose/config';
+import { loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose/data';
+import { type PoseRunResult, runPoseTraining } from '../lib/tasks/pose/run';
 
 export interface PoseExampleOptions {
   readonly epochs: number;
@@ -27,7 +27,9 @@ export async function trainPoseExample(options: PoseExampleOptions): Promise<Pos
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { epochs: { type: 'string', default: '12' }, 'run-dir': { type: 'string', default: 'runs/pose-example' } } });
+  const { values } = parseArgs({
+    options: { epochs: { type: 'string', default: '12' }, 'run-dir': { type: 'string', default: 'runs/pose-example' } },
+  });
   const epochs = Number(values.epochs);
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`--epochs must be a positive integer, got '${values.epochs}'`);
   await initBackend();

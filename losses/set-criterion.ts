@@ -120,7 +120,10 @@ export class SetCriterion {
     if (matches.length !== layers.length) throw new Error(`SetCriterion: ${matches.length} layer matches for ${layers.length} layers`);
     return tf.tidy(() => {
       const sizes = targets.map((t) => t.labels.shape[0] as number);
-      const numBoxes = Math.max(sizes.reduce((a, b) => a + b, 0), 1);
+      const numBoxes = Math.max(
+        sizes.reduce((a, b) => a + b, 0),
+        1,
+      );
       const labels = tf.concat([...targets.map((t) => tf.cast(t.labels, 'int32')), tf.tensor1d([this.config.numClasses], 'int32')]) as tf.Tensor1D; // [T + 1]
       const boxes = tf.concat([tf.zeros([0, 4]), ...targets.map((t) => t.boxes)]) as tf.Tensor2D; // [T, 4]
       const losses: Partial<DetectionLosses> = {};

@@ -4,63 +4,48 @@
 import { formatPoseTable, poseEvaluationJson } from '../../lib/metrics/pose-metrics';
 import { initBackend } from '../../lib/runtime/backend';
 import { Rng } from '../../lib/runtime/rng';
-import { disposeCheckpoint, loadCheckpoint } from '../../lib/train/checkpoint';
-import { decodePoseTrainConfig, evaluatePredictions, PoseTrainingModel, predictPoses, sceneMeanBaseline } from '../../lib/tasks/pose';
-import { csvDataSpec, decodePoseDataSpec, describePoseData, loadPoseSplits, type PoseDataSpec } from '../../lib/tasks/pose-data';
-import type { Command } from '../cli';
-import { parseCommandArgs } from './args';
+import { loadPoseCheckpoint } from '../../lib/tasks/pose/checkpoint';
+import { csvDataSpec, describePoseData, loadPoseSplits, type PoseDataSpec } from '../../lib/tasks/pose/data';
+import { evaluatePredictions, predictPoses, sceneMeanBaseline } from '../../lib/tasks/pose/task';
+import { defineCommand, required } from '../shared/command';
+import { backendOption, poseCsvRootOption } from '../shared/options';
 
-const USAGE = `usage: condformer eval pose --checkpoint <file.safetensors> [options]
-
-options:
-  --data <csv|synthetic>  test data (default: the data the run was trained on)
-  --root <dir>            image root for a CSV
-  --json                  print { scenes: [{ scene, medianPositionError, medianOrientationError }], average, recall }
-  --baseline              also print the scene-mean baseline (table mode)
-  --backend <name>        tfjs backend (default: automatic)
-  -h, --help              this help`;
-
-export const command: Command = {
-  summary: 'evaluate a trained pose regressor: per-scene median errors and recall',
-  async run(args: string[]): Promise<number> {
-    const parsed = parseCommandArgs(args, {
-      checkpoint: { type: 'string' },
-      data: { type: 'string' },
-      root: { type: 'string' },
-      json: { type: 'boolean' },
-      baseline: { type: 'boolean' },
-      backend: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    }, USAGE);
-    if (typeof parsed === 'number') return parsed;
-    const { values } = parsed;
-    if (values.checkpoint === undefined) {
-      console.error(`--checkpoint is required\n\n${USAGE}`);
-      return 2;
-    }
+export const command = defineCommand(
+  'evaluate a trained pose regressor: per-scene median errors and recall',
+  {
+    name: 'eval pose',
+    synopsis: '--checkpoint <file.safetensors> [options]',
+    options: {
+      checkpoint: { type: 'string', value: '<file>', help: 'a checkpoint of `condformer train pose` (its config names model and data)' },
+      data: { type: 'string', value: '<csv|synthetic>', help: 'test data (default: the data the run was trained on)' },
+      ...poseCsvRootOption,
+      json: { type: 'boolean', help: 'print { scenes: [{ scene, medianPositionError, medianOrientationError }], average, recall }' },
+      baseline: { type: 'boolean', help: 'also print the scene-mean baseline (table mode)' },
+      ...backendOption,
+    },
+    footer: 'exit codes: 0 done, 1 error, 2 bad usage',
+  },
+  async (values) => {
+    const path = required(values.checkpoint, '--checkpoint is required');
     await initBackend(values.backend, { log: values.json ? null : undefined });
-    const checkpoint = await loadCheckpoint(values.checkpoint);
+    const { trained, config, data: stored } = await loadPoseCheckpoint(path);
     try {
-      const config = decodePoseTrainConfig(checkpoint.config, `${values.checkpoint} (config)`);
-      const stored = decodePoseDataSpec(checkpoint.config.data, `${values.checkpoint} (config.data)`);
-      if (values.data === 'synthetic' && stored.source !== 'synthetic') throw new Error(`${values.checkpoint} was not trained on the synthetic scenes`);
+      if (values.data === 'synthetic' && stored.kind !== 'synthetic') throw new Error(`${path} was not trained on the synthetic scenes`);
       const spec: PoseDataSpec = values.data === undefined || values.data === 'synthetic' ? stored : csvDataSpec(values.data, values.root);
-      const model = new PoseTrainingModel(config, new Rng(0));
-      model.loadStateDict(checkpoint.weights);
       const data = await loadPoseSplits(spec);
-      const predictions = await predictPoses(model.model, data.test, { resize: config.resize, crop: config.crop, batchSize: 16, rng: new Rng(0) }).finally(() => model.dispose());
+      const predictions = await predictPoses(trained.model, data.test, { resize: config.resize, crop: config.crop, batchSize: 16, rng: new Rng(0) });
       const evaluation = evaluatePredictions(predictions);
       if (values.json) {
         console.log(JSON.stringify(poseEvaluationJson(evaluation), null, 2));
       } else {
-        console.log(`${values.checkpoint} on ${describePoseData(spec)} (test split, ${data.test.table.rows.length} images)\n`);
+        console.log(`${path} on ${describePoseData(spec)} (test split, ${data.test.table.rows.length} images)\n`);
         console.log(formatPoseTable(evaluation));
         console.log(`\nscene classification accuracy ${(100 * predictions.sceneAccuracy).toFixed(1)}%`);
         if (values.baseline) console.log(`\nscene-mean baseline:\n${formatPoseTable(sceneMeanBaseline(data.train, data.test))}`);
       }
       return 0;
     } finally {
-      disposeCheckpoint(checkpoint);
+      trained.dispose();
     }
   },
-};
+);

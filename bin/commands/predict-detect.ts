@@ -1,90 +1,73 @@
 // `condformer predict detect <image> --checkpoint <file> [--out out.png] [--threshold 0.5]`:
 // detections of a trained detector on one image, drawn (boxes, class names, scores) into a PNG.
-import { basename, extname, join, dirname } from 'node:path';
-import type { Command } from '../cli';
-import { categoryIdOf, categoryMap } from '../../datasets/category-map';
+import { basename, dirname, extname, join } from 'node:path';
 import { collateDetection, disposeDetectionBatch } from '../../datasets/batching';
-import { detrValTransforms } from '../../datasets/detection-transforms';
+import { categoryIdOf, categoryMap } from '../../datasets/category-map';
 import { normalizeSample } from '../../datasets/detection-sample';
+import { detrValTransforms } from '../../datasets/detection-transforms';
 import { readRgbImage } from '../../datasets/image';
 import { postprocessDetections } from '../../lib/models/detection-postprocess';
 import { disposeDetectorOutputs } from '../../lib/models/set-detector';
-import { Rng } from '../../lib/runtime/rng';
 import { initBackend } from '../../lib/runtime/backend';
-import { type LabelledBox, writeDetectionsPng } from '../../lib/tasks/detection-drawing';
-import { maxSizeFor } from '../../lib/tasks/detection-run';
-import { loadDetectorCheckpoint } from '../../lib/tasks/detection-training';
-import { numberOption } from './train-detect';
-import { parseCommandArgs, UsageError, usageExit } from './args';
+import { Rng } from '../../lib/runtime/rng';
+import { loadDetectorCheckpoint } from '../../lib/tasks/detection/checkpoint';
+import { maxSizeFor } from '../../lib/tasks/detection/data';
+import { type LabelledBox, writeDetectionsPng } from '../../lib/tasks/detection/drawing';
+import { defineCommand, numberValue, required, UsageError } from '../shared/command';
+import { backendOption } from '../shared/options';
 
-const USAGE = `usage: condformer predict detect <image> --checkpoint <file> [options]
-
-Detects objects in one image (any format sharp reads) with a trained detector: the image is
+export const command = defineCommand(
+  'detect objects in an image with a trained detector and draw them into a PNG',
+  {
+    name: 'predict detect',
+    synopsis: '<image> --checkpoint <file> [options]',
+    about: `Detects objects in one image (any format sharp reads) with a trained detector: the image is
 resized as in evaluation (short side = the run's image size), boxes are mapped back to the
 original pixels, and the image is written as PNG with the boxes, class names and scores drawn.
-Detections are also printed, one per line: name score x0 y0 x1 y1.
-
-options:
-  --checkpoint FILE   a checkpoint of \`condformer train detect\`
-  --out FILE          output PNG (default <image>.detections.png next to the image)
-  --threshold X       minimum score to keep (default 0.5)
-  --json              print the detections as JSON
-  --backend NAME      tfjs backend (default auto)
-  -h, --help          this help
-
-exit codes: 0 done, 1 error, 2 bad usage`;
-
-const OPTIONS = {
-  checkpoint: { type: 'string' },
-  out: { type: 'string' },
-  threshold: { type: 'string' },
-  json: { type: 'boolean' },
-  backend: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export const command: Command = {
-  summary: 'detect objects in an image with a trained detector and draw them into a PNG',
-  async run(args: string[]): Promise<number> {
-    const parsed = parseCommandArgs(args, OPTIONS, USAGE, true);
-    if (typeof parsed === 'number') return parsed;
-    const { values, positionals } = parsed;
-    try {
-      const [imagePath, ...extra] = positionals;
-      if (imagePath === undefined || extra.length > 0) throw new UsageError('expected exactly one image');
-      if (values.checkpoint === undefined) throw new UsageError('--checkpoint is required');
-      const threshold = numberOption(values, 'threshold', 0.5, { min: 0 });
-      const out = values.out ?? join(dirname(imagePath), `${basename(imagePath, extname(imagePath))}.detections.png`);
-      await initBackend(values.backend, { log: (line) => console.error(line) });
-      const { model, config } = await loadDetectorCheckpoint(values.checkpoint);
-      const image = await readRgbImage(imagePath);
-      const size = config.data.imageSize;
-      const sample = await detrValTransforms(size, maxSizeFor(size))(
-        { image, target: { boxes: new Float32Array(0), labels: new Int32Array(0), imageId: 0, origSize: [image.height, image.width] } },
-        new Rng(0),
-      );
-      const batch = collateDetection([normalizeSample(sample)]);
-      const outputs = model.forward(batch);
-      const [found] = await postprocessDetections(outputs, [[image.height, image.width]], model.classHead);
-      disposeDetectorOutputs(outputs);
-      disposeDetectionBatch(batch);
-      model.dispose();
-      const categories = categoryMap(config.categories);
-      const detections: LabelledBox[] = [];
-      found?.scores.forEach((score, i) => {
-        const label = found.labels[i] as number;
-        if (score < threshold) return;
-        const box = [0, 1, 2, 3].map((j) => found.boxes[i * 4 + j] as number) as [number, number, number, number];
-        detections.push({ box, label, score, name: categories.names.get(categoryIdOf(categories, label)) ?? `class ${label}` });
-      });
-      detections.sort((a, b) => b.score - a.score);
-      await writeDetectionsPng(out, image, detections);
-      if (values.json) console.log(JSON.stringify(detections));
-      else for (const d of detections) console.log(`${d.name} ${d.score.toFixed(3)} ${d.box.map((v) => v.toFixed(1)).join(' ')}`);
-      console.error(`${detections.length} detections with score >= ${threshold}; wrote ${out}`);
-      return 0;
-    } catch (err) {
-      return usageExit(err, USAGE);
-    }
+Detections are also printed, one per line: name score x0 y0 x1 y1.`,
+    options: {
+      checkpoint: { type: 'string', value: 'FILE', help: 'a checkpoint of `condformer train detect`' },
+      out: { type: 'string', value: 'FILE', help: 'output PNG (default <image>.detections.png next to the image)' },
+      threshold: { type: 'string', value: 'X', help: 'minimum score to keep (default 0.5)' },
+      json: { type: 'boolean', help: 'print the detections as JSON' },
+      ...backendOption,
+    },
+    positionals: true,
+    footer: 'exit codes: 0 done, 1 error, 2 bad usage',
   },
-};
+  async (values, positionals) => {
+    const [imagePath, ...extra] = positionals;
+    if (imagePath === undefined || extra.length > 0) throw new UsageError('expected exactly one image');
+    const checkpoint = required(values.checkpoint, '--checkpoint is required');
+    const threshold = numberValue(values.threshold, 'threshold', 0.5, { min: 0 });
+    const out = values.out ?? join(dirname(imagePath), `${basename(imagePath, extname(imagePath))}.detections.png`);
+    await initBackend(values.backend, { log: (line) => console.error(line) });
+    const { model, config } = await loadDetectorCheckpoint(checkpoint);
+    const image = await readRgbImage(imagePath);
+    const size = config.data.imageSize;
+    const sample = await detrValTransforms(size, maxSizeFor(size))(
+      { image, target: { boxes: new Float32Array(0), labels: new Int32Array(0), imageId: 0, origSize: [image.height, image.width] } },
+      new Rng(0),
+    );
+    const batch = collateDetection([normalizeSample(sample)]);
+    const outputs = model.forward(batch);
+    const [found] = await postprocessDetections(outputs, [[image.height, image.width]], model.classHead);
+    disposeDetectorOutputs(outputs);
+    disposeDetectionBatch(batch);
+    model.dispose();
+    const categories = categoryMap(config.categories);
+    const detections: LabelledBox[] = [];
+    found?.scores.forEach((score, i) => {
+      const label = found.labels[i] as number;
+      if (score < threshold) return;
+      const box = [0, 1, 2, 3].map((j) => found.boxes[i * 4 + j] as number) as [number, number, number, number];
+      detections.push({ box, label, score, name: categories.names.get(categoryIdOf(categories, label)) ?? `class ${label}` });
+    });
+    detections.sort((a, b) => b.score - a.score);
+    await writeDetectionsPng(out, image, detections);
+    if (values.json) console.log(JSON.stringify(detections));
+    else for (const d of detections) console.log(`${d.name} ${d.score.toFixed(3)} ${d.box.map((v) => v.toFixed(1)).join(' ')}`);
+    console.error(`${detections.length} detections with score >= ${threshold}; wrote ${out}`);
+    return 0;
+  },
+);

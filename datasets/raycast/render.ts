@@ -5,8 +5,8 @@
 // display values (no gamma curve). Output is 8-bit RGB. Scalar code on typed arrays, no
 // allocation per pixel.
 import type { RgbImage } from '../image';
-import { quaternionToRotation, type Quaternion, type Vec3 } from '../quaternion';
-import type { SurfaceMaterial, SceneSpec } from './scene';
+import { type Quaternion, quaternionToRotation, type Vec3 } from '../quaternion';
+import type { SceneSpec, SurfaceMaterial } from './scene';
 import { albedo } from './textures';
 
 /** Camera pose: position and camera-to-world orientation (w, x, y, z); camera axes x right, y down, z forward. */
@@ -36,20 +36,28 @@ function nearestBox(boxes: Float32Array, ox: number, oy: number, oz: number, ix:
   let best = -1;
   let bestT = tMax;
   for (let b = 0; b < boxes.length; b += 6) {
-    let ta = (boxes[b]! - ox) * ix, tb = (boxes[b + 3]! - ox) * ix;
+    let ta = (boxes[b]! - ox) * ix,
+      tb = (boxes[b + 3]! - ox) * ix;
     let tNear = ta < tb ? ta : tb;
     let tFar = ta < tb ? tb : ta;
     let axis = 0;
     ta = (boxes[b + 1]! - oy) * iy;
     tb = (boxes[b + 4]! - oy) * iy;
-    let t1 = ta < tb ? ta : tb, t2 = ta < tb ? tb : ta;
-    if (t1 > tNear) { tNear = t1; axis = 1; }
+    let t1 = ta < tb ? ta : tb,
+      t2 = ta < tb ? tb : ta;
+    if (t1 > tNear) {
+      tNear = t1;
+      axis = 1;
+    }
     if (t2 < tFar) tFar = t2;
     ta = (boxes[b + 2]! - oz) * iz;
     tb = (boxes[b + 5]! - oz) * iz;
     t1 = ta < tb ? ta : tb;
     t2 = ta < tb ? tb : ta;
-    if (t1 > tNear) { tNear = t1; axis = 2; }
+    if (t1 > tNear) {
+      tNear = t1;
+      axis = 2;
+    }
     if (t2 < tFar) tFar = t2;
     // NaN (0·∞ for a ray in a slab's plane) fails every comparison below and counts as a miss.
     if (!(tNear <= tFar) || !(tNear > EPS) || !(tNear < bestT)) continue;
@@ -67,7 +75,13 @@ function nearestBox(boxes: Float32Array, ox: number, oy: number, oz: number, ix:
  * corners lie outside one of the 5 frustum planes), packed like `scene.boxes`, and their indices.
  * R: row-major camera-to-world rotation; tanX, tanY: half image extent over focal length.
  */
-function visibleBoxes(boxes: Float32Array, R: Float64Array, o: readonly number[], tanX: number, tanY: number): { boxes: Float32Array; index: Int32Array } {
+function visibleBoxes(
+  boxes: Float32Array,
+  R: Float64Array,
+  o: readonly number[],
+  tanX: number,
+  tanY: number,
+): { boxes: Float32Array; index: Int32Array } {
   const kept: number[] = [];
   for (let b = 0; b < boxes.length; b += 6) {
     let outside = 0b11111; // bit k set while every corner so far is outside plane k
@@ -118,7 +132,9 @@ export function renderView(scene: SceneSpec, pose: CameraPose, options: RenderOp
       dy *= n;
       dz *= n;
       // Walls (room: exit through the interior box) or ground (outdoor).
-      let t = Infinity, axis = 1, sign = 1;
+      let t = Infinity,
+        axis = 1,
+        sign = 1;
       let material: SurfaceMaterial | null = null;
       if (outdoor) {
         if (dy < 0) {
@@ -129,9 +145,19 @@ export function renderView(scene: SceneSpec, pose: CameraPose, options: RenderOp
         const tx = dx > 0 ? (bx1 - ox) / dx : dx < 0 ? (bx0 - ox) / dx : Infinity;
         const ty = dy > 0 ? (by1 - oy) / dy : dy < 0 ? (by0 - oy) / dy : Infinity;
         const tz = dz > 0 ? (bz1 - oz) / dz : dz < 0 ? (bz0 - oz) / dz : Infinity;
-        if (tx <= ty && tx <= tz) { t = tx; axis = 0; sign = dx > 0 ? -1 : 1; }
-        else if (ty <= tz) { t = ty; axis = 1; sign = dy > 0 ? -1 : 1; }
-        else { t = tz; axis = 2; sign = dz > 0 ? -1 : 1; }
+        if (tx <= ty && tx <= tz) {
+          t = tx;
+          axis = 0;
+          sign = dx > 0 ? -1 : 1;
+        } else if (ty <= tz) {
+          t = ty;
+          axis = 1;
+          sign = dy > 0 ? -1 : 1;
+        } else {
+          t = tz;
+          axis = 2;
+          sign = dz > 0 ? -1 : 1;
+        }
         material = surfaces[2 * axis + (sign < 0 ? 1 : 0)]!;
       }
       const box = nearestBox(visible.boxes, ox, oy, oz, 1 / dx, 1 / dy, 1 / dz, t);
@@ -148,11 +174,16 @@ export function renderView(scene: SceneSpec, pose: CameraPose, options: RenderOp
         g = hg + (zg - hg) * k;
         b = hb + (zb - hb) * k;
       } else {
-        let px = ox + t * dx, py = oy + t * dy, pz = oz + t * dz;
+        let px = ox + t * dx,
+          py = oy + t * dy,
+          pz = oz + t * dz;
         const u = axis === 0 ? pz : px;
         const v = axis === 1 ? pz : py;
         albedo(material, u + 0.37 * axis, v, colour);
-        let tlx = lx, tly = ly, tlz = lz, distance = Infinity;
+        let tlx = lx,
+          tly = ly,
+          tlz = lz,
+          distance = Infinity;
         if (!outdoor) {
           tlx -= px;
           tly -= py;

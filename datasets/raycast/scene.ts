@@ -66,9 +66,13 @@ function randomMaterial(rng: Rng, hue: number, period: [number, number]): Surfac
 }
 
 function roomScene(rng: Rng, name: string): SceneSpec {
-  const W = rng.range(5, 9), H = rng.range(2.6, 3.6), D = rng.range(5, 9);
+  const W = rng.range(5, 9),
+    H = rng.range(2.6, 3.6),
+    D = rng.range(5, 9);
   const hues = [rng.uniform(), rng.uniform(), rng.uniform()];
-  const surfaces = [0, 1, 2, 3, 4, 5].map((face) => randomMaterial(rng, hues[face === 2 ? 1 : face === 3 ? 2 : 0]!, face === 2 ? [0.3, 1.2] : [0.2, 1.5]));
+  const surfaces = [0, 1, 2, 3, 4, 5].map((face) =>
+    randomMaterial(rng, hues[face === 2 ? 1 : face === 3 ? 2 : 0]!, face === 2 ? [0.3, 1.2] : [0.2, 1.5]),
+  );
   // Objects along the walls (outer 25% band); the camera stays in the middle 40%.
   const boxes: number[] = [];
   const boxMaterials: SurfaceMaterial[] = [];
@@ -80,7 +84,8 @@ function roomScene(rng: Rng, name: string): SceneSpec {
     const sy = pillar ? H : rng.range(0.4, 1.6);
     const side = rng.int(4); // which wall band
     const along = (extent: number, size: number) => rng.range(0.05 * extent, 0.95 * extent - size);
-    const across = (extent: number, size: number, far: boolean) => (far ? rng.range(0.75 * extent, 0.98 * extent - size) : rng.range(0.02 * extent, 0.25 * extent - size));
+    const across = (extent: number, size: number, far: boolean) =>
+      far ? rng.range(0.75 * extent, 0.98 * extent - size) : rng.range(0.02 * extent, 0.25 * extent - size);
     const x0 = side < 2 ? across(W, sx, side === 1) : along(W, sx);
     const z0 = side < 2 ? along(D, sz) : across(D, sz, side === 3);
     const y0 = !pillar && rng.uniform() < 0.2 ? rng.range(0.6, H - sy - 0.1) : 0; // some shelves float
@@ -88,12 +93,20 @@ function roomScene(rng: Rng, name: string): SceneSpec {
     boxMaterials.push(randomMaterial(rng, rng.uniform(), [0.1, 0.5]));
   }
   return {
-    name, kind: 'room', boundsMin: [0, 0, 0], boundsMax: [W, H, D], surfaces,
-    boxes: Float32Array.from(boxes), boxMaterials,
+    name,
+    kind: 'room',
+    boundsMin: [0, 0, 0],
+    boundsMax: [W, H, D],
+    surfaces,
+    boxes: Float32Array.from(boxes),
+    boxMaterials,
     light: [rng.range(0.3 * W, 0.7 * W), H - 0.15, rng.range(0.3 * D, 0.7 * D)],
-    lightIntensity: rng.range(2.5, 4), ambient: rng.range(0.15, 0.3),
-    skyHorizon: [0, 0, 0], skyZenith: [0, 0, 0],
-    cameraMin: [0.3 * W, 1.1, 0.3 * D], cameraMax: [0.7 * W, Math.min(1.9, H - 0.5), 0.7 * D],
+    lightIntensity: rng.range(2.5, 4),
+    ambient: rng.range(0.15, 0.3),
+    skyHorizon: [0, 0, 0],
+    skyZenith: [0, 0, 0],
+    cameraMin: [0.3 * W, 1.1, 0.3 * D],
+    cameraMax: [0.7 * W, Math.min(1.9, H - 0.5), 0.7 * D],
   };
 }
 
@@ -113,7 +126,14 @@ function outdoorScene(rng: Rng, name: string): SceneSpec {
       const offset = P + rng.range(0.5, 3);
       const [a0, a1] = [s, Math.min(s + width, P + 6)];
       const [b0, b1] = [offset, offset + depth];
-      const box = side === 0 ? [a0, 0, b0, a1, height, b1] : side === 1 ? [a0, 0, -b1, a1, height, -b0] : side === 2 ? [b0, 0, a0, b1, height, a1] : [-b1, 0, a0, -b0, height, a1];
+      const box =
+        side === 0
+          ? [a0, 0, b0, a1, height, b1]
+          : side === 1
+            ? [a0, 0, -b1, a1, height, -b0]
+            : side === 2
+              ? [b0, 0, a0, b1, height, a1]
+              : [-b1, 0, a0, -b0, height, a1];
       boxes.push(...box);
       boxMaterials.push(randomMaterial(rng, buildingHue + rng.range(-0.15, 0.15), [0.4, 2.5]));
       s += width + rng.range(0.3, 3);
@@ -124,20 +144,28 @@ function outdoorScene(rng: Rng, name: string): SceneSpec {
     const size = rng.range(0.6, 1.5);
     const angle = rng.range(0, 2 * Math.PI);
     const r = rng.range(0.88 * P, 0.95 * P);
-    const x = r * Math.cos(angle), z = r * Math.sin(angle);
+    const x = r * Math.cos(angle),
+      z = r * Math.sin(angle);
     boxes.push(x - size / 2, 0, z - size / 2, x + size / 2, rng.range(1, 4), z + size / 2);
     boxMaterials.push(randomMaterial(rng, rng.uniform(), [0.2, 0.6]));
   }
   const sunElevation = rng.range(0.35, 1.1);
   const sunAzimuth = rng.range(0, 2 * Math.PI);
   return {
-    name, kind: 'outdoor', boundsMin: [-P - 16, 0, -P - 16], boundsMax: [P + 16, 20, P + 16], surfaces: [ground],
-    boxes: Float32Array.from(boxes), boxMaterials,
+    name,
+    kind: 'outdoor',
+    boundsMin: [-P - 16, 0, -P - 16],
+    boundsMax: [P + 16, 20, P + 16],
+    surfaces: [ground],
+    boxes: Float32Array.from(boxes),
+    boxMaterials,
     light: [Math.cos(sunElevation) * Math.cos(sunAzimuth), Math.sin(sunElevation), Math.cos(sunElevation) * Math.sin(sunAzimuth)],
-    lightIntensity: rng.range(0.7, 1), ambient: rng.range(0.25, 0.4),
+    lightIntensity: rng.range(0.7, 1),
+    ambient: rng.range(0.25, 0.4),
     skyHorizon: hsvToRgb(rng.range(0.5, 0.65), rng.range(0.1, 0.3), rng.range(0.85, 1)),
     skyZenith: hsvToRgb(rng.range(0.55, 0.68), rng.range(0.4, 0.8), rng.range(0.6, 0.9)),
-    cameraMin: [-0.5 * P, 1.4, -0.5 * P], cameraMax: [0.5 * P, 2.2, 0.5 * P],
+    cameraMin: [-0.5 * P, 1.4, -0.5 * P],
+    cameraMax: [0.5 * P, 2.2, 0.5 * P],
   };
 }
 

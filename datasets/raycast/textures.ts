@@ -10,16 +10,23 @@ function hash2(x: number, y: number, seed: number): number {
 
 /** Bilinear value noise in [0, 1). */
 function valueNoise(u: number, v: number, seed: number): number {
-  const x0 = Math.floor(u), y0 = Math.floor(v);
-  const fx = u - x0, fy = v - y0;
-  const sx = fx * fx * (3 - 2 * fx), sy = fy * fy * (3 - 2 * fy);
-  const a = hash2(x0, y0, seed), b = hash2(x0 + 1, y0, seed), c = hash2(x0, y0 + 1, seed), d = hash2(x0 + 1, y0 + 1, seed);
+  const x0 = Math.floor(u),
+    y0 = Math.floor(v);
+  const fx = u - x0,
+    fy = v - y0;
+  const sx = fx * fx * (3 - 2 * fx),
+    sy = fy * fy * (3 - 2 * fy);
+  const a = hash2(x0, y0, seed),
+    b = hash2(x0 + 1, y0, seed),
+    c = hash2(x0, y0 + 1, seed),
+    d = hash2(x0 + 1, y0 + 1, seed);
   return a + (b - a) * sx + (c - a) * sy + (a - b - c + d) * sx * sy;
 }
 
 /** Blend weight of colour B at (u, v): 0 = colour A, 1 = colour B. */
 function textureWeight(m: SurfaceMaterial, u: number, v: number): number {
-  const x = u / m.scale, y = v / m.scale;
+  const x = u / m.scale,
+    y = v / m.scale;
   switch (m.texture) {
     case 'checker':
       return (Math.floor(x) + Math.floor(y)) & 1;
@@ -34,7 +41,8 @@ function textureWeight(m: SurfaceMaterial, u: number, v: number): number {
     case 'noise':
       return 0.65 * valueNoise(x * 2, y * 2, m.seed) + 0.35 * valueNoise(x * 7, y * 7, m.seed + 1);
     case 'tiles': {
-      const fx = x - Math.floor(x), fy = y - Math.floor(y);
+      const fx = x - Math.floor(x),
+        fy = y - Math.floor(y);
       return fx < 0.05 || fy < 0.05 ? 1 : 0.3 * hash2(Math.floor(x), Math.floor(y), m.seed);
     }
   }

@@ -64,11 +64,7 @@ export type AttentionOutput = {
   readonly attention?: AttentionRecord;
 };
 
-export function multiHeadAttention(
-  inputs: AttentionInputs,
-  params: AttentionParameters,
-  config: AttentionConfig,
-): AttentionOutput {
+export function multiHeadAttention(inputs: AttentionInputs, params: AttentionParameters, config: AttentionConfig): AttentionOutput {
   const { numHeads, combine, dropout, returnAttention = false } = config;
   return tf.tidy(() => {
     const { queries, keys, value } =
@@ -105,7 +101,7 @@ function addAndProject(inputs: AttentionInputs, inProj: AttentionProjection | nu
 
 function concatPerHead(inputs: AttentionInputs, inProj: AttentionProjection | null, numHeads: number): HeadInputs {
   const { queryContent, keyContent, querySpatial, keySpatial } = inputs;
-  if (inProj !== null) throw new Error("concat attention takes projected inputs: build it with inputProjection: false");
+  if (inProj !== null) throw new Error('concat attention takes projected inputs: build it with inputProjection: false');
   if (querySpatial === undefined || keySpatial === undefined) {
     throw new Error('concat attention needs both querySpatial and keySpatial');
   }

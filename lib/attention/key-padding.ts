@@ -7,7 +7,5 @@ export function keyPaddingBias(mask: tf.Tensor): tf.Tensor4D {
     throw new TypeError(`key padding mask must be a bool [B, Lk] tensor, got ${mask.dtype} [${mask.shape}]`);
   }
   const [batch, length] = mask.shape as [number, number];
-  return tf.tidy(() =>
-    tf.reshape(tf.where(mask, tf.fill(mask.shape, -Infinity), tf.zeros(mask.shape)), [batch, 1, 1, length]),
-  );
+  return tf.tidy(() => tf.reshape(tf.where(mask, tf.fill(mask.shape, -Infinity), tf.zeros(mask.shape)), [batch, 1, 1, length]));
 }

@@ -5,7 +5,7 @@ import { xavierUniform } from '../nn/init';
 import { Linear } from '../nn/linear';
 import { Module } from '../nn/module';
 import { defaultRng, type Rng } from '../runtime/rng';
-import { multiHeadAttention, type AttentionInputs, type AttentionOutput, type CombineMode } from './attend';
+import { type AttentionInputs, type AttentionOutput, type CombineMode, multiHeadAttention } from './attend';
 
 export interface MultiHeadAttentionOptions {
   /** C: channels of the content query and key (and of the spatial parts). */

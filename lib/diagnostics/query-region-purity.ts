@@ -30,7 +30,10 @@ export function queryRegionPurity(queries: tf.Tensor, keys: tf.Tensor, k = DEFAU
     const qSqNorm = tf.slice(sqNorm, [0, 0, 0], [-1, -1, lq]); // [B, H, Lq]
     const dots = tf.matMul(queries, joint, false, true); // [B, H, Lq, N]
     const dist2 = tf.relu(tf.sub(tf.add(tf.expandDims(qSqNorm, -1), tf.expandDims(sqNorm, 2)), tf.mul(dots, 2))); // [B, H, Lq, N]
-    const self = tf.pad(tf.eye(lq), [[0, 0], [0, n - lq]]); // [Lq, N], 1 at each query's own column
+    const self = tf.pad(tf.eye(lq), [
+      [0, 0],
+      [0, n - lq],
+    ]); // [Lq, N], 1 at each query's own column
     const masked = tf.where(tf.cast(self, 'bool'), tf.fill(dist2.shape, Infinity), dist2);
     const { indices } = tf.topk(tf.neg(masked), k); // [B, H, Lq, k]
     return tf.div(tf.sum(tf.cast(tf.less(indices, lq), 'float32'), -1), k); // [B, H, Lq]

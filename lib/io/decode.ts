@@ -4,7 +4,10 @@ import { isLeft } from 'fp-ts/lib/Either';
 import type * as t from 'io-ts';
 
 export class DecodeError extends Error {
-  constructor(readonly source: string, readonly problems: string[]) {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
     super(`${source}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; ... (${problems.length - 5} more)` : ''}`);
     this.name = 'DecodeError';
   }

@@ -5,7 +5,7 @@
 // Works on plain typed objects; `coco-eval-files.ts` reads and decodes JSON files.
 import { cocoBoxIou } from './coco-box-iou';
 import { type CocoEvalParams, defaultCocoEvalParams } from './coco-params';
-import { type CocoSummary, summarizeCoco } from './coco-summary';
+import { type CocoAccumulation, type CocoSummary, summarizeCoco } from './coco-summary';
 
 export interface CocoEvalAnnotation {
   readonly id: number;
@@ -31,16 +31,6 @@ export interface CocoEvalDetection {
   readonly score: number;
 }
 
-export interface CocoAccumulation {
-  readonly params: CocoEvalParams;
-  /** Sorted category ids: the K axis. */
-  readonly catIds: readonly number[];
-  /** [T, R, K, A, M] row-major; -1 where the setting has no GT. */
-  readonly precision: Float64Array;
-  /** [T, K, A, M] row-major; -1 where the setting has no GT. */
-  readonly recall: Float64Array;
-}
-
 export interface CocoEvalResult extends CocoAccumulation, CocoSummary {}
 
 /** A detection after pycocotools `loadRes`: id 1..N in list order, area = w·h. */
@@ -64,7 +54,10 @@ const SPACING_1 = 2 ** -52;
 
 /** Stable descending order by score (numpy's argsort(-score, kind='mergesort')). */
 function byScoreDescending<T extends { readonly score: number }>(items: readonly T[]): T[] {
-  return items.map((item, i) => ({ item, i })).sort((a, b) => b.item.score - a.item.score || a.i - b.i).map((e) => e.item);
+  return items
+    .map((item, i) => ({ item, i }))
+    .sort((a, b) => b.item.score - a.item.score || a.i - b.i)
+    .map((e) => e.item);
 }
 
 /**
@@ -72,7 +65,12 @@ function byScoreDescending<T extends { readonly score: number }>(items: readonly
  * (the order of pycocotools' evalImgs). Detections get loadRes ids and areas; those of categories outside the
  * GT categories are dropped, those of unknown images rejected (loadRes asserts).
  */
-function groupByImageAndCategory(gt: CocoEvalGroundTruth, dets: readonly CocoEvalDetection[], imgIds: readonly number[], catIds: readonly number[]): Group[][] {
+function groupByImageAndCategory(
+  gt: CocoEvalGroundTruth,
+  dets: readonly CocoEvalDetection[],
+  imgIds: readonly number[],
+  catIds: readonly number[],
+): Group[][] {
   const imgIndex = new Map(imgIds.map((id, i) => [id, i]));
   const catIndex = new Map(catIds.map((id, k) => [id, k]));
   const groups = new Map<number, Group>();
@@ -168,7 +166,14 @@ function evaluateImage(
  * pycocotools evaluate() + accumulate() for one category (its groups in image order): writes
  * precision[:, :, k, :, :] and recall[:, k, :, :] where the category has GT.
  */
-function accumulateCategory(groups: readonly Group[], k: number, params: CocoEvalParams, precision: Float64Array, recall: Float64Array, numCats: number): void {
+function accumulateCategory(
+  groups: readonly Group[],
+  k: number,
+  params: CocoEvalParams,
+  precision: Float64Array,
+  recall: Float64Array,
+  numCats: number,
+): void {
   const { iouThrs, recThrs, areaRng, maxDets } = params;
   const [T, R, K, A, M] = [iouThrs.length, recThrs.length, numCats, areaRng.length, maxDets.length];
   const maxDet = maxDets[M - 1];
@@ -185,7 +190,13 @@ function accumulateCategory(groups: readonly Group[], k: number, params: CocoEva
     });
     at += dts.length;
   }
-  const ious = groups.map((g, i) => cocoBoxIou(sortedDets[i].map((d) => d.bbox), g.gts.map((gt) => gt.bbox), Int8Array.from(g.gts, (gt) => gt.iscrowd)));
+  const ious = groups.map((g, i) =>
+    cocoBoxIou(
+      sortedDets[i].map((d) => d.bbox),
+      g.gts.map((gt) => gt.bbox),
+      Int8Array.from(g.gts, (gt) => gt.iscrowd),
+    ),
+  );
   // One stable sort by descending score of the concatenation; filtering it by rank equals
   // accumulate's sort of each maxDets-capped concatenation.
   const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => all.scores[y] - all.scores[x] || x - y);
@@ -226,7 +237,11 @@ function accumulateCategory(groups: readonly Group[], k: number, params: CocoEva
 }
 
 /** COCOeval(gt, loadRes(dets), 'bbox'): evaluate, accumulate and summarize with the default params. */
-export function evaluateCoco(gt: CocoEvalGroundTruth, dets: readonly CocoEvalDetection[], params: CocoEvalParams = defaultCocoEvalParams()): CocoEvalResult {
+export function evaluateCoco(
+  gt: CocoEvalGroundTruth,
+  dets: readonly CocoEvalDetection[],
+  params: CocoEvalParams = defaultCocoEvalParams(),
+): CocoEvalResult {
   const imgIds = [...new Set(gt.images.map((im) => im.id))].sort((a, b) => a - b);
   const catIds = [...new Set(gt.categories.map((c) => c.id))].sort((a, b) => a - b);
   const sortedParams = { ...params, maxDets: [...params.maxDets].sort((a, b) => a - b) };

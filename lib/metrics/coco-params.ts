@@ -25,7 +25,12 @@ export function defaultCocoEvalParams(): CocoEvalParams {
   return {
     iouThrs: linspace(0.5, 0.95, Math.round((0.95 - 0.5) / 0.05) + 1),
     recThrs: linspace(0, 1, Math.round((1 - 0) / 0.01) + 1),
-    areaRng: [[0, 1e5 ** 2], [0, 32 ** 2], [32 ** 2, 96 ** 2], [96 ** 2, 1e5 ** 2]],
+    areaRng: [
+      [0, 1e5 ** 2],
+      [0, 32 ** 2],
+      [32 ** 2, 96 ** 2],
+      [96 ** 2, 1e5 ** 2],
+    ],
     areaRngLbl: ['all', 'small', 'medium', 'large'],
     maxDets: [1, 10, 100],
   };

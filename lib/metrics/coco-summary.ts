@@ -1,9 +1,20 @@
 // pycocotools COCOeval.summarize() for bbox: the 12 stats, their printed lines, and per-category
 // AP / AP50 / AR100 (area all, the largest maxDets).
-import type { CocoAccumulation } from './coco-eval';
-import { formatFixed } from './python-format';
+import { formatFixed } from '../io/python-number';
+import type { CocoEvalParams } from './coco-params';
 
 /** pycocotools' 12 summary stats, in order, as metric names. */
+/** What COCOeval.accumulate() leaves for the summary (lib/metrics/coco-eval.ts computes it). */
+export interface CocoAccumulation {
+  readonly params: CocoEvalParams;
+  /** Sorted category ids: the K axis. */
+  readonly catIds: readonly number[];
+  /** [T, R, K, A, M] row-major; -1 where the setting has no GT. */
+  readonly precision: Float64Array;
+  /** [T, K, A, M] row-major; -1 where the setting has no GT. */
+  readonly recall: Float64Array;
+}
+
 export const COCO_STAT_NAMES = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;
 
 export interface CocoCategoryMetrics {
@@ -36,7 +47,7 @@ interface Selection {
 /** Mean of the entries > -1 of the selected precision / recall block, -1 when there are none. */
 function meanOf(acc: CocoAccumulation, sel: Selection): number {
   const { iouThrs, recThrs, areaRngLbl, maxDets } = acc.params;
-  const [T, R, K, A, M] = [iouThrs.length, recThrs.length, acc.catIds.length, areaRngLbl.length, maxDets.length];
+  const [, R, K, A, M] = [iouThrs.length, recThrs.length, acc.catIds.length, areaRngLbl.length, maxDets.length];
   // as numpy: an exact match on the threshold, an empty selection if none
   const ts = iouThrs.flatMap((thr, t) => (sel.iouThr === undefined || thr === sel.iouThr ? [t] : []));
   const as = areaRngLbl.flatMap((lbl, a) => (lbl === sel.areaRng ? [a] : []));

@@ -103,7 +103,8 @@ export function evaluatePoses(
   thresholds: readonly PoseThreshold[] = DEFAULT_POSE_THRESHOLDS,
 ): PoseEvaluation {
   const errors = poseErrors(predicted, target);
-  if (scenes.length !== errors.position.length) throw new RangeError(`evaluatePoses: ${scenes.length} scene names for ${errors.position.length} poses`);
+  if (scenes.length !== errors.position.length)
+    throw new RangeError(`evaluatePoses: ${scenes.length} scene names for ${errors.position.length} poses`);
   const byScene = new Map<string, number[]>();
   scenes.forEach((s, i) => (byScene.get(s) ?? byScene.set(s, []).get(s)!).push(i));
   const results: ScenePoseResult[] = [...byScene.keys()].sort().map((scene) => {
@@ -123,7 +124,11 @@ export function evaluatePoses(
       medianPositionError: mean(results.map((r) => r.medianPositionError)),
       medianOrientationError: mean(results.map((r) => r.medianOrientationError)),
     },
-    recall: recallAt(errors, scenes.map((_, i) => i), thresholds),
+    recall: recallAt(
+      errors,
+      scenes.map((_, i) => i),
+      thresholds,
+    ),
     thresholds,
   };
 }
@@ -142,9 +147,21 @@ export function formatPoseTable(e: PoseEvaluation): string {
   const labels = e.thresholds.map(thresholdLabel);
   const header = ['scene', 'n', 'median pos (m)', 'median ori (deg)', ...labels.map((l) => `recall ${l}`)];
   const pct = (x: number) => (Number.isNaN(x) ? '-' : `${(100 * x).toFixed(1)}%`);
-  const rows = e.scenes.map((s) => [s.scene, String(s.count), s.medianPositionError.toFixed(3), s.medianOrientationError.toFixed(2), ...labels.map((l) => pct(s.recall[l] ?? NaN))]);
+  const rows = e.scenes.map((s) => [
+    s.scene,
+    String(s.count),
+    s.medianPositionError.toFixed(3),
+    s.medianOrientationError.toFixed(2),
+    ...labels.map((l) => pct(s.recall[l] ?? NaN)),
+  ]);
   const total = e.scenes.reduce((n, s) => n + s.count, 0);
-  rows.push(['average', String(total), e.average.medianPositionError.toFixed(3), e.average.medianOrientationError.toFixed(2), ...labels.map((l) => pct(e.recall[l] ?? NaN))]);
+  rows.push([
+    'average',
+    String(total),
+    e.average.medianPositionError.toFixed(3),
+    e.average.medianOrientationError.toFixed(2),
+    ...labels.map((l) => pct(e.recall[l] ?? NaN)),
+  ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length)));
   const line = (cells: string[]) => cells.map((x, c) => (c === 0 ? x.padEnd(widths[c]!) : x.padStart(widths[c]!))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');

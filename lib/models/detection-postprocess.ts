@@ -1,13 +1,11 @@
 // The official `PostProcess` modules and COCO results: Conditional DETR keeps the top 100 of the
 // sigmoid scores over queries × classes; DETR takes each query's softmax max without the no-object
-// class. Boxes go cxcywh → xyxy and are scaled to the original image size (absolute pixels), then
-// COCO results use xywh and the category ids of the dataset.
+// class. Boxes go cxcywh → xyxy and are scaled to the original image size (absolute pixels); the
+// COCO results (xywh, the dataset's category ids) are made in lib/tasks/detection/coco-results.ts.
 import * as tf from '@tensorflow/tfjs';
 import type { ClassHeadKind } from '../../heads/detection-heads';
 import { boxCxcywhToXyxy } from '../../losses/box-ops';
 import type { DetectionPrediction } from '../../losses/detection-types';
-import { type CategoryMap, categoryIdOf } from '../../datasets/category-map';
-import type { CocoResult } from '../../datasets/coco-format';
 
 /** One image's detections, best first for `focal`, in query order for `softmax`. */
 export interface ImageDetections {
@@ -32,7 +30,10 @@ export async function postprocessDetections(
 ): Promise<ImageDetections[]> {
   const [b, nq, numLogits] = prediction.predLogits.shape as [number, number, number];
   if (imageSizes.length !== b) throw new Error(`postprocessDetections: ${imageSizes.length} image sizes for a batch of ${b}`);
-  const scale = tf.tensor3d(imageSizes.flatMap(([h, w]) => [w, h, w, h]), [b, 1, 4]);
+  const scale = tf.tensor3d(
+    imageSizes.flatMap(([h, w]) => [w, h, w, h]),
+    [b, 1, 4],
+  );
   const [scores, labels, boxes] = tf.tidy(() => {
     const xyxy = tf.mul(boxCxcywhToXyxy(prediction.predBoxes), scale) as tf.Tensor3D; // [B, NQ, 4]
     if (kind === 'softmax') {
@@ -58,21 +59,4 @@ export async function postprocessDetections(
     labels: Int32Array.from(l.subarray(i * n, (i + 1) * n)),
     boxes: Float32Array.from(x.subarray(i * n * 4, (i + 1) * n * 4)),
   }));
-}
-
-/**
- * COCO results ([x, y, w, h], category ids mapped back from training labels) of one image. In
- * 'category-id' label mode a label that is no category (a gap in the ids) is dropped, as COCOeval
- * would ignore it.
- */
-export function toCocoResults(detections: ImageDetections, imageId: number, categories: CategoryMap): CocoResult[] {
-  const { scores, labels, boxes } = detections;
-  const out: CocoResult[] = [];
-  scores.forEach((score, i) => {
-    const label = labels[i] as number;
-    if (categories.mode === 'category-id' && !categories.names.has(label)) return;
-    const [x0, y0, x1, y1] = [0, 1, 2, 3].map((j) => boxes[i * 4 + j] as number) as [number, number, number, number];
-    out.push({ image_id: imageId, category_id: categoryIdOf(categories, label), bbox: [x0, y0, x1 - x0, y1 - y0], score });
-  });
-  return out;
 }

@@ -2,8 +2,12 @@
 // DETR or ConditionalDETR with a ResNet-50 / ResNet-18 (FrozenBatchNorm2d, DETR's layer freezing)
 // or the small CNN backbone and DETR's sine (or learned) position embedding. Defaults are the
 // official ones (main.py): d 256, 8 heads, 6 + 6 layers, FFN 2048, dropout 0.1, aux loss, 100
-// queries for DETR and 300 for Conditional DETR.
+// queries for DETR and 300 for Conditional DETR. `buildDetectorParts` is DETR's `build(args)`: the model, its
+// criterion and its post-processing.
 import * as t from 'io-ts';
+import type { DetectionPrediction } from '../../losses/detection-types';
+import { SetCriterion } from '../../losses/set-criterion';
+import { keysOf, PositiveInt, Probability } from '../io/codecs';
 import { DecodeError, decodeOrThrow } from '../io/decode';
 import { buildPositionEncoding } from '../position/build';
 import { defaultRng, type Rng } from '../runtime/rng';
@@ -15,48 +19,34 @@ import { ResNet } from './backbone/resnet';
 import { SmallCNN } from './backbone/small-cnn';
 import { ConditionalDETR } from './conditional-detr';
 import { DetectionJoiner } from './detection-backbone';
+import { type ImageDetections, postprocessDetections } from './detection-postprocess';
 import { DETR } from './detr';
-
-const PositiveInt = new t.Type<number, number, unknown>(
-  'positive integer',
-  (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u > 0,
-  (u, c) => (typeof u === 'number' && Number.isSafeInteger(u) && u > 0 ? t.success(u) : t.failure(u, c)),
-  t.identity,
-);
-const Probability = new t.Type<number, number, unknown>(
-  'number in [0, 1)',
-  (u): u is number => typeof u === 'number' && u >= 0 && u < 1,
-  (u, c) => (typeof u === 'number' && u >= 0 && u < 1 ? t.success(u) : t.failure(u, c)),
-  t.identity,
-);
 
 export const DETECTOR_KINDS = ['conditional', 'detr'] as const;
 export const DETECTOR_BACKBONES = ['small', 'resnet18', 'resnet50'] as const;
-const keysOf = <K extends string>(keys: readonly K[], name: string) =>
-  t.keyof(Object.fromEntries(keys.map((k) => [k, null])) as Record<K, null>, name);
 
 const RequiredFieldsCodec = t.type({
-    model: keysOf(DETECTOR_KINDS, "'conditional' | 'detr'"),
-    /** Object classes K (without DETR's no-object class). */
-    numClasses: PositiveInt,
+  model: keysOf(DETECTOR_KINDS, "'conditional' | 'detr'"),
+  /** Object classes K (without DETR's no-object class). */
+  numClasses: PositiveInt,
 });
 const OptionalFieldsCodec = t.partial({
-    backbone: keysOf(DETECTOR_BACKBONES, "'small' | 'resnet18' | 'resnet50'"),
-    numQueries: PositiveInt,
-    hiddenDim: PositiveInt,
-    nheads: PositiveInt,
-    encLayers: PositiveInt,
-    decLayers: PositiveInt,
-    dimFeedforward: PositiveInt,
-    dropout: Probability,
-    auxLoss: t.boolean,
-    positionEmbedding: keysOf(['sine', 'learned'] as const, "'sine' | 'learned'"),
-    /** DETR's lr_backbone > 0: layer2..layer4 of a ResNet train (conv1 / layer1 stay frozen). */
-    trainBackbone: t.boolean,
-    /** ResNet-50 DC5 (layer4 dilated, stride 16). */
-    dilation: t.boolean,
-    /** The small CNN's four stage widths. */
-    smallChannels: t.tuple([PositiveInt, PositiveInt, PositiveInt, PositiveInt]),
+  backbone: keysOf(DETECTOR_BACKBONES, "'small' | 'resnet18' | 'resnet50'"),
+  numQueries: PositiveInt,
+  hiddenDim: PositiveInt,
+  nheads: PositiveInt,
+  encLayers: PositiveInt,
+  decLayers: PositiveInt,
+  dimFeedforward: PositiveInt,
+  dropout: Probability,
+  auxLoss: t.boolean,
+  positionEmbedding: keysOf(['sine', 'learned'] as const, "'sine' | 'learned'"),
+  /** DETR's lr_backbone > 0: layer2..layer4 of a ResNet train (conv1 / layer1 stay frozen). */
+  trainBackbone: t.boolean,
+  /** ResNet-50 DC5 (layer4 dilated, stride 16). */
+  dilation: t.boolean,
+  /** The small CNN's four stage widths. */
+  smallChannels: t.tuple([PositiveInt, PositiveInt, PositiveInt, PositiveInt]),
 });
 export const DetectorConfigCodec = t.intersection([RequiredFieldsCodec, OptionalFieldsCodec]);
 export type DetectorConfig = t.TypeOf<typeof DetectorConfigCodec>;
@@ -126,4 +116,18 @@ export function buildDetector(config: DetectorConfig, rng: Rng = defaultRng()): 
   return c.model === 'conditional'
     ? new ConditionalDETR({ ...parts, transformer: new ConditionalTransformer(transformerOptions) })
     : new DETR({ ...parts, transformer: new DetrTransformer(transformerOptions) });
+}
+
+/** DETR's criterion for a Conditional DETR (focal) or DETR (softmax) model, aux layers included when the model returns them. */
+export function detectionCriterion(model: Detector): SetCriterion {
+  const layers = model.auxLoss ? model.transformer.decoder.layers.length : 1;
+  return model.classHead === 'focal' ? SetCriterion.conditionalDetr(model.numClasses, layers) : SetCriterion.detr(model.numClasses, layers);
+}
+
+/** DETR's `build(args)`: the detector, its SetCriterion and its PostProcess (boxes in pixels of `imageSizes`). */
+export function buildDetectorParts(config: DetectorConfig, rng: Rng = defaultRng()) {
+  const model = buildDetector(config, rng);
+  const postprocess = (outputs: DetectionPrediction, imageSizes: readonly (readonly [number, number])[]): Promise<ImageDetections[]> =>
+    postprocessDetections(outputs, imageSizes, model.classHead);
+  return { model, criterion: detectionCriterion(model), postprocess };
 }

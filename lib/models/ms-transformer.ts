@@ -92,10 +92,17 @@ export class MSTransformer extends Module {
     const S = options.numScenes;
     this.numScenes = S;
     this.backbone = this.addModule('backbone', new PoseBackboneJoiner(options.backbone, options.positionEncoding));
-    if (options.positionEncoding.channels !== d) throw new Error(`position encoding has ${options.positionEncoding.channels} channels, hidden_dim is ${d}`);
+    if (options.positionEncoding.channels !== d)
+      throw new Error(`position encoding has ${options.positionEncoding.channels} channels, hidden_dim is ${d}`);
     const layer = { dModel: d, nhead: options.nhead, dimFeedforward: options.dimFeedforward, dropout: options.dropout, rng };
-    this.transformerT = this.addModule('transformer_t', new MSTTransformer({ ...layer, numEncoderLayers: options.numTEncoderLayers, numDecoderLayers: options.numTDecoderLayers }));
-    this.transformerRot = this.addModule('transformer_rot', new MSTTransformer({ ...layer, numEncoderLayers: options.numRotEncoderLayers, numDecoderLayers: options.numRotDecoderLayers }));
+    this.transformerT = this.addModule(
+      'transformer_t',
+      new MSTTransformer({ ...layer, numEncoderLayers: options.numTEncoderLayers, numDecoderLayers: options.numTDecoderLayers }),
+    );
+    this.transformerRot = this.addModule(
+      'transformer_rot',
+      new MSTTransformer({ ...layer, numEncoderLayers: options.numRotEncoderLayers, numDecoderLayers: options.numRotDecoderLayers }),
+    );
     const [channelsT, channelsRot] = this.backbone.numChannels as [number, number];
     this.inputProjT = this.addModule('input_proj_t', new Conv2d(channelsT, d, 1, { rng }));
     this.inputProjRot = this.addModule('input_proj_rot', new Conv2d(channelsRot, d, 1, { rng }));
@@ -118,8 +125,14 @@ export class MSTransformer extends Module {
       const [mapT, mapRot] = maps as [tf.Tensor4D, tf.Tensor4D];
       const [posT, posRot] = positions as [tf.Tensor4D, tf.Tensor4D];
       const record = returnQueriesKeys || returnAttention;
-      const outT = this.transformerT.forward({ src: this.inputProjT.forward(mapT), queryEmbed: this.queryEmbedT.weight, pos: posT }, { returnAttention: record });
-      const outRot = this.transformerRot.forward({ src: this.inputProjRot.forward(mapRot), queryEmbed: this.queryEmbedRot.weight, pos: posRot }, { returnAttention: record });
+      const outT = this.transformerT.forward(
+        { src: this.inputProjT.forward(mapT), queryEmbed: this.queryEmbedT.weight, pos: posT },
+        { returnAttention: record },
+      );
+      const outRot = this.transformerRot.forward(
+        { src: this.inputProjRot.forward(mapRot), queryEmbed: this.queryEmbedRot.weight, pos: posRot },
+        { returnAttention: record },
+      );
       const descT = lastLayer(outT.hs); // [B, S, d]
       const descRot = lastLayer(outRot.hs); // [B, S, d]
       const sceneScores = tf.squeeze(this.sceneEmbed.forward(tf.concat([descT, descRot], 2)), [2]); // [B, S]
@@ -128,7 +141,10 @@ export class MSTransformer extends Module {
       const select = tf.expandDims(tf.oneHot(sceneIndices, this.numScenes), 2); // [B, S, 1]
       const globalT = tf.sum(tf.mul(select, descT), 1) as tf.Tensor2D; // [B, d]
       const globalRot = tf.sum(tf.mul(select, descRot), 1) as tf.Tensor2D; // [B, d]
-      const pose = tf.concat([this.regress(this.regressorHeadT, globalT, select), this.regress(this.regressorHeadRot, globalRot, select)], 1) as tf.Tensor2D;
+      const pose = tf.concat(
+        [this.regress(this.regressorHeadT, globalT, select), this.regress(this.regressorHeadRot, globalRot, select)],
+        1,
+      ) as tf.Tensor2D;
       const encT = outT.encoderAttention ?? [];
       const encRot = outRot.encoderAttention ?? [];
       return {
@@ -147,7 +163,10 @@ export class MSTransformer extends Module {
   private regress(head: RegressorHead, x: tf.Tensor2D, select: tf.Tensor): tf.Tensor2D {
     if (head instanceof PoseRegressorHead) return head.forward(x);
     return tf.tidy(() => {
-      const all = tf.stack(head.items.map((h) => h.forward(x)), 1); // [B, S, out]
+      const all = tf.stack(
+        head.items.map((h) => h.forward(x)),
+        1,
+      ); // [B, S, out]
       return tf.sum(tf.mul(select, all), 1) as tf.Tensor2D;
     });
   }

@@ -15,7 +15,10 @@ export const MST_REDUCTIONS = ['reduction_4', 'reduction_3'] as const;
 class BackboneBase extends Module {
   readonly body: Backbone;
 
-  constructor(body: Backbone, readonly reductions: readonly string[]) {
+  constructor(
+    body: Backbone,
+    readonly reductions: readonly string[],
+  ) {
     super();
     for (const r of reductions) {
       if (!(r in body.endpointChannels)) throw new Error(`backbone has no endpoint '${r}' (it has ${Object.keys(body.endpointChannels).join(', ')})`);

@@ -3,9 +3,9 @@
 // `bbox_embed` on every decoder layer. Registration order and names follow the official modules:
 // transformer, class_embed, bbox_embed, query_embed, input_proj, backbone.
 import * as tf from '@tensorflow/tfjs';
-import type { AttentionRecord } from '../attention/attend';
+import { type ClassHeadKind, createBboxEmbed, createClassEmbed } from '../../heads/detection-heads';
 import type { DetectionOutputs, DetectionPrediction } from '../../losses/detection-types';
-import { createBboxEmbed, createClassEmbed, type ClassHeadKind } from '../../heads/detection-heads';
+import type { AttentionRecord } from '../attention/attend';
 import { Conv2d } from '../nn/conv2d';
 import { Embedding } from '../nn/embedding';
 import type { Linear } from '../nn/linear';

@@ -57,7 +57,13 @@ export function samePaddingTotal(size: number, kernel: number, stride: number, d
 /** Zero-pad x [B, H, W, C] so that a 'valid' convolution gives the requested padding. */
 export function padForConv(x: tf.Tensor4D, kernel: number, g: ConvGeometry): tf.Tensor4D {
   if (g.padding === 0) return x;
-  if (typeof g.padding === 'number') return tf.pad(x, [[0, 0], [g.padding, g.padding], [g.padding, g.padding], [0, 0]]);
+  if (typeof g.padding === 'number')
+    return tf.pad(x, [
+      [0, 0],
+      [g.padding, g.padding],
+      [g.padding, g.padding],
+      [0, 0],
+    ]);
   const [, h, w] = x.shape;
   const ph = samePaddingTotal(h, kernel, g.stride, g.dilation);
   const pw = samePaddingTotal(w, kernel, g.stride, g.dilation);
@@ -81,7 +87,8 @@ export function depthwiseConv2dNHWC(x: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeome
   return tf.tidy(() => {
     const [k, , , c] = w.shape;
     const padded = padForConv(x, k, g);
-    const native = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.depthwiseConv2d(a, b.reshape([k, k, c, 1]) as tf.Tensor4D, g.stride, 'valid', 'NHWC', g.dilation);
+    const native = (a: tf.Tensor4D, b: tf.Tensor4D) =>
+      tf.depthwiseConv2d(a, b.reshape([k, k, c, 1]) as tf.Tensor4D, g.stride, 'valid', 'NHWC', g.dilation);
     if (!useForwardConvGradients(g.dilation)) return native(padded, w);
     return withGradients(native, (a, b, dy) => [convInputGrad(dy, b, a.shape, g, true), depthwiseFilterGrad(a, dy, k, g)])(padded, w);
   });
@@ -112,8 +119,26 @@ function convInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: number[], g: Con
   const k = w.shape[0];
   const s = g.stride;
   const reach = g.dilation * (k - 1);
-  const spread = s === 1 ? dy : dy.reshape([b, oh, 1, ow, 1, co]).pad([[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]).reshape([b, s * oh, s * ow, co]);
-  const padded = tf.pad(spread, [[0, 0], [reach, Math.max(h - s * oh, 0)], [reach, Math.max(wd - s * ow, 0)], [0, 0]]) as tf.Tensor4D;
+  const spread =
+    s === 1
+      ? dy
+      : dy
+          .reshape([b, oh, 1, ow, 1, co])
+          .pad([
+            [0, 0],
+            [0, 0],
+            [0, s - 1],
+            [0, 0],
+            [0, s - 1],
+            [0, 0],
+          ])
+          .reshape([b, s * oh, s * ow, co]);
+  const padded = tf.pad(spread, [
+    [0, 0],
+    [reach, Math.max(h - s * oh, 0)],
+    [reach, Math.max(wd - s * ow, 0)],
+    [0, 0],
+  ]) as tf.Tensor4D;
   const flipped = flipKernel(w);
   const full = depthwise
     ? tf.depthwiseConv2d(padded, flipped.reshape([k, k, co, 1]) as tf.Tensor4D, 1, 'valid', 'NHWC', g.dilation)

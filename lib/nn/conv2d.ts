@@ -4,8 +4,8 @@
 // 'conv2d' layout conversion (see depthwiseConv2dNHWC).
 import * as tf from '@tensorflow/tfjs';
 import { defaultRng, type Rng } from '../runtime/rng';
+import { type Conv2dPadding, conv2dNHWC, depthwiseConv2dNHWC } from './conv-functional';
 import { fans, kaimingUniformDefault, uniform } from './init';
-import { conv2dNHWC, depthwiseConv2dNHWC, type Conv2dPadding } from './conv-functional';
 import { Module } from './module';
 
 export type { Conv2dPadding } from './conv-functional';
@@ -38,7 +38,9 @@ export class Conv2d extends Module {
     const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true } = options;
     const rng = options.rng ?? defaultRng();
     if (groups !== 1 && !(groups === inChannels && outChannels === inChannels)) {
-      throw new RangeError(`Conv2d supports groups = 1 or depthwise (groups = in = out channels), got groups ${groups} for ${inChannels} → ${outChannels}`);
+      throw new RangeError(
+        `Conv2d supports groups = 1 or depthwise (groups = in = out channels), got groups ${groups} for ${inChannels} → ${outChannels}`,
+      );
     }
     if (stride > 1 && dilation > 1) throw new RangeError('Conv2d: stride and dilation cannot both exceed 1 (TensorFlow.js restriction)');
     this.stride = stride;

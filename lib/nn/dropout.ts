@@ -1,11 +1,14 @@
 // `nn.Dropout`: active only in training mode, seeded from the run's Rng.
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { dropout } from '../runtime/fused-dropout';
 import { defaultRng, type Rng } from '../runtime/rng';
 import { Module } from './module';
 
 export class Dropout extends Module {
-  constructor(readonly p: number, private readonly rng: Rng = defaultRng()) {
+  constructor(
+    readonly p: number,
+    private readonly rng: Rng = defaultRng(),
+  ) {
     super();
     if (p < 0 || p >= 1) throw new RangeError(`dropout probability must be in [0, 1), got ${p}`);
   }

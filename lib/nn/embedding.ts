@@ -7,7 +7,11 @@ import { Module } from './module';
 export class Embedding extends Module {
   readonly weight: tf.Variable; // [num, dim]
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, rng: Rng = defaultRng()) {
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    rng: Rng = defaultRng(),
+  ) {
     super();
     this.weight = this.addParameter('weight', normal([numEmbeddings, embeddingDim], 1, rng));
   }

@@ -12,7 +12,10 @@ export class FrozenBatchNorm2d extends Module {
   readonly runningVar: tf.Variable; // [C]
 
   /** eps 1e-5 as DETR; efficientnet_pytorch checkpoints need 1e-3. */
-  constructor(readonly numFeatures: number, readonly eps = 1e-5) {
+  constructor(
+    readonly numFeatures: number,
+    readonly eps = 1e-5,
+  ) {
     super();
     this.weight = this.addBuffer('weight', tf.ones([numFeatures]));
     this.bias = this.addBuffer('bias', tf.zeros([numFeatures]));

@@ -20,12 +20,7 @@ export function uniform(shape: readonly number[], bound: number, rng: Rng = defa
 }
 
 /** `nn.init.xavier_uniform_`: U(±gain·sqrt(6 / (fan_in + fan_out))). */
-export function xavierUniform(
-  shape: readonly number[],
-  layout: TorchLayout = 'linear',
-  gain = 1,
-  rng: Rng = defaultRng(),
-): tf.Tensor {
+export function xavierUniform(shape: readonly number[], layout: TorchLayout = 'linear', gain = 1, rng: Rng = defaultRng()): tf.Tensor {
   const [fanIn, fanOut] = fans(shape, layout);
   return uniform(shape, gain * Math.sqrt(6 / (fanIn + fanOut)), rng);
 }
@@ -40,11 +35,7 @@ export function normal(shape: readonly number[], std = 1, rng: Rng = defaultRng(
 }
 
 /** Re-initialise every parameter of rank > 1 with Xavier-uniform (DETR's `_reset_parameters`). */
-export function resetXavier(
-  params: Iterable<[string, tf.Variable]>,
-  layouts: Map<string, TorchLayout>,
-  rng: Rng = defaultRng(),
-): void {
+export function resetXavier(params: Iterable<[string, tf.Variable]>, layouts: Map<string, TorchLayout>, rng: Rng = defaultRng()): void {
   for (const [name, v] of params) {
     if (v.rank > 1) {
       const init = xavierUniform(v.shape, layouts.get(name) ?? 'plain', 1, rng);

@@ -6,7 +6,10 @@ export class LayerNorm extends Module {
   readonly weight: tf.Variable; // [C]
   readonly bias: tf.Variable; // [C]
 
-  constructor(readonly normalizedShape: number, readonly eps = 1e-5) {
+  constructor(
+    readonly normalizedShape: number,
+    readonly eps = 1e-5,
+  ) {
     super();
     this.weight = this.addParameter('weight', tf.ones([normalizedShape]));
     this.bias = this.addParameter('bias', tf.zeros([normalizedShape]));

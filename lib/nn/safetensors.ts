@@ -5,8 +5,8 @@
 import { promises as fs } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
-import { DecodeError, decodeOrThrow, parseJson } from '../io/decode';
 import { writeFileAtomic } from '../io/atomic';
+import { DecodeError, decodeOrThrow, parseJson } from '../io/decode';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'I64' | 'BOOL';
 

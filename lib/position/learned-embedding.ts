@@ -14,7 +14,10 @@ export class PositionEmbeddingLearned extends Module implements PositionEncoder 
   readonly rowEmbed: Embedding; // weight [50, numPosFeats]
   readonly colEmbed: Embedding; // weight [50, numPosFeats]
 
-  constructor(readonly numPosFeats = 256, rng: Rng = defaultRng()) {
+  constructor(
+    readonly numPosFeats = 256,
+    rng: Rng = defaultRng(),
+  ) {
     super();
     this.channels = 2 * numPosFeats;
     this.rowEmbed = this.addModule('row_embed', new Embedding(LEARNED_POSITION_TABLE_SIZE, numPosFeats, rng));
@@ -37,7 +40,9 @@ export class PositionEmbeddingLearned extends Module implements PositionEncoder 
     const [b, h, w] = mask.shape as [number, number, number];
     if (mask.rank !== 3) throw new Error(`PositionEmbeddingLearned: expected mask [B, H, W], got [${mask.shape}]`);
     if (h > LEARNED_POSITION_TABLE_SIZE || w > LEARNED_POSITION_TABLE_SIZE) {
-      throw new RangeError(`PositionEmbeddingLearned: ${h}×${w} map exceeds the ${LEARNED_POSITION_TABLE_SIZE}×${LEARNED_POSITION_TABLE_SIZE} tables`);
+      throw new RangeError(
+        `PositionEmbeddingLearned: ${h}×${w} map exceeds the ${LEARNED_POSITION_TABLE_SIZE}×${LEARNED_POSITION_TABLE_SIZE} tables`,
+      );
     }
     return tf.tidy(() => {
       const f = this.numPosFeats;

@@ -16,7 +16,10 @@ export function sineCode(coords: tf.Tensor, numPosFeats: number, temperature = 1
     // Computed in float32 exactly as torch does: T ** (2 * (j // 2) / F) with a float32 exponent.
     const dimT = tf.pow(tf.scalar(temperature, 'float32'), tf.tensor1d(exponents, 'float32')); // [F]
     const phase = tf.div(tf.expandDims(coords, -1), dimT); // [..., F]
-    const isSin = tf.tensor1d(Array.from({ length: numPosFeats }, (_, j) => j % 2 === 0), 'bool'); // [F]
+    const isSin = tf.tensor1d(
+      Array.from({ length: numPosFeats }, (_, j) => j % 2 === 0),
+      'bool',
+    ); // [F]
     return tf.where(tf.broadcastTo(isSin, phase.shape), tf.sin(phase), tf.cos(phase));
   });
 }

@@ -12,10 +12,13 @@ import { disposePoseBatch, poseBatches } from '../../datasets/pose-dataset';
 import { poseTestConfig } from '../../datasets/pose-transforms';
 import type { DetectorInputs } from '../models/set-detector';
 import { Rng } from '../runtime/rng';
-import { type DetectionRunConfig, detectionTransforms, loadDetectionSplit, maxSizeFor } from '../tasks/detection-run';
-import { loadDetectorCheckpoint } from '../tasks/detection-training';
-import { decodePoseTrainConfig, PoseTrainingModel, type PoseTrainConfig } from '../tasks/pose';
-import { csvDataSpec, decodePoseDataSpec, loadPoseSplits } from '../tasks/pose-data';
+import { loadDetectorCheckpoint } from '../tasks/detection/checkpoint';
+import type { DetectionRunConfig } from '../tasks/detection/config';
+import { detectionTransforms, loadDetectionSplit, maxSizeFor } from '../tasks/detection/data';
+import { loadPoseCheckpoint } from '../tasks/pose/checkpoint';
+import type { PoseTrainConfig } from '../tasks/pose/config';
+import { csvDataSpec, loadPoseSplits, type PoseDataSpec } from '../tasks/pose/data';
+import type { PoseTrainingModel } from '../tasks/pose/task';
 import { disposeCheckpoint, loadCheckpoint } from '../train/checkpoint';
 import { analyzeDetectors, type DetectorAnalysisOptions, type DetectorArm } from './analyze-detector';
 import { analyzePoseRegressors, type PoseAnalysisOptions, type PoseArm } from './analyze-pose';
@@ -67,7 +70,10 @@ async function detectorInputs(config: DetectionRunConfig, data: string | undefin
   const size = config.data.imageSize;
   for (const [i, path] of (await imageFiles(data)).slice(0, count).entries()) {
     const image = await readRgbImage(path);
-    const sample = { image, target: { boxes: new Float32Array(0), labels: new Int32Array(0), imageId: i, origSize: [image.height, image.width] as const } };
+    const sample = {
+      image,
+      target: { boxes: new Float32Array(0), labels: new Int32Array(0), imageId: i, origSize: [image.height, image.width] as const },
+    };
     const resized = await resizeSample(sample, size, config.data.kind === 'coco' ? maxSizeFor(size) : undefined);
     const batch = collateDetection([normalizeSample(resized)]);
     inputs.push({ images: batch.images, mask: batch.mask });
@@ -77,8 +83,8 @@ async function detectorInputs(config: DetectionRunConfig, data: string | undefin
 }
 
 /** Up to `count` [1, crop, crop, 3] test images of a pose run (or of `data`, a CSV). */
-async function poseInputs(config: PoseTrainConfig, stored: unknown, source: string, options: CheckpointAnalysisOptions, rng: Rng): Promise<tf.Tensor4D[]> {
-  const spec = options.data === undefined ? decodePoseDataSpec(stored, `${source} (config.data)`) : csvDataSpec(options.data, options.root);
+async function poseInputs(config: PoseTrainConfig, stored: PoseDataSpec, options: CheckpointAnalysisOptions, rng: Rng): Promise<tf.Tensor4D[]> {
+  const spec = options.data === undefined ? stored : csvDataSpec(options.data, options.root);
   const { test } = await loadPoseSplits(spec);
   const images: tf.Tensor4D[] = [];
   for await (const batch of poseBatches(test, { batchSize: 1, transform: poseTestConfig(config.resize, config.crop), rng, shuffle: false })) {
@@ -103,7 +109,10 @@ export async function analyzeCheckpoints(paths: readonly string[], options: Chec
       return task;
     }),
   );
-  if (new Set(tasks).size > 1) throw new Error(`analyze: the checkpoints mix tasks (${tasks.join(', ')}); compare detectors with detectors, pose regressors with pose regressors`);
+  if (new Set(tasks).size > 1)
+    throw new Error(
+      `analyze: the checkpoints mix tasks (${tasks.join(', ')}); compare detectors with detectors, pose regressors with pose regressors`,
+    );
   const count = options.images ?? 8;
   const analysisOptions = { ...options, rng: rng.fork() };
   if (tasks[0] === 'detect') {
@@ -122,18 +131,10 @@ export async function analyzeCheckpoints(paths: readonly string[], options: Chec
   let images: tf.Tensor4D[] = [];
   try {
     for (const [i, path] of paths.entries()) {
-      const checkpoint = await loadCheckpoint(path);
-      try {
-        const config = decodePoseTrainConfig(checkpoint.config, `${path} (config)`);
-        const trained = new PoseTrainingModel(config, new Rng(0));
-        trained.loadStateDict(checkpoint.weights);
-        trained.eval();
-        trainedModels.push(trained);
-        arms.push({ label: labels[i] as string, model: trained.model });
-        if (i === 0) images = await poseInputs(config, checkpoint.config.data, path, options, rng.fork());
-      } finally {
-        disposeCheckpoint(checkpoint);
-      }
+      const { trained, config, data } = await loadPoseCheckpoint(path);
+      trainedModels.push(trained);
+      arms.push({ label: labels[i] as string, model: trained.model });
+      if (i === 0) images = await poseInputs(config, data, options, rng.fork());
     }
     return await analyzePoseRegressors(arms, images, analysisOptions);
   } finally {

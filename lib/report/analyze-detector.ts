@@ -7,7 +7,7 @@ import type { XyxyBox } from '../../datasets/image';
 import type { Detector } from '../models/detector';
 import { type DetectorInputs, disposeDetectorOutputs } from '../models/set-detector';
 import type { Rng } from '../runtime/rng';
-import { attentionOverlay, panelPng, type PanelTile } from './attention-overlay';
+import { attentionOverlay, type PanelTile, panelPng } from './attention-overlay';
 import { conditionalAttentionParts } from './cross-attention-parts';
 import type { DiagnosticsData } from './diagnostics-report';
 import { denormalisedImage, enlargeForDisplay } from './display-image';
@@ -79,7 +79,11 @@ async function headVectors(record: { queries: tf.Tensor4D; keys: tf.Tensor4D }, 
   return out;
 }
 
-export async function analyzeDetectors(arms: readonly DetectorArm[], inputs: readonly DetectorInputs[], options: DetectorAnalysisOptions): Promise<DiagnosticsData> {
+export async function analyzeDetectors(
+  arms: readonly DetectorArm[],
+  inputs: readonly DetectorInputs[],
+  options: DetectorAnalysisOptions,
+): Promise<DiagnosticsData> {
   const chosen = options.image ?? 0;
   if (inputs.length === 0 || chosen >= inputs.length) throw new RangeError(`analyzeDetectors: image ${chosen} of ${inputs.length} inputs`);
   const data = {
@@ -102,7 +106,11 @@ export async function analyzeDetectors(arms: readonly DetectorArm[], inputs: rea
         const record = encoder[layer];
         if (record === undefined) throw new RangeError(`${label}: no encoder layer ${layer} (it has ${encoder.length})`);
         const { queries, keys } = await headVectors(record, head);
-        data.embeddings.push({ name: slug(label), title: `${label}: encoder layer ${layer}, head ${head}`, points: embedQueriesKeys(queries, keys, { rng: options.rng, nEpochs: options.umapEpochs }) });
+        data.embeddings.push({
+          name: slug(label),
+          title: `${label}: encoder layer ${layer}, head ${head}`,
+          points: embedQueriesKeys(queries, keys, { rng: options.rng, nEpochs: options.umapEpochs }),
+        });
         data.attention.push(...(await queryPanels(label, model, input, out, options.queries ?? 4)));
       } finally {
         disposeDetectorOutputs(out);
@@ -117,7 +125,13 @@ export async function analyzeDetectors(arms: readonly DetectorArm[], inputs: rea
 }
 
 /** The cross-attention panels of the top-scoring queries of the last decoder layer (input with one image). */
-async function queryPanels(label: string, model: Detector, input: DetectorInputs, out: ReturnType<Detector['forward']>, count: number): Promise<ReportImage[]> {
+async function queryPanels(
+  label: string,
+  model: Detector,
+  input: DetectorInputs,
+  out: ReturnType<Detector['forward']>,
+  count: number,
+): Promise<ReportImage[]> {
   const cross = out.decoderAttention?.at(-1)?.crossAttention;
   if (cross === undefined) return [];
   const [, h, w] = out.featureMask.shape;
@@ -146,10 +160,19 @@ async function queryPanels(label: string, model: Detector, input: DetectorInputs
   const panels: ReportImage[] = [];
   for (const q of topIndices(scores, count)) {
     const [cx, cy, bw, bh] = Array.from(boxes.subarray(4 * q, 4 * q + 4));
-    const box: XyxyBox = [(cx! - bw! / 2) * image.width, (cy! - bh! / 2) * image.height, (cx! + bw! / 2) * image.width, (cy! + bh! / 2) * image.height];
+    const box: XyxyBox = [
+      (cx! - bw! / 2) * image.width,
+      (cy! - bh! / 2) * image.height,
+      (cx! + bw! / 2) * image.width,
+      (cy! + bh! / 2) * image.height,
+    ];
     const tiles: PanelTile[] = (conditional ? ['spatial', 'content', 'combined'] : ['combined']).map((name) => ({
       label: name,
-      image: attentionOverlay(image, { data: (maps[name] as Float32Array).subarray(q * cells, (q + 1) * cells), height: validRows, width: validCols }, { boxes: [box] }),
+      image: attentionOverlay(
+        image,
+        { data: (maps[name] as Float32Array).subarray(q * cells, (q + 1) * cells), height: validRows, width: validCols },
+        { boxes: [box] },
+      ),
     }));
     panels.push({
       name: `${slug(label)}-query-${q}`,

@@ -54,11 +54,18 @@ function branchRecords(out: MSTransformerOutput, branch: PoseBranch): AttentionR
   return weights.map((w, l) => ({ weights: w, queries: qk[l]!.queries as tf.Tensor4D, keys: qk[l]!.keys as tf.Tensor4D }));
 }
 
-export async function analyzePoseRegressors(arms: readonly PoseArm[], images: readonly tf.Tensor4D[], options: PoseAnalysisOptions): Promise<DiagnosticsData> {
+export async function analyzePoseRegressors(
+  arms: readonly PoseArm[],
+  images: readonly tf.Tensor4D[],
+  options: PoseAnalysisOptions,
+): Promise<DiagnosticsData> {
   const chosen = options.image ?? 0;
   if (images.length === 0 || chosen >= images.length) throw new RangeError(`analyzePoseRegressors: image ${chosen} of ${images.length} inputs`);
   const embedBranch = options.branch ?? 't';
-  const tokens = options.tokens ?? [{ y: 0.5, x: 0.5 }, { y: 0.25, x: 0.25 }];
+  const tokens = options.tokens ?? [
+    { y: 0.5, x: 0.5 },
+    { y: 0.25, x: 0.25 },
+  ];
   const entropy: EntropyRow[] = [];
   const qkDistance: QkDistanceRow[] = [];
   const purity: PurityHistogramRow[] = [];
@@ -97,11 +104,25 @@ export async function analyzePoseRegressors(arms: readonly PoseArm[], images: re
       purity.push(...rows.purity);
     }
   }
-  return { title: `Attention diagnostics: ${arms.map((a) => a.label).join(' vs ')}`, subtitle: [`${images.length} images`], entropy, qkDistance, purity, embeddings, attention };
+  return {
+    title: `Attention diagnostics: ${arms.map((a) => a.label).join(' vs ')}`,
+    subtitle: [`${images.length} images`],
+    entropy,
+    qkDistance,
+    purity,
+    embeddings,
+    attention,
+  };
 }
 
 /** One branch's last-layer encoder attention of each token over the image. */
-async function tokenPanel(label: string, branch: PoseBranch, input: tf.Tensor4D, record: AttentionRecord | undefined, tokens: readonly RelativeToken[]): Promise<ReportImage> {
+async function tokenPanel(
+  label: string,
+  branch: PoseBranch,
+  input: tf.Tensor4D,
+  record: AttentionRecord | undefined,
+  tokens: readonly RelativeToken[],
+): Promise<ReportImage> {
   if (record === undefined) throw new Error(`${label}: the ${BRANCH_NAMES[branch]} branch returned no encoder attention`);
   const { image } = await enlargeForDisplay(await denormalisedImage(input));
   const [h, w] = gridShape(record.weights.shape[2], image.height, image.width);
@@ -111,7 +132,11 @@ async function tokenPanel(label: string, branch: PoseBranch, input: tf.Tensor4D,
   maps.dispose();
   const tiles = cells.map((cell, t) => ({
     label: `token (${cell.y}, ${cell.x})`,
-    image: attentionOverlay(image, { data: values.subarray(t * h * w, (t + 1) * h * w), height: h, width: w }, { boxes: [cellBox(cell, { height: h, width: w }, image)], boxColour: [255, 255, 255] }),
+    image: attentionOverlay(
+      image,
+      { data: values.subarray(t * h * w, (t + 1) * h * w), height: h, width: w },
+      { boxes: [cellBox(cell, { height: h, width: w }, image)], boxColour: [255, 255, 255] },
+    ),
   }));
   return {
     name: `${slug(label)}-${BRANCH_NAMES[branch]}-tokens`,

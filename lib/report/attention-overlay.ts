@@ -3,7 +3,7 @@
 // over the image, with an optional box (e.g. the query's predicted box). Several overlays go into
 // one labelled PNG panel (e.g. spatial | content | combined cross-attention of one decoder query).
 import sharp from 'sharp';
-import { type RgbColour, type RgbImage, type XyxyBox, drawBoxes } from '../../datasets/image';
+import { drawBoxes, type RgbColour, type RgbImage, type XyxyBox } from '../../datasets/image';
 import { colourAt, colourLut } from './colormap';
 
 /** A map on the feature grid: `data[y * width + x]`, e.g. one query's attention weights. */
@@ -83,7 +83,11 @@ export function attentionOverlay(image: RgbImage, map: AttentionGrid, options: O
 }
 
 /** The pixel box of feature-grid cell (y, x) on an image the grid covers (e.g. to mark a query token). */
-export function cellBox(cell: { readonly y: number; readonly x: number }, grid: { readonly height: number; readonly width: number }, image: { readonly height: number; readonly width: number }): XyxyBox {
+export function cellBox(
+  cell: { readonly y: number; readonly x: number },
+  grid: { readonly height: number; readonly width: number },
+  image: { readonly height: number; readonly width: number },
+): XyxyBox {
   const sy = image.height / grid.height;
   const sx = image.width / grid.width;
   return [cell.x * sx, cell.y * sy, (cell.x + 1) * sx, (cell.y + 1) * sy];
@@ -109,7 +113,10 @@ export async function panelPng(tiles: readonly PanelTile[]): Promise<Buffer> {
   const width = tiles.reduce((w, t) => w + t.image.width, 0) + PANEL_GAP * (tiles.length - 1);
   const lefts = tiles.map((_, i) => tiles.slice(0, i).reduce((w, t) => w + t.image.width + PANEL_GAP, 0));
   const labels = tiles
-    .map((t, i) => `<text x="${(lefts[i] as number) + t.image.width / 2}" y="${PANEL_LABEL_HEIGHT - 7}" text-anchor="middle" font-family="sans-serif" font-size="13">${escapeXml(t.label)}</text>`)
+    .map(
+      (t, i) =>
+        `<text x="${(lefts[i] as number) + t.image.width / 2}" y="${PANEL_LABEL_HEIGHT - 7}" text-anchor="middle" font-family="sans-serif" font-size="13">${escapeXml(t.label)}</text>`,
+    )
     .join('');
   const layers = tiles.map((t, i) => ({
     input: Buffer.from(t.image.data.buffer, t.image.data.byteOffset, t.image.data.length),

@@ -12,7 +12,10 @@ const NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-s
 export async function findChromium(): Promise<string | null> {
   const candidates = process.env.CHROMIUM
     ? [process.env.CHROMIUM]
-    : (process.env.PATH ?? '').split(delimiter).filter(Boolean).flatMap((dir) => NAMES.map((name) => join(dir, name)));
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .flatMap((dir) => NAMES.map((name) => join(dir, name)));
   for (const path of candidates) {
     try {
       await fs.access(path, constants.X_OK);

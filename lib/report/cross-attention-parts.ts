@@ -19,7 +19,10 @@ export interface AttentionParts {
  */
 export function conditionalAttentionParts(record: AttentionRecord, keyPaddingMask?: tf.Tensor): AttentionParts {
   const d = record.queries.shape[3];
-  if (d % 2 !== 0 || record.keys.shape[3] !== d) throw new Error(`conditionalAttentionParts: expected concat queries / keys [B, H, L, 2·dh], got [${record.queries.shape}] and [${record.keys.shape}]`);
+  if (d % 2 !== 0 || record.keys.shape[3] !== d)
+    throw new Error(
+      `conditionalAttentionParts: expected concat queries / keys [B, H, L, 2·dh], got [${record.queries.shape}] and [${record.keys.shape}]`,
+    );
   return tf.tidy(() => {
     const half = (x: tf.Tensor4D, part: 0 | 1): tf.Tensor4D => tf.slice(x, [0, 0, 0, part * (d / 2)], [-1, -1, -1, d / 2]);
     const weights = (part: 0 | 1): tf.Tensor4D => {

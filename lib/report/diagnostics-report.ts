@@ -7,11 +7,11 @@ import { type RenderedFigure, renderFigure } from './figure';
 import {
   type EmbeddingPoint,
   type EntropyRow,
-  type PurityHistogramRow,
-  type QkDistanceRow,
   embeddingScatterFigure,
   entropyBarsFigure,
+  type PurityHistogramRow,
   purityHistogramFigure,
+  type QkDistanceRow,
   qkDistanceHeatmapFigure,
 } from './figures';
 import type { ReportImage, ReportSection } from './html';
@@ -37,7 +37,11 @@ export interface WrittenDiagnostics {
   readonly figures: readonly RenderedFigure[];
 }
 
-export async function writeDiagnosticsReport(outDir: string, data: DiagnosticsData, options: { pngScale?: number } = {}): Promise<WrittenDiagnostics> {
+export async function writeDiagnosticsReport(
+  outDir: string,
+  data: DiagnosticsData,
+  options: { pngScale?: number } = {},
+): Promise<WrittenDiagnostics> {
   const specs = [
     data.entropy?.length ? entropyBarsFigure(data.entropy) : null,
     data.purity?.length ? purityHistogramFigure(data.purity) : null,
@@ -52,7 +56,11 @@ export async function writeDiagnosticsReport(outDir: string, data: DiagnosticsDa
     ...(figures.length ? [{ heading: 'Attention statistics', figures }] : []),
     ...(attention.length ? [{ heading: 'Attention maps', images: attention }] : []),
   ];
-  const written = await writeReportPage(outDir, { title: data.title, subtitle: [...(data.subtitle ?? []), `generated ${new Date().toISOString()}`], sections }, { file: 'analysis.html', pngScale: options.pngScale });
+  const written = await writeReportPage(
+    outDir,
+    { title: data.title, subtitle: [...(data.subtitle ?? []), `generated ${new Date().toISOString()}`], sections },
+    { file: 'analysis.html', pngScale: options.pngScale },
+  );
   const pngs: Record<string, string> = { ...written.pngs };
   for (const image of attention) {
     const path = join(outDir, 'attention', `${image.name}.png`);

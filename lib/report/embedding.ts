@@ -17,7 +17,11 @@ export interface EmbeddingOptions {
  * Embed queries [Lq][dh] and keys [Lk][dh] jointly in 2D; the same inputs and Rng state give the
  * same points. Queries come first, then keys, each with its token index.
  */
-export function embedQueriesKeys(queries: readonly (readonly number[])[], keys: readonly (readonly number[])[], options: EmbeddingOptions): EmbeddingPoint[] {
+export function embedQueriesKeys(
+  queries: readonly (readonly number[])[],
+  keys: readonly (readonly number[])[],
+  options: EmbeddingOptions,
+): EmbeddingPoint[] {
   const data = [...queries, ...keys].map((v) => [...v]);
   if (data.length < 3) throw new RangeError(`embedQueriesKeys: need at least 3 vectors, got ${data.length}`);
   const umap = new UMAP({

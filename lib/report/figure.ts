@@ -46,5 +46,7 @@ export async function renderFigure(figure: Figure): Promise<RenderedFigure> {
 
 /** SVG → PNG at `scale` × the SVG's pixel size (2: sharp for papers and chats). */
 export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
-  return sharp(Buffer.from(svg), { density: 72 * scale }).png().toBuffer();
+  return sharp(Buffer.from(svg), { density: 72 * scale })
+    .png()
+    .toBuffer();
 }

@@ -86,7 +86,8 @@ export function purityHistogramFigure(rows: readonly PurityHistogramRow[], title
   return {
     name: 'query-region-purity',
     title,
-    caption: 'Fraction of query tokens whose k nearest neighbours (among queries and keys) are queries: 1 = separated query and key regions, ≈ Lq/(Lq+Lk) = intertwined.',
+    caption:
+      'Fraction of query tokens whose k nearest neighbours (among queries and keys) are queries: 1 = separated query and key regions, ≈ Lq/(Lq+Lk) = intertwined.',
     spec,
   };
 }
@@ -112,7 +113,10 @@ export function qkDistanceHeatmapFigure(rows: readonly QkDistanceRow[], title = 
       width: { step: 34 },
       height: { step: 26 },
       layer: [
-        { mark: { type: 'rect' }, encoding: { x, y, color: { field: 'distance', type: 'quantitative', title: 'distance', scale: { scheme: 'viridis' } } } },
+        {
+          mark: { type: 'rect' },
+          encoding: { x, y, color: { field: 'distance', type: 'quantitative', title: 'distance', scale: { scheme: 'viridis' } } },
+        },
         {
           mark: { type: 'text', fontSize: 9 },
           encoding: {
@@ -126,7 +130,12 @@ export function qkDistanceHeatmapFigure(rows: readonly QkDistanceRow[], title = 
     },
     resolve: { scale: { color: 'shared' } },
   };
-  return { name: 'qk-centroid-distance', title, caption: 'Distance between the mean query and the mean key of each encoder layer and head (what Query-Key Alignment minimises).', spec };
+  return {
+    name: 'qk-centroid-distance',
+    title,
+    caption: 'Distance between the mean query and the mean key of each encoder layer and head (what Query-Key Alignment minimises).',
+    spec,
+  };
 }
 
 export interface EmbeddingPoint {
@@ -140,7 +149,10 @@ export interface EmbeddingPoint {
 /** 2D embedding of one head's queries and keys, coloured query vs key. */
 export function embeddingScatterFigure(points: readonly EmbeddingPoint[], title = 'Queries and keys (UMAP)', name = 'qk-embedding'): Figure {
   const spec: TopLevelSpec = {
-    ...specBase(title, points.map((p) => ({ ...p }))),
+    ...specBase(
+      title,
+      points.map((p) => ({ ...p })),
+    ),
     width: 320,
     height: 320,
     mark: { type: 'circle', size: 22, opacity: 0.75 },
@@ -151,5 +163,10 @@ export function embeddingScatterFigure(points: readonly EmbeddingPoint[], title 
       tooltip: [{ field: 'kind' }, { field: 'token' }],
     },
   };
-  return { name, title, caption: 'UMAP of the projected queries and keys of one layer and head for one image: separate clouds vs intertwined regions.', spec };
+  return {
+    name,
+    title,
+    caption: 'UMAP of the projected queries and keys of one layer and head for one image: separate clouds vs intertwined regions.',
+    spec,
+  };
 }

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { decodeOrThrow, parseJson } from '../io/decode';
 import { type JsonObject, JsonObjectCodec } from '../train/json';
-import { type EpochRecord, type EvalRecord, type RunRecord, type TrainRecord, readRunLog } from '../train/run-log';
+import { type EpochRecord, type EvalRecord, type RunRecord, readRunLog, type TrainRecord } from '../train/run-log';
 
 export interface RunData {
   /** The label in legends and tables (the run directory's name, made unique among compared runs). */

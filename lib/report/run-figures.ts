@@ -2,10 +2,10 @@
 // loss and each term, learning rate, images/s, and the evaluation curves: AP and the 12 COCO
 // stats for detection, per-scene median errors and recall for pose, every other metric as is.
 import { COCO_STAT_NAMES } from '../metrics/coco-summary';
+import { type PoseMetricKey, parsePoseMetricKey } from '../metrics/pose-eval-metrics';
 import type { Figure } from './figure';
-import { parsePoseMetricKey, type PoseMetricKey } from './pose-eval-metrics';
 import type { RunData } from './run-data';
-import { seriesFigure, type SeriesFigureOptions, type SeriesRow } from './series-figure';
+import { type SeriesFigureOptions, type SeriesRow, seriesFigure } from './series-figure';
 
 const VALUE = 'value';
 const TOTAL_LOSS = 'loss (total)';
@@ -61,7 +61,11 @@ function lossStepsFigure(runs: readonly RunData[]): Figure | null {
     name: 'loss-steps',
     title: 'Training loss per logged step',
     caption: `The total loss and each logged term at the logged optimizer steps (log.jsonl "train" records; every k-th of a run's records above ${MAX_STEP_RECORDS}).`,
-    rows: lossRows(runs, (run) => thinned(run.train), (r) => r.step),
+    rows: lossRows(
+      runs,
+      (run) => thinned(run.train),
+      (r) => r.step,
+    ),
     x: { field: 'x', title: 'step' },
     y: { field: VALUE, title: 'loss' },
     colour: runColour(runs),
@@ -77,7 +81,11 @@ function lossEpochsFigure(runs: readonly RunData[]): Figure | null {
     name: 'loss-epochs',
     title: 'Training loss per epoch (mean)',
     caption: 'Epoch means of the total loss and each term (log.jsonl "epoch" records).',
-    rows: lossRows(runs, (run) => run.epochs, (r) => r.epoch),
+    rows: lossRows(
+      runs,
+      (run) => run.epochs,
+      (r) => r.epoch,
+    ),
     x: { field: 'x', title: 'epoch' },
     y: { field: VALUE, title: 'loss' },
     colour: runColour(runs),
@@ -128,7 +136,9 @@ interface MetricPoint {
 /** Every finite logged metric value (null = a non-finite value, not plotted). */
 export function metricPoints(runs: readonly RunData[]): MetricPoint[] {
   return runs.flatMap((run) =>
-    run.evals.flatMap((r) => Object.entries(r.metrics).flatMap(([key, value]) => (value === null ? [] : [{ run: run.label, epoch: r.epoch, key, value }]))),
+    run.evals.flatMap((r) =>
+      Object.entries(r.metrics).flatMap(([key, value]) => (value === null ? [] : [{ run: run.label, epoch: r.epoch, key, value }])),
+    ),
   );
 }
 
@@ -143,7 +153,13 @@ function evalFigures(runs: readonly RunData[]): (Figure | null)[] {
   });
   const other = points.filter((p) => !COCO_KEYS.has(p.key) && parsePoseMetricKey(p.key) === null);
   const colour = runColour(runs);
-  return [apFigure(coco, colour), cocoStatsFigure(coco, colour), poseMedianFigure(pose, colour), poseRecallFigure(pose, colour), otherMetricsFigure(other, colour)];
+  return [
+    apFigure(coco, colour),
+    cocoStatsFigure(coco, colour),
+    poseMedianFigure(pose, colour),
+    poseRecallFigure(pose, colour),
+    otherMetricsFigure(other, colour),
+  ];
 }
 
 function apFigure(points: readonly MetricPoint[], colour: SeriesFigureOptions['colour']): Figure | null {
@@ -198,7 +214,11 @@ function poseMedianFigure(points: readonly PosePoint[], colour: SeriesFigureOpti
     x: { field: 'epoch', title: 'epoch' },
     y: { field: VALUE, title: 'median error' },
     colour,
-    panels: { field: 'panel', order: (['position', 'orientation'] as const).flatMap((q) => scenes.map((s) => `${s} · ${QUANTITY_LABEL[q]}`)), columns: scenes.length },
+    panels: {
+      field: 'panel',
+      order: (['position', 'orientation'] as const).flatMap((q) => scenes.map((s) => `${s} · ${QUANTITY_LABEL[q]}`)),
+      columns: scenes.length,
+    },
     width: 170,
     height: 110,
   });

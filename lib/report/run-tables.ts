@@ -1,6 +1,6 @@
 // The tables of a run report: a summary per run and the final evaluation (last eval record).
 import { COCO_STAT_NAMES } from '../metrics/coco-summary';
-import { parsePoseMetricKey } from './pose-eval-metrics';
+import { parsePoseMetricKey } from '../metrics/pose-eval-metrics';
 import { type RunData, runBackends } from './run-data';
 import { isCocoValue } from './run-figures';
 
@@ -113,4 +113,3 @@ export function finalEvalTables(runs: readonly RunData[]): Table[] {
   }
   return tables;
 }
-

@@ -41,8 +41,19 @@ export function seriesFigure(o: SeriesFigureOptions): Figure {
     mark: { type: 'line' as const, point: marked, strokeWidth: 1.6 },
     encoding: {
       // x is a step or an epoch: integer ticks; padding keeps the end points inside the frame
-      x: { field: o.x.field, type: 'quantitative' as const, title: o.x.title, scale: { zero: false, nice: false, padding: 8 }, axis: { tickMinStep: 1, format: 'd' } },
-      y: { field: o.y.field, type: 'quantitative' as const, title: o.y.title, scale: o.y.log ? { type: 'log' as const, padding: 6 } : { zero: false, padding: 6 } },
+      x: {
+        field: o.x.field,
+        type: 'quantitative' as const,
+        title: o.x.title,
+        scale: { zero: false, nice: false, padding: 8 },
+        axis: { tickMinStep: 1, format: 'd' },
+      },
+      y: {
+        field: o.y.field,
+        type: 'quantitative' as const,
+        title: o.y.title,
+        scale: o.y.log ? { type: 'log' as const, padding: 6 } : { zero: false, padding: 6 },
+      },
       color: { field: o.colour.field, type: 'nominal' as const, title: o.colour.title, ...(o.colour.order && { sort: [...o.colour.order] }) },
       order: { field: o.x.field, type: 'quantitative' as const },
       tooltip: [
@@ -56,7 +67,13 @@ export function seriesFigure(o: SeriesFigureOptions): Figure {
   const spec: TopLevelSpec = o.panels
     ? {
         ...base,
-        facet: { field: o.panels.field, type: 'nominal', title: null, sort: [...o.panels.order], header: { labelFontSize: 11, labelFontWeight: 'bold' } },
+        facet: {
+          field: o.panels.field,
+          type: 'nominal',
+          title: null,
+          sort: [...o.panels.order],
+          header: { labelFontSize: 11, labelFontWeight: 'bold' },
+        },
         columns: o.panels.columns,
         spec: unit,
         resolve: { scale: { y: 'independent' }, axis: { x: 'independent' } },

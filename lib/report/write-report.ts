@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic';
 import { type RenderedFigure, renderFigure, svgToPng } from './figure';
 import { externalReferences, type ReportPage, type ReportSection, reportHtml } from './html';
-import { type RunData, loadRuns, runBackends } from './run-data';
+import { loadRuns, type RunData, runBackends } from './run-data';
 import { runFigures } from './run-figures';
 import { finalEvalTables, runSummaryTable } from './run-tables';
 
@@ -26,7 +26,11 @@ export interface WrittenReport {
 }
 
 /** Render the figures of a page into `<outDir>/figures/*.png` and the page into `<outDir>/<file>`. */
-export async function writeReportPage(outDir: string, page: ReportPage, options: { file?: string; pngScale?: number } = {}): Promise<{ html: string; pngs: Record<string, string> }> {
+export async function writeReportPage(
+  outDir: string,
+  page: ReportPage,
+  options: { file?: string; pngScale?: number } = {},
+): Promise<{ html: string; pngs: Record<string, string> }> {
   const html = reportHtml(page);
   const external = externalReferences(html);
   if (external.length > 0) throw new Error(`report would not be self-contained: ${external.slice(0, 3).join(', ')}`);

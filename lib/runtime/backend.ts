@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { errorMessage, importOptional, type ModuleImporter } from './optional-import';
 import { setUpTorch, type TorchAddonLoader } from './torch/setup';
-import { registerWasmTrainingKernels, wasmKernelSet, type WasmKernelSet } from './wasm-kernels';
+import { registerWasmTrainingKernels, type WasmKernelSet, wasmKernelSet } from './wasm-kernels';
 import { setUpWebGpu } from './webgpu';
 
 /** Every backend, in fallback order; `webgpu` is skipped unless named (NAMED_ONLY). */
@@ -86,7 +86,14 @@ export async function initBackend(preference?: string, options: InitBackendOptio
       continue;
     }
     if (backend === 'cpu') quietCpuBanner();
-    const choice = { backend, tfBackend: attempt.tfBackend, requested, source: requested === null ? 'auto' : source, detail: attempt.detail, skipped };
+    const choice = {
+      backend,
+      tfBackend: attempt.tfBackend,
+      requested,
+      source: requested === null ? 'auto' : source,
+      detail: attempt.detail,
+      skipped,
+    };
     const line = choiceLine(choice);
     const log = options.log === undefined ? console.log : options.log;
     if (log !== null) log(line);
@@ -98,7 +105,11 @@ export async function initBackend(preference?: string, options: InitBackendOptio
 /** `backend: wasm (auto; condformer kernels) — skipped tfjs-node-gpu: not installed; ...` */
 export function choiceLine(choice: Omit<BackendChoice, 'line'>): string {
   const why =
-    choice.source === 'CONDFORMER_BACKEND' ? `CONDFORMER_BACKEND=${choice.requested}` : choice.source === 'option' ? `requested ${choice.requested}` : 'auto';
+    choice.source === 'CONDFORMER_BACKEND'
+      ? `CONDFORMER_BACKEND=${choice.requested}`
+      : choice.source === 'option'
+        ? `requested ${choice.requested}`
+        : 'auto';
   const head = `backend: ${choice.backend} (${[why, choice.detail].filter((s) => s !== null).join('; ')})`;
   if (choice.skipped.length === 0) return head;
   return `${head} — skipped ${choice.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`;

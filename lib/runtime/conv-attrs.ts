@@ -47,11 +47,26 @@ function rounding(args: KernelArgs): 'floor' | 'round' | 'ceil' | undefined {
 }
 
 /** The forward convolution's geometry; dilations must be 1 (as tfjs's conv gradients require). */
-export function convInfoOf(args: KernelArgs, kernel: string, xShape: number[], filterShape: number[], depthwise: boolean): tf.backend_util.Conv2DInfo {
+export function convInfoOf(
+  args: KernelArgs,
+  kernel: string,
+  xShape: number[],
+  filterShape: number[],
+  depthwise: boolean,
+): tf.backend_util.Conv2DInfo {
   try {
     const dataFormat = args.attrs?.dataFormat ?? 'NHWC';
     if (dataFormat !== 'NHWC') throw new Error(`dataFormat ${String(dataFormat)} is not supported, use NHWC`);
-    const info = tf.backend_util.computeConv2DInfo(shape4(xShape, 'x'), shape4(filterShape, 'filter'), strides(args), 1, pad(args), rounding(args), depthwise, 'channelsLast');
+    const info = tf.backend_util.computeConv2DInfo(
+      shape4(xShape, 'x'),
+      shape4(filterShape, 'filter'),
+      strides(args),
+      1,
+      pad(args),
+      rounding(args),
+      depthwise,
+      'channelsLast',
+    );
     const dilations = args.attrs?.dilations;
     if (dilations !== undefined && dilations !== 1 && !(Array.isArray(dilations) && dilations.every((d) => d === 1))) {
       throw new Error(`dilations ${JSON.stringify(dilations)} are not supported`);

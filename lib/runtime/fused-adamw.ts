@@ -20,9 +20,16 @@ export interface AdamWUpdateAttrs {
 }
 
 /** The updated [param, expAvg, expAvgSq], or null where the current backend has no fused kernel. */
-export function fusedAdamWUpdate(param: tf.Tensor, grad: tf.Tensor, expAvg: tf.Tensor, expAvgSq: tf.Tensor, attrs: AdamWUpdateAttrs): tf.Tensor[] | null {
+export function fusedAdamWUpdate(
+  param: tf.Tensor,
+  grad: tf.Tensor,
+  expAvg: tf.Tensor,
+  expAvgSq: tf.Tensor,
+  attrs: AdamWUpdateAttrs,
+): tf.Tensor[] | null {
   if (tf.getKernel(ADAMW_UPDATE_KERNEL, tf.getBackend()) === undefined) return null;
   const out: unknown = tf.engine().runKernel(ADAMW_UPDATE_KERNEL, { param, grad, expAvg, expAvgSq }, { ...attrs });
-  if (!Array.isArray(out) || out.length !== 3 || !out.every((t): t is tf.Tensor => t instanceof tf.Tensor)) throw new Error(`${ADAMW_UPDATE_KERNEL}: expected 3 outputs`);
+  if (!Array.isArray(out) || out.length !== 3 || !out.every((t): t is tf.Tensor => t instanceof tf.Tensor))
+    throw new Error(`${ADAMW_UPDATE_KERNEL}: expected 3 outputs`);
   return out;
 }

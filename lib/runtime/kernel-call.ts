@@ -5,8 +5,11 @@ import * as tf from '@tensorflow/tfjs';
 
 export type KernelArgs = Parameters<tf.KernelFunc>[0];
 
+/** The backend tfjs hands a kernel function (typed `{}` by tfjs: narrowed by kernelBackend). */
+export type TfjsBackend = KernelArgs['backend'];
+
 /** The kernel backend handed to a kernel function (typed `{}` by tfjs). */
-export function kernelBackend(backend: {}): tf.KernelBackend {
+export function kernelBackend(backend: TfjsBackend): tf.KernelBackend {
   if (!(backend instanceof tf.KernelBackend)) throw new Error('kernel called without a tfjs KernelBackend');
   return backend;
 }
@@ -43,7 +46,7 @@ export function numberArrayAttr(args: KernelArgs, name: string): number[] {
 /** Run `kernelFunc` (or the kernel registered as `kernelName` for `backendName`) on TensorInfos. */
 export function callKernel(
   kernel: tf.KernelFunc | { kernelName: string; backendName: string },
-  backend: {},
+  backend: TfjsBackend,
   inputs: tf.NamedTensorInfoMap,
   attrs: tf.NamedAttrMap = {},
 ): tf.TensorInfo {
@@ -60,7 +63,7 @@ export function registeredKernel(kernelName: string, backendName: string): tf.Ke
 }
 
 /** Drop intermediate TensorInfos produced by `callKernel`. */
-export function release(backend: {}, ...infos: tf.TensorInfo[]): void {
+export function release(backend: TfjsBackend, ...infos: tf.TensorInfo[]): void {
   const b = kernelBackend(backend);
   for (const info of infos) b.disposeData(info.dataId);
 }

@@ -26,5 +26,5 @@ function isNotInstalled(error: unknown, specifier: string): boolean {
 }
 
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error);
+  return error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error);
 }

@@ -22,12 +22,22 @@ export function conv2dBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
   const padRight = Math.max(right, kw + sw * (info.outWidth - 1) - info.inWidth - left);
   const xT = transpose(backend, x, [3, 1, 2, 0]); // [Ci, H, W, B]
   const dyT = transpose(backend, dy, [1, 2, 0, 3]); // [OH, OW, B, Co]
-  const full = callKernel(wasmKernel('Conv2D'), backend, { x: xT, filter: dyT }, {
-    strides: [1, 1],
-    pad: [[0, 0], [top, padBottom], [left, padRight], [0, 0]],
-    dataFormat: 'NHWC',
-    dilations: [sh, sw],
-  }); // [Ci, ≥kh, ≥kw, Co]
+  const full = callKernel(
+    wasmKernel('Conv2D'),
+    backend,
+    { x: xT, filter: dyT },
+    {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [top, padBottom],
+        [left, padRight],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+      dilations: [sh, sw],
+    },
+  ); // [Ci, ≥kh, ≥kw, Co]
   const cropped = slice(backend, full, [0, 0, 0, 0], [ci, kh, kw, co]);
   const dw = transpose(backend, cropped, [1, 2, 0, 3]); // [kh, kw, Ci, Co]
   release(backend, xT, dyT, full, cropped);

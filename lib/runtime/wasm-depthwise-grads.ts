@@ -7,17 +7,33 @@
 //   (kw − 1 − left on the left) and convolved with the filter rotated by 180°.
 import type * as tf from '@tensorflow/tfjs';
 import { convInfoOf } from './conv-attrs';
-import { callKernel, type KernelArgs, numberArrayAttr, release, tensorInput } from './kernel-call';
+import { callKernel, type KernelArgs, numberArrayAttr, release, type TfjsBackend, tensorInput } from './kernel-call';
 import { reshape, slice, transpose, wasmKernel } from './wasm-ops';
 
-function depthwiseConv(backend: {}, x: tf.TensorInfo, filter: tf.TensorInfo, pads: [number, number, number, number], dilations: [number, number]): tf.TensorInfo {
+function depthwiseConv(
+  backend: TfjsBackend,
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  pads: [number, number, number, number],
+  dilations: [number, number],
+): tf.TensorInfo {
   const [top, bottom, left, right] = pads;
-  return callKernel(wasmKernel('DepthwiseConv2dNative'), backend, { x, filter }, {
-    strides: [1, 1],
-    pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
-    dilations,
-    dataFormat: 'NHWC',
-  });
+  return callKernel(
+    wasmKernel('DepthwiseConv2dNative'),
+    backend,
+    { x, filter },
+    {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
+      dilations,
+      dataFormat: 'NHWC',
+    },
+  );
 }
 
 function requireMultiplierOne(kernel: string, filterShape: number[]): void {
@@ -32,7 +48,18 @@ export function depthwiseBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
   requireMultiplierOne('DepthwiseConv2dNativeBackpropFilter', filterShape);
   const info = convInfoOf(args, 'DepthwiseConv2dNativeBackpropFilter', x.shape, filterShape, true);
   const { top, bottom, left, right } = info.padInfo;
-  const { batchSize: b, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const {
+    batchSize: b,
+    inHeight: h,
+    inWidth: w,
+    inChannels: c,
+    outHeight: oh,
+    outWidth: ow,
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+  } = info;
   const padBottom = Math.max(bottom, kh + sh * (oh - 1) - h - top);
   const padRight = Math.max(right, kw + sw * (ow - 1) - w - left);
   const xT = transpose(backend, x, [1, 2, 0, 3]); // [H, W, B, C]
@@ -49,7 +76,7 @@ export function depthwiseBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
 }
 
 /** Rows [from, from + count) of axis 1 and columns of axis 2 of x [B, H, W, C]. */
-function window(backend: {}, x: tf.TensorInfo, rows: [number, number], cols: [number, number]): tf.TensorInfo {
+function window(backend: TfjsBackend, x: tf.TensorInfo, rows: [number, number], cols: [number, number]): tf.TensorInfo {
   const [b, , , c] = x.shape as [number, number, number, number];
   return slice(backend, x, [0, rows[0], cols[0], 0], [b, rows[1], cols[1], c]);
 }
@@ -61,13 +88,39 @@ export function depthwiseBackpropInputWasm(args: KernelArgs): tf.TensorInfo {
   requireMultiplierOne('DepthwiseConv2dNativeBackpropInput', filter.shape);
   const info = convInfoOf(args, 'DepthwiseConv2dNativeBackpropInput', numberArrayAttr(args, 'inputShape'), filter.shape, true);
   const { top, left } = info.padInfo;
-  const { batchSize: b, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const {
+    batchSize: b,
+    inHeight: h,
+    inWidth: w,
+    inChannels: c,
+    outHeight: oh,
+    outWidth: ow,
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+  } = info;
   const intermediates: tf.TensorInfo[] = [];
   // dy spread by the stride: [B, OH·sh, OW·sw, C] with dy[oh, ow] at (oh·sh, ow·sw).
   let spread = dy;
   if (sh > 1 || sw > 1) {
     const cells = reshape(backend, dy, [b, oh, 1, ow, 1, c]);
-    const padded = callKernel(wasmKernel('PadV2'), backend, { x: cells }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 });
+    const padded = callKernel(
+      wasmKernel('PadV2'),
+      backend,
+      { x: cells },
+      {
+        paddings: [
+          [0, 0],
+          [0, 0],
+          [0, sh - 1],
+          [0, 0],
+          [0, sw - 1],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
     spread = reshape(backend, padded, [b, oh * sh, ow * sw, c]);
     intermediates.push(cells, padded, spread);
   }
@@ -84,7 +137,13 @@ export function depthwiseBackpropInputWasm(args: KernelArgs): tf.TensorInfo {
   }
   const rotated = callKernel(wasmKernel('Reverse'), backend, { x: filter }, { dims: [0, 1] }); // [kh, kw, C, 1]
   intermediates.push(rotated);
-  const dx = depthwiseConv(backend, source, rotated, [Math.max(0, padTop), Math.max(0, padBottom), Math.max(0, padLeft), Math.max(0, padRight)], [1, 1]);
+  const dx = depthwiseConv(
+    backend,
+    source,
+    rotated,
+    [Math.max(0, padTop), Math.max(0, padBottom), Math.max(0, padLeft), Math.max(0, padRight)],
+    [1, 1],
+  );
   release(backend, ...intermediates);
   return dx; // [B, H, W, C]
 }

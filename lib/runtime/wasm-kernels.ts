@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2dBackpropFilterWasm } from './wasm-conv2d-filter';
-import { zeroCopyIdentityWasm } from './wasm-identity';
 import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from './wasm-depthwise-grads';
+import { zeroCopyIdentityWasm } from './wasm-identity';
 import { fastBatchMatMul, fastFusedMatMul } from './wasm-matmul';
 import { unsortedSegmentSumWasm } from './wasm-segment-sum';
 

@@ -6,7 +6,7 @@
 // by slice (with broadcasting of the batch dimensions), except small slices, which the stock
 // batched loop computes faster (STOCK_BATCHED_MAX_SLICE_MULTIPLY_ADDS).
 import * as tf from '@tensorflow/tfjs';
-import { boolAttr, callKernel, type KernelArgs, optionalInput, release, tensorInput } from './kernel-call';
+import { boolAttr, callKernel, type KernelArgs, optionalInput, release, type TfjsBackend, tensorInput } from './kernel-call';
 import { batchSlice, reshape, stackBatches, transpose } from './wasm-ops';
 
 /** Multiplies plain operands a [1|Ba, M, K] · b [1, K, N] → [1|Ba, M, N] with the original kernel. */
@@ -73,7 +73,7 @@ export function stockKernelRuns(
 }
 
 /** x [..., r, c] → [batch, r, c], or [batch, c, r] materialised when `transposed`. */
-function plain3d(backend: {}, x: tf.TensorInfo, transposed: boolean): tf.TensorInfo {
+function plain3d(backend: TfjsBackend, x: tf.TensorInfo, transposed: boolean): tf.TensorInfo {
   const [r, c] = x.shape.slice(-2) as [number, number];
   const x3 = reshape(backend, x, [size(x.shape.slice(0, -2)), r, c]);
   if (!transposed) return x3;
@@ -101,7 +101,7 @@ export function broadcastSource(outShape: number[], inShape: number[], flat: num
 
 /** matMul(a, b, transposeA, transposeB) with every product sent through `product`. */
 function matMulViaPlainProducts(
-  backend: {},
+  backend: TfjsBackend,
   a: tf.TensorInfo,
   b: tf.TensorInfo,
   transposeA: boolean,

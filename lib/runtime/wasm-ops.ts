@@ -2,25 +2,25 @@
 // Every result is a new TensorInfo the caller releases (`release` in ./kernel-call).
 import type * as tf from '@tensorflow/tfjs';
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { callKernel } from './kernel-call';
+import { callKernel, type TfjsBackend } from './kernel-call';
 
 /** The wasm backend's registered kernel `kernelName`, for `callKernel`. */
 export const wasmKernel = (kernelName: string) => ({ kernelName, backendName: 'wasm' });
 
-export function wasmBackend(backend: {}): BackendWasm {
+export function wasmBackend(backend: TfjsBackend): BackendWasm {
   if (!(backend instanceof BackendWasm)) throw new Error('expected the wasm backend');
   return backend;
 }
 
-export function reshape(backend: {}, x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
+export function reshape(backend: TfjsBackend, x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
   return callKernel(wasmKernel('Reshape'), backend, { x }, { shape });
 }
 
-export function transpose(backend: {}, x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
+export function transpose(backend: TfjsBackend, x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
   return callKernel(wasmKernel('Transpose'), backend, { x }, { perm });
 }
 
-export function slice(backend: {}, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
+export function slice(backend: TfjsBackend, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
   return callKernel(wasmKernel('Slice'), backend, { x }, { begin, size });
 }
 
@@ -30,7 +30,7 @@ const size = (shape: number[]): number => shape.reduce((p, d) => p * d, 1);
  * x[index : index + 1] of x [B, ...] → [1, ...], copied straight from the heap. (The stock `Slice`
  * kernel first copies the whole of x out of the heap, once per slice.)
  */
-export function batchSlice(backend: {}, x: tf.TensorInfo, index: number): tf.TensorInfo {
+export function batchSlice(backend: TfjsBackend, x: tf.TensorInfo, index: number): tf.TensorInfo {
   const b = wasmBackend(backend);
   const shape = [1, ...x.shape.slice(1)];
   const n = size(shape);
@@ -40,7 +40,7 @@ export function batchSlice(backend: {}, x: tf.TensorInfo, index: number): tf.Ten
 }
 
 /** Parts [1, ...] of equal shape → [parts.length, ...]. */
-export function stackBatches(backend: {}, parts: tf.TensorInfo[]): tf.TensorInfo {
+export function stackBatches(backend: TfjsBackend, parts: tf.TensorInfo[]): tf.TensorInfo {
   const first = parts[0];
   if (first === undefined) throw new Error('stackBatches: no parts');
   const b = wasmBackend(backend);

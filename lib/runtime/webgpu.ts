@@ -20,7 +20,15 @@ interface DawnModule {
 const SOFTWARE_ADAPTERS = /swiftshader|llvmpipe|lavapipe|softpipe|basic render/i;
 
 function isDawnModule(m: unknown): m is DawnModule {
-  return typeof m === 'object' && m !== null && 'create' in m && typeof m.create === 'function' && 'globals' in m && typeof m.globals === 'object' && m.globals !== null;
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    'create' in m &&
+    typeof m.create === 'function' &&
+    'globals' in m &&
+    typeof m.globals === 'object' &&
+    m.globals !== null
+  );
 }
 
 function isGpu(g: unknown): g is GpuLike {
@@ -36,8 +44,13 @@ function stringField(o: unknown, key: string): string {
 /** A readable adapter name and whether it is a software (fallback) implementation. */
 export function describeAdapter(adapter: GpuAdapterLike): { name: string; software: boolean } {
   const info = adapter.info;
-  const name = ['vendor', 'architecture', 'device', 'description'].map((k) => stringField(info, k)).filter((s) => s !== '').join(' ') || 'unknown adapter';
-  const flagged = adapter.isFallbackAdapter === true || (typeof info === 'object' && info !== null && Reflect.get(info, 'isFallbackAdapter') === true);
+  const name =
+    ['vendor', 'architecture', 'device', 'description']
+      .map((k) => stringField(info, k))
+      .filter((s) => s !== '')
+      .join(' ') || 'unknown adapter';
+  const flagged =
+    adapter.isFallbackAdapter === true || (typeof info === 'object' && info !== null && Reflect.get(info, 'isFallbackAdapter') === true);
   return { name, software: flagged || SOFTWARE_ADAPTERS.test(name) };
 }
 
@@ -66,7 +79,7 @@ export type WebGpuSetup = { readonly ok: true; readonly adapter: string } | { re
 export async function setUpWebGpu(allowSoftware: boolean, importer?: ModuleImporter): Promise<WebGpuSetup> {
   const dawn = await importOptional('webgpu', importer);
   if (!dawn.ok) return { ok: false, reason: `package webgpu ${dawn.reason}` };
-  if (!isDawnModule(dawn.module)) return { ok: false, reason: "webgpu failed to load: the package exports no create()/globals" };
+  if (!isDawnModule(dawn.module)) return { ok: false, reason: 'webgpu failed to load: the package exports no create()/globals' };
   let adapter: GpuAdapterLike | null;
   let gpu: GpuLike;
   try {

@@ -3,15 +3,16 @@
 //   p ← p·(1 − lr·wd);  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²
 //   p ← p − lr/(1 − β1^t) · m / (√v / √(1 − β2^t) + eps)
 // Parameters that receive no gradient in a step are skipped and their t does not advance.
-// With `l2WeightDecay` it is `torch.optim.Adam` with weight_decay instead (coupled L2, as
-// MS-Transformer / ActMST train): g ← g + wd·p before the moments, no decoupled decay.
+// With `decoupled: false` it is `torch.optim.Adam` with weight_decay instead (coupled L2, as
+// MS-Transformer / ActMST train): g ← g + wd·p before the moments, no decoupled decay; `Adam`
+// below is that optimiser under its own name.
 // Groups select variables by name, each with its own lr and weight decay (DETR: backbone 1e-5,
 // the rest 1e-4, weight decay 1e-4). The state (steps, moments, group hyper-parameters) is keyed
 // by parameter name so it can be checkpointed and restored into a freshly built model.
 import * as tf from '@tensorflow/tfjs';
-import { fusedAdamWUpdate } from '../runtime/fused-adamw';
 import * as t from 'io-ts';
 import type { Module } from '../nn/module';
+import { fusedAdamWUpdate } from '../runtime/fused-adamw';
 
 export type NamedVariable = readonly [name: string, variable: tf.Variable];
 
@@ -62,8 +63,11 @@ export const AdamWMetaCodec = t.type({ groups: t.array(GroupMetaCodec), steps: t
 export type AdamWMeta = t.TypeOf<typeof AdamWMetaCodec>;
 
 export interface AdamWOptions extends Partial<AdamWHyperParams> {
-  /** torch.optim.Adam's coupled weight decay (g ← g + wd·p) instead of AdamW's decoupled one. */
-  readonly l2WeightDecay?: boolean;
+  /**
+   * true (default): AdamW's decoupled weight decay, p ← p·(1 − lr·wd). false: torch.optim.Adam's
+   * coupled L2 weight decay, g ← g + wd·p before the moments (use `Adam`, which says so).
+   */
+  readonly decoupled?: boolean;
 }
 
 const TORCH_DEFAULTS: AdamWHyperParams = { lr: 1e-3, weightDecay: 1e-2, betas: [0.9, 0.999], eps: 1e-8 };
@@ -81,13 +85,13 @@ export class AdamW {
   readonly groups: readonly ParamGroup[];
   private readonly slots = new Map<string, ParamSlot>(); // by tf variable name (the gradient key)
   private readonly byParam = new Map<string, ParamSlot>(); // by parameter name
-  /** Coupled L2 weight decay (torch.optim.Adam) instead of decoupled (AdamW). */
-  readonly l2WeightDecay: boolean;
+  /** false: coupled L2 weight decay (torch.optim.Adam) instead of decoupled (AdamW). */
+  readonly decoupled: boolean;
 
   /** `params`: groups, or plain named variables for a single group. */
   constructor(params: readonly ParamGroupSpec[] | readonly NamedVariable[], defaults: AdamWOptions = {}) {
-    const { l2WeightDecay = false, ...hyper } = defaults;
-    this.l2WeightDecay = l2WeightDecay;
+    const { decoupled = true, ...hyper } = defaults;
+    this.decoupled = decoupled;
     const base = { ...TORCH_DEFAULTS, ...hyper };
     const specs: readonly ParamGroupSpec[] = params.every(isNamedVariable) ? [{ params }] : params.filter(isGroupSpec);
     this.groups = specs.map((spec, i) => {
@@ -147,7 +151,7 @@ export class AdamW {
     const biasCorrection2 = 1 - beta2 ** slot.step;
     const stepSize = lr / biasCorrection1;
     tf.tidy(() => {
-      const attrs = { lr, weightDecay, beta1, beta2, eps, biasCorrection1, biasCorrection2, l2: this.l2WeightDecay };
+      const attrs = { lr, weightDecay, beta1, beta2, eps, biasCorrection1, biasCorrection2, l2: !this.decoupled };
       const fused = fusedAdamWUpdate(variable, grad, expAvg, expAvgSq, attrs);
       if (fused !== null) {
         const [p, m, v] = fused as [tf.Tensor, tf.Tensor, tf.Tensor];
@@ -156,8 +160,8 @@ export class AdamW {
         variable.assign(p);
         return;
       }
-      const l2 = this.l2WeightDecay && weightDecay !== 0;
-      const decayed = this.l2WeightDecay ? variable : tf.mul(variable, 1 - lr * weightDecay);
+      const l2 = !this.decoupled && weightDecay !== 0;
+      const decayed = this.decoupled ? tf.mul(variable, 1 - lr * weightDecay) : variable;
       const g = l2 ? tf.add(grad, tf.mul(variable, weightDecay)) : grad;
       const m = tf.add(tf.mul(expAvg, beta1), tf.mul(g, 1 - beta1));
       const v = tf.add(tf.mul(expAvgSq, beta2), tf.mul(tf.square(g), 1 - beta2));
@@ -204,7 +208,9 @@ export class AdamW {
       const own = this.groups[i] as ParamGroup;
       const names = own.params.map(([n]) => n);
       if (saved.name !== own.name || saved.params.join('\n') !== names.join('\n')) {
-        throw new Error(`AdamW.loadState: saved group ${i} '${saved.name}' (${saved.params.length} params) does not match group '${own.name}' (${names.length} params)`);
+        throw new Error(
+          `AdamW.loadState: saved group ${i} '${saved.name}' (${saved.params.length} params) does not match group '${own.name}' (${names.length} params)`,
+        );
       }
     });
     for (const name of Object.keys(steps)) {
@@ -268,6 +274,16 @@ export interface GroupRule extends Partial<AdamWHyperParams> {
  * follows the rules. DETR:
  * `paramGroups(model, [{ name: 'main' }, { name: 'backbone', match: (n) => n.includes('backbone'), lr: 1e-5 }])`.
  */
+/**
+ * `torch.optim.Adam` with weight_decay: Adam with coupled L2 weight decay (g ← g + wd·p before the
+ * moments), as MS-Transformer / ActMST train. The same groups, state and checkpoints as AdamW.
+ */
+export class Adam extends AdamW {
+  constructor(params: readonly ParamGroupSpec[] | readonly NamedVariable[], defaults: Omit<AdamWOptions, 'decoupled'> = {}) {
+    super(params, { ...defaults, decoupled: false });
+  }
+}
+
 export function paramGroups(model: Module, rules: readonly GroupRule[]): ParamGroupSpec[] {
   const catchAll = rules.filter((r) => r.match === undefined);
   if (catchAll.length > 1) throw new Error(`paramGroups: more than one rule without 'match' (${catchAll.map((r) => r.name).join(', ')})`);

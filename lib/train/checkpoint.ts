@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../io/atomic';
 import { decodeOrThrow, parseJson } from '../io/decode';
 import { encodeSafetensors, readSafetensors } from '../nn/safetensors';
 import { AdamWMetaCodec, type AdamWState } from './adamw';
-import { JsonObjectCodec, JsonValueCodec, type JsonObject, type JsonValue } from './json';
+import { type JsonObject, JsonObjectCodec, type JsonValue, JsonValueCodec } from './json';
 
 export const CHECKPOINT_FORMAT = 'condformer-checkpoint/1';
 

@@ -25,9 +25,7 @@ export class ProgressLine {
   private lastDraw = 0;
   private drawn = false;
 
-  constructor(
-    private readonly options: { readonly quiet?: boolean; readonly everySteps: number; readonly stream?: ProgressStream },
-  ) {}
+  constructor(private readonly options: { readonly quiet?: boolean; readonly everySteps: number; readonly stream?: ProgressStream }) {}
 
   private get stream(): ProgressStream {
     return this.options.stream ?? process.stderr;

@@ -33,7 +33,14 @@ const TrainFields = t.type({
 });
 const TrainExtras = t.partial({ lrs: NumberRecord, gradNorm: t.number });
 
-const EpochFields = t.type({ type: t.literal('epoch'), epoch: t.number, loss: t.number, terms: NumberRecord, imagesPerSec: t.number, seconds: t.number });
+const EpochFields = t.type({
+  type: t.literal('epoch'),
+  epoch: t.number,
+  loss: t.number,
+  terms: NumberRecord,
+  imagesPerSec: t.number,
+  seconds: t.number,
+});
 const StepExtra = t.partial({ step: t.number });
 
 /** Metric values; a non-finite number is written as null (JSON has no NaN). */

@@ -12,10 +12,10 @@ import { writeFileAtomic } from '../io/atomic';
 import type { Module } from '../nn/module';
 import { Rng, type RngState } from '../runtime/rng';
 import type { AdamW } from './adamw';
-import { type Checkpoint, type EpochTotals, type TrainProgress, disposeCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { type Checkpoint, disposeCheckpoint, type EpochTotals, loadCheckpoint, saveCheckpoint, type TrainProgress } from './checkpoint';
 import { clipGradNorm } from './clip-grad-norm';
 import type { JsonObject } from './json';
-import { ProgressLine, type ProgressStream, formatValue } from './progress';
+import { formatValue, ProgressLine, type ProgressStream } from './progress';
 import { type EpochRecord, type EvalRecord, RunLog } from './run-log';
 import type { LrScheduler } from './step-lr';
 import { checkWasmMemory, estimateStepMemory } from './wasm-memory';
@@ -120,7 +120,9 @@ export class NonFiniteLossError extends Error {
     /** The last good checkpoint (left untouched), or null if none was written yet. */
     readonly checkpoint: string | null,
   ) {
-    const named = Object.entries(values).map(([k, v]) => `${k}=${v}`).join(', ');
+    const named = Object.entries(values)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
     super(
       `non-finite loss at step ${step} (epoch ${epoch}): ${named}; training stopped, ` +
         (checkpoint === null ? 'no checkpoint was written yet' : `the last good checkpoint is ${checkpoint}`),
@@ -275,7 +277,18 @@ class Loop<B> {
         await this.report(epoch, totals, numbers, images, stepStart);
         await new Promise<void>((resolve) => setImmediate(resolve)); // lets SIGINT handlers run
         if (ctx.stop.requested) {
-          await this.save({ epoch, stepInEpoch: totals.batches, step: this.step, elapsedSeconds: this.elapsed(), rng: ctx.rng.state(), dataRng: dataRngState, epochTotals: totals }, []);
+          await this.save(
+            {
+              epoch,
+              stepInEpoch: totals.batches,
+              step: this.step,
+              elapsedSeconds: this.elapsed(),
+              rng: ctx.rng.state(),
+              dataRng: dataRngState,
+              epochTotals: totals,
+            },
+            [],
+          );
           ctx.bar.line(`interrupted at epoch ${epoch} step ${this.step}: checkpoint ${ctx.paths.last}`);
           return null;
         }
@@ -295,7 +308,18 @@ class Loop<B> {
     if (step % logEvery === 0) {
       const lrs = Object.fromEntries(this.task.optimizer.groups.map((g) => [g.name, g.lr]));
       const gradNorm = numbers.gradNorm === null ? {} : { gradNorm: numbers.gradNorm };
-      await ctx.log.write({ type: 'train', epoch, step, lr, loss: numbers.loss, terms: numbers.terms, imagesPerSec, time: this.elapsed(), lrs, ...gradNorm });
+      await ctx.log.write({
+        type: 'train',
+        epoch,
+        step,
+        lr,
+        loss: numbers.loss,
+        terms: numbers.terms,
+        imagesPerSec,
+        time: this.elapsed(),
+        lrs,
+        ...gradNorm,
+      });
       this.window = { start: performance.now(), images: 0 };
     }
     const seconds = (performance.now() - stepStart) / 1000;
@@ -303,7 +327,17 @@ class Loop<B> {
     this.sessionSteps += 1;
     this.sessionTrainSeconds += seconds;
     const stepInEpoch = totals.batches;
-    ctx.bar.update({ epoch, epochs: options.epochs, step, stepInEpoch, stepsPerEpoch: this.stepsPerEpoch, loss: numbers.loss, lr, imagesPerSec, etaSeconds: this.eta(epoch, stepInEpoch) });
+    ctx.bar.update({
+      epoch,
+      epochs: options.epochs,
+      step,
+      stepInEpoch,
+      stepsPerEpoch: this.stepsPerEpoch,
+      loss: numbers.loss,
+      lr,
+      imagesPerSec,
+      etaSeconds: this.eta(epoch, stepInEpoch),
+    });
     options.onStep?.({ epoch, step, stepInEpoch, ...numbers, lr });
   }
 
@@ -343,7 +377,11 @@ class Loop<B> {
       const loss = data[0] as number;
       const values = Object.fromEntries(names.map((n, i) => [n, data[i + 1] as number]));
       const gradNorm = clipped ? (data[names.length + 1] as number) : null;
-      const checked: [string, number][] = [['loss', loss], ...Object.entries(values), ...(gradNorm === null ? [] : [['grad_norm', gradNorm] as [string, number]])];
+      const checked: [string, number][] = [
+        ['loss', loss],
+        ...Object.entries(values),
+        ...(gradNorm === null ? [] : [['grad_norm', gradNorm] as [string, number]]),
+      ];
       const bad = checked.filter(([, v]) => !Number.isFinite(v));
       if (bad.length > 0) throw new NonFiniteLossError(epoch, step, Object.fromEntries(bad), this.ctx.lastCheckpoint);
       task.optimizer.step(clipped?.grads ?? grads);
@@ -358,7 +396,9 @@ class Loop<B> {
     const { task, options, ctx, step } = this;
     task.scheduler?.step();
     const record: EpochRecord = {
-      type: 'epoch', epoch, step,
+      type: 'epoch',
+      epoch,
+      step,
       loss: totals.loss / Math.max(1, totals.batches),
       terms: Object.fromEntries(Object.entries(totals.terms).map(([k, v]) => [k, v / Math.max(1, totals.batches)])),
       imagesPerSec: totals.images / Math.max(totals.seconds, 1e-9),
@@ -366,15 +406,25 @@ class Loop<B> {
     };
     await ctx.log.write(record);
     this.epochRecords.push(record);
-    ctx.bar.line(`epoch ${epoch + 1}/${options.epochs} done: loss ${formatValue(record.loss)}, ${record.imagesPerSec.toFixed(1)} img/s, ${record.seconds.toFixed(1)} s`);
+    ctx.bar.line(
+      `epoch ${epoch + 1}/${options.epochs} done: loss ${formatValue(record.loss)}, ${record.imagesPerSec.toFixed(1)} img/s, ${record.seconds.toFixed(1)} s`,
+    );
     const every = options.checkpointEvery ?? 0;
     const copies = every > 0 && (epoch + 1) % every === 0 ? [ctx.paths.epoch(epoch)] : [];
-    await this.save({ epoch: epoch + 1, stepInEpoch: 0, step, elapsedSeconds: this.elapsed(), rng: ctx.rng.state(), dataRng: null, epochTotals: null }, copies);
+    await this.save(
+      { epoch: epoch + 1, stepInEpoch: 0, step, elapsedSeconds: this.elapsed(), rng: ctx.rng.state(), dataRng: null, epochTotals: null },
+      copies,
+    );
     if (task.evaluate && ((epoch + 1) % (options.evalEvery ?? 1) === 0 || epoch + 1 === options.epochs)) {
       task.model.eval();
       const metrics = await task.evaluate(epoch);
       task.model.train();
-      const evalRecord: EvalRecord = { type: 'eval', epoch, step, metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null])) };
+      const evalRecord: EvalRecord = {
+        type: 'eval',
+        epoch,
+        step,
+        metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null])),
+      };
       await ctx.log.write(evalRecord);
       this.evalRecords.push(evalRecord);
       // Top-level metrics only: grouped ones (`scene/<name>/...`, `recall/...`) are in the log.
@@ -414,7 +464,14 @@ class Loop<B> {
   }
 
   private result(status: TrainResult['status'], epochs: number): TrainResult {
-    return { status, epochs, step: this.step, checkpoint: this.ctx.lastCheckpoint ?? this.ctx.paths.last, epochRecords: this.epochRecords, evalRecords: this.evalRecords };
+    return {
+      status,
+      epochs,
+      step: this.step,
+      checkpoint: this.ctx.lastCheckpoint ?? this.ctx.paths.last,
+      epochRecords: this.epochRecords,
+      evalRecords: this.evalRecords,
+    };
   }
 }
 
@@ -428,15 +485,20 @@ function restore<B>(task: TrainTask<B>, rng: Rng, checkpoint: Checkpoint): void 
 function checkOptions(options: TrainOptions): void {
   const positive = { logEvery: options.logEvery, evalEvery: options.evalEvery };
   for (const [key, value] of Object.entries(positive)) {
-    if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw new RangeError(`train: ${key} must be a positive integer, got ${value}`);
+    if (value !== undefined && !(Number.isInteger(value) && value > 0))
+      throw new RangeError(`train: ${key} must be a positive integer, got ${value}`);
   }
-  if (!(Number.isInteger(options.epochs) && options.epochs >= 0)) throw new RangeError(`train: epochs must be a non-negative integer, got ${options.epochs}`);
+  if (!(Number.isInteger(options.epochs) && options.epochs >= 0))
+    throw new RangeError(`train: epochs must be a non-negative integer, got ${options.epochs}`);
 }
 
 /** Every trainable variable must be in the optimizer, or it would silently never change. */
 function checkCoverage<B>(task: TrainTask<B>): void {
   const managed = new Set(task.optimizer.variables());
-  const missing = task.model.namedParameters().filter(([, v]) => v.trainable && !managed.has(v)).map(([n]) => n);
+  const missing = task.model
+    .namedParameters()
+    .filter(([, v]) => v.trainable && !managed.has(v))
+    .map(([n]) => n);
   if (missing.length > 0) throw new Error(`train: trainable parameters in no optimizer group: ${missing.join(', ')}`);
 }
 
@@ -456,7 +518,9 @@ interface PartialEpoch {
 function partialEpoch(progress: TrainProgress): PartialEpoch | null {
   if (progress.stepInEpoch === 0) return null;
   if (progress.dataRng === null || progress.epochTotals === null || progress.epochTotals.batches !== progress.stepInEpoch) {
-    throw new Error(`resume: the checkpoint stopped ${progress.stepInEpoch} steps into epoch ${progress.epoch} but lacks that epoch's data Rng or totals`);
+    throw new Error(
+      `resume: the checkpoint stopped ${progress.stepInEpoch} steps into epoch ${progress.epoch} but lacks that epoch's data Rng or totals`,
+    );
   }
   return { dataRng: progress.dataRng, totals: progress.epochTotals };
 }

@@ -25,7 +25,12 @@ const MIB = 1024 ** 2;
 const fmt = (bytes: number): string => (bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(bytes / MIB)} MiB`);
 
 /** Peak memory of one step at `batchSize`, from one forward + backward of a one-image batch. */
-export async function estimateStepMemory(lossOfOneImage: () => tf.Scalar, variables: tf.Variable[], batchSize: number, momentsAllocated: boolean): Promise<StepMemoryEstimate> {
+export async function estimateStepMemory(
+  lossOfOneImage: () => tf.Scalar,
+  variables: tf.Variable[],
+  batchSize: number,
+  momentsAllocated: boolean,
+): Promise<StepMemoryEstimate> {
   const paramBytes = variables.reduce((sum, v) => sum + v.size * 4, 0);
   const resident = tf.memory().numBytes;
   const info = await tf.profile(() => {

@@ -60,10 +60,7 @@ export class ConditionalDecoderLayer extends Module {
     this.sa_kcontent_proj = proj('sa_kcontent_proj');
     this.sa_kpos_proj = proj('sa_kpos_proj');
     this.sa_v_proj = proj('sa_v_proj');
-    this.self_attn = this.addModule(
-      'self_attn',
-      new MultiHeadAttention({ embedDim: dModel, numHeads: nhead, inputProjection: false, dropout, rng }),
-    );
+    this.self_attn = this.addModule('self_attn', new MultiHeadAttention({ embedDim: dModel, numHeads: nhead, inputProjection: false, dropout, rng }));
     this.ca_qcontent_proj = proj('ca_qcontent_proj');
     this.ca_qpos_proj = options.isFirst ? proj('ca_qpos_proj') : null;
     this.ca_kcontent_proj = proj('ca_kcontent_proj');
@@ -125,9 +122,7 @@ export class ConditionalDecoderLayer extends Module {
       const output = this.norm3.forward(tf.add(afterCross, this.dropout3.forward(feedForward(afterCross, this)))) as tf.Tensor3D;
       const selfAttention: AttentionRecord | undefined = selfAttended.attention;
       const crossAttention: AttentionRecord | undefined = crossAttended.attention;
-      return selfAttention !== undefined && crossAttention !== undefined
-        ? { output, attention: { selfAttention, crossAttention } }
-        : { output };
+      return selfAttention !== undefined && crossAttention !== undefined ? { output, attention: { selfAttention, crossAttention } } : { output };
     });
   }
 }

@@ -2,7 +2,7 @@
 // conditional decoder (reference points, concat cross-attention; decoder.query_scale,
 // decoder.ref_point_head).
 import { type ConditionalDecoderOutput, ConditionalTransformerDecoder } from './conditional-decoder';
-import { EncoderDecoderTransformer, type EncoderDecoderOutput } from './encoder-decoder';
+import { type EncoderDecoderOutput, EncoderDecoderTransformer } from './encoder-decoder';
 import type { TransformerOptions } from './transformer-options';
 
 /** hs [L, B, NQ, C] (decoder.norm on every layer), references [B, NQ, 2] = sigmoid(ref_point_head(query_embed)), memory [B, HW, C]. */

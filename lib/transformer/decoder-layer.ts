@@ -72,10 +72,7 @@ export class TransformerDecoderLayer extends Module {
     const { pos, queryPos, memoryKeyPaddingMask, returnAttention } = options;
     return tf.tidy(() => {
       const selfAttend = (x: tf.Tensor) =>
-        this.self_attn.forward(
-          { queryContent: x, querySpatial: queryPos, keyContent: x, keySpatial: queryPos, value: x },
-          { returnAttention },
-        );
+        this.self_attn.forward({ queryContent: x, querySpatial: queryPos, keyContent: x, keySpatial: queryPos, value: x }, { returnAttention });
       const crossAttend = (x: tf.Tensor) =>
         this.multihead_attn.forward(
           {
@@ -107,9 +104,7 @@ export class TransformerDecoderLayer extends Module {
         [selfAttention, crossAttention] = [s.attention, c.attention];
       }
       const output = x as tf.Tensor3D;
-      return selfAttention !== undefined && crossAttention !== undefined
-        ? { output, attention: { selfAttention, crossAttention } }
-        : { output };
+      return selfAttention !== undefined && crossAttention !== undefined ? { output, attention: { selfAttention, crossAttention } } : { output };
     });
   }
 }

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LayerNorm } from '../nn/layer-norm';
 import { Module, ModuleList } from '../nn/module';
 import { clonedLayers } from './clones';
-import { TransformerDecoderLayer, type DecoderForwardOptions, type DecoderLayerAttention } from './decoder-layer';
+import { type DecoderForwardOptions, type DecoderLayerAttention, TransformerDecoderLayer } from './decoder-layer';
 import type { TransformerLayerOptions } from './options';
 
 export type DecoderOutput = {

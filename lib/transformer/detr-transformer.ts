@@ -1,7 +1,7 @@
 // DETR's `Transformer` (models/transformer.py): the shared encoder-decoder with DETR's decoder
 // (q = tgt + query_pos, k = memory + pos in the cross-attention).
 import { type DecoderOutput, TransformerDecoder } from './decoder';
-import { EncoderDecoderTransformer, type EncoderDecoderOutput } from './encoder-decoder';
+import { type EncoderDecoderOutput, EncoderDecoderTransformer } from './encoder-decoder';
 import type { TransformerOptions } from './transformer-options';
 
 export type DetrTransformerOutput = EncoderDecoderOutput<DecoderOutput>; // hs [L, B, NQ, C] (decoder.norm on every layer), memory [B, HW, C]

@@ -12,7 +12,7 @@ import type { DecoderOutput } from './decoder';
 import type { DecoderForwardOptions, DecoderLayerAttention } from './decoder-layer';
 import { TransformerEncoder } from './encoder';
 import type { TransformerLayerOptions } from './options';
-import { toTokens, type TransformerInputs } from './tokens';
+import { type TransformerInputs, toTokens } from './tokens';
 import { layerOptionsOf, type TransformerOptions } from './transformer-options';
 
 /** A decoder stack: the DETR decoder or the conditional one. */

@@ -57,10 +57,7 @@ export class TransformerEncoderLayer extends Module {
     const { pos, keyPaddingMask, returnAttention } = options;
     return tf.tidy(() => {
       const selfAttend = (x: tf.Tensor) =>
-        this.self_attn.forward(
-          { queryContent: x, querySpatial: pos, keyContent: x, keySpatial: pos, value: x, keyPaddingMask },
-          { returnAttention },
-        );
+        this.self_attn.forward({ queryContent: x, querySpatial: pos, keyContent: x, keySpatial: pos, value: x, keyPaddingMask }, { returnAttention });
       if (this.normalizeBefore) {
         const attended = selfAttend(this.norm1.forward(src));
         const x = tf.add(src, this.dropout1.forward(attended.output));

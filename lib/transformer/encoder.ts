@@ -5,7 +5,7 @@ import type { AttentionRecord } from '../attention/attend';
 import { LayerNorm } from '../nn/layer-norm';
 import { Module, ModuleList } from '../nn/module';
 import { clonedLayers } from './clones';
-import { TransformerEncoderLayer, type EncoderForwardOptions } from './encoder-layer';
+import { type EncoderForwardOptions, TransformerEncoderLayer } from './encoder-layer';
 import type { TransformerLayerOptions } from './options';
 
 export type EncoderOutput = {

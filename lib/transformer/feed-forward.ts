@@ -2,7 +2,7 @@
 // linear2(dropout(activation(linear1(x)))).
 import * as tf from '@tensorflow/tfjs';
 import type { Dropout } from '../nn/dropout';
-import { activate, type Activation } from '../nn/functional';
+import { type Activation, activate } from '../nn/functional';
 import type { Linear } from '../nn/linear';
 
 export interface FeedForwardParts {

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { AttentionInputs } from '../../lib/attention/attend';
 import { MultiHeadAttention } from '../../lib/attention/multi-head-attention';
 import { Rng } from '../../lib/runtime/rng';
-import { referenceAttention, type Matrix, type ReferenceWeights } from './reference';
+import { type Matrix, type ReferenceWeights, referenceAttention } from './reference';
 
 const B = 2;
 const LQ = 3;
@@ -13,7 +13,10 @@ const LK = 5;
 const C = 8;
 const H = 2;
 const CV = 6; // concat layout: value / output width differs from the query / key width
-const PADDED = [[false, false, false, false, false], [false, false, false, true, true]]; // [B, Lk]
+const PADDED = [
+  [false, false, false, false, false],
+  [false, false, false, true, true],
+]; // [B, Lk]
 
 function normal(shape: number[], rng: Rng, scale = 1): tf.Tensor {
   return tf.randomNormal(shape, 0, scale, 'float32', rng.seed());
@@ -65,9 +68,7 @@ describe('MultiHeadAttention', () => {
       const rng = new Rng(1);
       const attention = new MultiHeadAttention({ embedDim: C, numHeads: H, ...layout, rng });
       expect([...attention.torchStateDict().keys()]).to.deep.equal(
-        layout.inputProjection
-          ? ['in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias']
-          : ['out_proj.weight', 'out_proj.bias'],
+        layout.inputProjection ? ['in_proj_weight', 'in_proj_bias', 'out_proj.weight', 'out_proj.bias'] : ['out_proj.weight', 'out_proj.bias'],
       );
       const reference = loadRandomTorchWeights(attention, rng);
       const inputs = makeInputs(rng, layout.valueDim);
@@ -113,7 +114,10 @@ describe('MultiHeadAttention', () => {
       expect(row.reduce((a, v) => a + v, 0)).to.be.closeTo(1, 1e-6);
     }
     // Replace the padded keys and values of image 1 by something else: the output must not move.
-    const keep = tf.tensor3d([[[1], [1], [1], [1], [1]], [[1], [1], [1], [0], [0]]]);
+    const keep = tf.tensor3d([
+      [[1], [1], [1], [1], [1]],
+      [[1], [1], [1], [0], [0]],
+    ]);
     const scramble = (x: tf.Tensor | undefined) => tf.tidy(() => tf.add(tf.mul(x as tf.Tensor, keep), tf.mul(tf.sub(1, keep), 100)));
     const moved = attention.forward({
       ...inputs,
@@ -167,7 +171,9 @@ describe('MultiHeadAttention', () => {
         variable.assign(original);
         original.dispose();
       }
-      console.log(`      worst relative error over ${names.length} inputs and ${attention.namedParameters().length} parameters: ${worst.toExponential(2)}`);
+      console.log(
+        `      worst relative error over ${names.length} inputs and ${attention.namedParameters().length} parameters: ${worst.toExponential(2)}`,
+      );
       // Image 1's keys 3 and 4 are padding: their key (content and spatial) and value gradients are exactly 0.
       for (const i of [2, 3, 4]) {
         const padded = tf.tidy(() => tf.slice(grads[i] as tf.Tensor, [1, 3, 0], [1, 2, -1]));

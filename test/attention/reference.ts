@@ -39,12 +39,7 @@ const dot = (a: number[], b: number[]): number => a.reduce((s, v, i) => s + v * 
  * concat: logits_h = (q_c,h·k_c,h + q_s,h·k_s,h) / √(2d), written as the sum of a content and a
  * spatial term, with d = C / H.
  */
-export function referenceAttention(
-  x: ReferenceInputs,
-  w: ReferenceWeights,
-  numHeads: number,
-  combine: 'add' | 'concat',
-): ReferenceResult {
+export function referenceAttention(x: ReferenceInputs, w: ReferenceWeights, numHeads: number, combine: 'add' | 'concat'): ReferenceResult {
   const c = x.queryContent[0]!.length;
   const cv = x.value[0]!.length;
   const d = c / numHeads;

@@ -1,11 +1,11 @@
-import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'chai';
 import { categoryIdOf, labelOf } from '../../datasets/category-map';
 import { loadCocoDetection } from '../../datasets/coco';
 import { ImageReadError } from '../../datasets/image';
-import { type SyntheticShapes, generateSyntheticShapes, syntheticShapesSource, writeSyntheticShapes } from '../../datasets/synthetic-shapes';
+import { generateSyntheticShapes, type SyntheticShapes, syntheticShapesSource, writeSyntheticShapes } from '../../datasets/synthetic-shapes';
 import { DecodeError } from '../../lib/io/decode';
 import { rejection } from '../helpers/rejection';
 
@@ -26,7 +26,10 @@ describe('COCO detection loader', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   /** A copy of the written annotation file with `edit` applied, written next to it. */
-  function editedAnnotations(name: string, edit: (gt: { images: Record<string, unknown>[]; annotations: Record<string, unknown>[] }) => void): string {
+  function editedAnnotations(
+    name: string,
+    edit: (gt: { images: Record<string, unknown>[]; annotations: Record<string, unknown>[] }) => void,
+  ): string {
     const gt = JSON.parse(readFileSync(annotationFile, 'utf8'));
     edit(gt);
     const path = join(dir, name);
@@ -95,7 +98,9 @@ describe('COCO detection loader', () => {
   it('rejects malformed JSON naming the file', async () => {
     const path = join(dir, 'malformed.json');
     writeFileSync(path, '{"images": [}');
-    expect((await rejection(loadCocoDetection({ annotationFile: path, imageDir }))).message).to.contain(path).and.contain('malformed JSON');
+    expect((await rejection(loadCocoDetection({ annotationFile: path, imageDir }))).message)
+      .to.contain(path)
+      .and.contain('malformed JSON');
   });
 
   it('names the image file, annotation file and image id of a missing image', async () => {

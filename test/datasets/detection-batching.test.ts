@@ -38,8 +38,16 @@ describe('detection batching', () => {
     expect(batch.mask.dtype).to.equal('bool');
     const [o, x] = [0, 1]; // bool tensors read back as 0 / 1
     expect(batch.mask.arraySync()).to.deep.equal([
-      [[o, o, o], [o, o, o], [x, x, x]],
-      [[o, o, x], [o, o, x], [o, o, x]],
+      [
+        [o, o, o],
+        [o, o, o],
+        [x, x, x],
+      ],
+      [
+        [o, o, x],
+        [o, o, x],
+        [o, o, x],
+      ],
     ]);
     const images = batch.images.arraySync();
     const white = (1 - 0.485) / 0.229;

@@ -1,9 +1,9 @@
-import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'chai';
 import sharp from 'sharp';
-import { ImageReadError, blankRgb, drawBoxes, floatToRgb, readRgbFloat, readRgbImage, resizeRgb, writePng } from '../../datasets/image';
+import { blankRgb, drawBoxes, floatToRgb, ImageReadError, readRgbFloat, readRgbImage, resizeRgb, writePng } from '../../datasets/image';
 
 describe('image I/O', () => {
   const dir = mkdtempSync(join(tmpdir(), 'image-io-'));
@@ -25,10 +25,14 @@ describe('image I/O', () => {
 
   it('expands grey and drops alpha', async () => {
     const grey = join(dir, 'grey.png');
-    await sharp(Buffer.from([0, 100, 200, 255]), { raw: { width: 2, height: 2, channels: 1 } }).png().toFile(grey);
+    await sharp(Buffer.from([0, 100, 200, 255]), { raw: { width: 2, height: 2, channels: 1 } })
+      .png()
+      .toFile(grey);
     expect(Array.from((await readRgbImage(grey)).data)).to.deep.equal([0, 0, 0, 100, 100, 100, 200, 200, 200, 255, 255, 255]);
     const rgba = join(dir, 'rgba.png');
-    await sharp(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]), { raw: { width: 2, height: 1, channels: 4 } }).png().toFile(rgba);
+    await sharp(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]), { raw: { width: 2, height: 1, channels: 4 } })
+      .png()
+      .toFile(rgba);
     expect(Array.from((await readRgbImage(rgba)).data)).to.deep.equal([1, 2, 3, 5, 6, 7]);
   });
 

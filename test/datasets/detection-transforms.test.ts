@@ -1,14 +1,14 @@
 import { expect } from 'chai';
 import { type DetectionSample, normalizeSample } from '../../datasets/detection-sample';
 import {
-  DETR_AUGMENT,
   cropSample,
+  DETR_AUGMENT,
   detrTrainTransforms,
   detrValTransforms,
   hflipSample,
   randomSizeCrop,
-  resizeSample,
   resizedShape,
+  resizeSample,
   scaleAugmentConfig,
 } from '../../datasets/detection-transforms';
 import type { RgbImage } from '../../datasets/image';

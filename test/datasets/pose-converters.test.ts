@@ -14,7 +14,10 @@ async function write(path: string, text: string): Promise<void> {
 
 /** A 4×4 matrix in the 7-Scenes text layout (tab separated, exponent notation, trailing blanks). */
 function poseText(r: number[][], t: number[]): string {
-  return [0, 1, 2].map((i) => `${[...r[i]!, t[i]!].map((v) => v.toExponential(7)).join('\t ')}\t \n`).join('') + '0.0000000e+000\t 0.0000000e+000\t 0.0000000e+000\t 1.0000000e+000\t \n';
+  return (
+    [0, 1, 2].map((i) => `${[...r[i]!, t[i]!].map((v) => v.toExponential(7)).join('\t ')}\t \n`).join('') +
+    '0.0000000e+000\t 0.0000000e+000\t 0.0000000e+000\t 1.0000000e+000\t \n'
+  );
 }
 
 const S = Math.SQRT1_2;
@@ -25,7 +28,10 @@ describe('pose converters', () => {
     root = await fs.mkdtemp(join(tmpdir(), 'pose-conv-'));
     // Cambridge: 3 header lines then ImageFile X Y Z W P Q R.
     const header = 'Visual Landmark Dataset V1\nImageFile, Camera Position [X Y Z W P Q R]\n\n';
-    await write(join(root, 'cambridge/ShopFacade/dataset_train.txt'), `${header}seq2/frame00001.png -1.5 2 0.25 0.5 0.5 -0.5 0.5\nseq2/frame00002.png 1 2 3 1 0 0 0\n`);
+    await write(
+      join(root, 'cambridge/ShopFacade/dataset_train.txt'),
+      `${header}seq2/frame00001.png -1.5 2 0.25 0.5 0.5 -0.5 0.5\nseq2/frame00002.png 1 2 3 1 0 0 0\n`,
+    );
     await write(join(root, 'cambridge/ShopFacade/dataset_test.txt'), `${header}seq3/frame00007.png 4 5 6 0 1 0 0\n`);
     await write(join(root, 'cambridge/KingsCollege/dataset_train.txt'), `${header}seq1/frame00001.png 7 8 9 1 0 0 0\n`);
     await write(join(root, 'cambridge/KingsCollege/dataset_test.txt'), header);
@@ -34,10 +40,40 @@ describe('pose converters', () => {
     const s7 = join(root, '7scenes/chess');
     await write(join(s7, 'TrainSplit.txt'), 'sequence1\n');
     await write(join(s7, 'TestSplit.txt'), 'sequence2\n');
-    await write(join(s7, 'seq-01/frame-000001.pose.txt'), poseText([[0, -1, 0], [1, 0, 0], [0, 0, 1]], [0.5, -1, 2])); // 90° about z
-    await write(join(s7, 'seq-01/frame-000000.pose.txt'), poseText([[1, 0, 0], [0, -1, 0], [0, 0, -1]], [0, 0, 0])); // 180° about x
+    await write(
+      join(s7, 'seq-01/frame-000001.pose.txt'),
+      poseText(
+        [
+          [0, -1, 0],
+          [1, 0, 0],
+          [0, 0, 1],
+        ],
+        [0.5, -1, 2],
+      ),
+    ); // 90° about z
+    await write(
+      join(s7, 'seq-01/frame-000000.pose.txt'),
+      poseText(
+        [
+          [1, 0, 0],
+          [0, -1, 0],
+          [0, 0, -1],
+        ],
+        [0, 0, 0],
+      ),
+    ); // 180° about x
     await write(join(s7, 'seq-01/frame-000000.color.png'), '');
-    await write(join(s7, 'seq-02/frame-000000.pose.txt'), poseText([[0, 0, 1], [1, 0, 0], [0, 1, 0]], [1, 1, 1])); // 120° about (1,1,1)
+    await write(
+      join(s7, 'seq-02/frame-000000.pose.txt'),
+      poseText(
+        [
+          [0, 0, 1],
+          [1, 0, 0],
+          [0, 1, 0],
+        ],
+        [1, 1, 1],
+      ),
+    ); // 120° about (1,1,1)
   });
   after(async () => fs.rm(root, { recursive: true }));
 
@@ -78,7 +114,9 @@ describe('pose converters', () => {
   });
 
   it('7-Scenes: a malformed pose file is reported with its path', () => {
-    expect(() => parsePoseMatrix('1 0 0\n0 1 0', 'frame-000000.pose.txt')).to.throw(/frame-000000\.pose\.txt: .*expected 16 numbers \(a 4×4 camera-to-world matrix\)/);
+    expect(() => parsePoseMatrix('1 0 0\n0 1 0', 'frame-000000.pose.txt')).to.throw(
+      /frame-000000\.pose\.txt: .*expected 16 numbers \(a 4×4 camera-to-world matrix\)/,
+    );
   });
 
   it('condformer convert writes a CSV that reads back (7scenes, --split test; cambridge --scenes)', async () => {

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { formatPoseCsv, parsePoseCsv, readPoseCsv, selectSplit, writePoseCsv, type PoseRow } from '../../datasets/pose-csv';
+import { formatPoseCsv, type PoseRow, parsePoseCsv, readPoseCsv, selectSplit, writePoseCsv } from '../../datasets/pose-csv';
 
 // The first rows of the official `abs_7scenes_pose.csv_chess_test.csv` / Cambridge label files.
 const OFFICIAL = `scene,split,seq,img_path,t1,t2,t3,q1,q2,q3,q4
@@ -17,8 +17,12 @@ describe('pose CSV', () => {
     expect(table.scenes).to.deep.equal(['ShopFacade', 'chess']); // code-point order, as np.unique
     expect(Array.from(table.sceneIds)).to.deep.equal([1, 0, 1]);
     expect(table.rows[0]).to.deep.equal({
-      scene: 'chess', split: 'test', seq: 'seq-03', imgPath: 'chess/seq-03/frame-000000.color.png',
-      t: [-0.0513658, -0.7848635, -0.7011286999999999], q: [0.9823381999999999, -0.18315179999999998, 0.0323652, -0.0204851],
+      scene: 'chess',
+      split: 'test',
+      seq: 'seq-03',
+      imgPath: 'chess/seq-03/frame-000000.color.png',
+      t: [-0.0513658, -0.7848635, -0.7011286999999999],
+      q: [0.9823381999999999, -0.18315179999999998, 0.0323652, -0.0204851],
     });
   });
 
@@ -47,7 +51,9 @@ describe('pose CSV', () => {
     expect(() => parsePoseCsv('scene,split,seq,img_path,t1,t2,t3,q1,q2,q3\n', 'a.csv')).to.throw(/a\.csv:1: header is missing column\(s\) q4/);
     expect(() => parsePoseCsv(`${OFFICIAL}chess,test,seq-03,x.png,1,2\n`, 'a.csv')).to.throw(/a\.csv:5: expected 11 fields, got 6/);
     expect(() => parsePoseCsv(`${OFFICIAL}"chess",test,seq-03,x.png,1,2,3,1,0,0,0\n`, 'a.csv')).to.throw(/a\.csv:5: quoted CSV fields/);
-    expect(() => parsePoseCsv(`${OFFICIAL}chess,test,seq-03,,1,2,3,1,0,0,0\n`, 'a.csv')).to.throw(/a\.csv:5: at \$\.img_path: expected non-empty string/);
+    expect(() => parsePoseCsv(`${OFFICIAL}chess,test,seq-03,,1,2,3,1,0,0,0\n`, 'a.csv')).to.throw(
+      /a\.csv:5: at \$\.img_path: expected non-empty string/,
+    );
   });
 
   it('refuses to write a field that would need quoting', () => {

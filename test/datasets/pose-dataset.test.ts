@@ -1,17 +1,23 @@
-import * as tf from '@tensorflow/tfjs';
-import { expect } from 'chai';
-import { Rng } from '../../lib/runtime/rng';
-import { predictSceneMeans, sceneMeanPoses } from '../../datasets/pose-baseline';
-import { poseTable, type PoseRow } from '../../datasets/pose-csv';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'chai';
 import { writePng } from '../../datasets/image';
-import { writePoseCsv } from '../../datasets/pose-csv';
-import { disposePoseBatch, poseBatches, poseCsvSource, sceneEqualizedEpoch, type PoseSource } from '../../datasets/pose-dataset';
+import { predictSceneMeans, sceneMeanPoses } from '../../datasets/pose-baseline';
+import { type PoseRow, poseTable, writePoseCsv } from '../../datasets/pose-csv';
+import { disposePoseBatch, type PoseSource, poseBatches, poseCsvSource, sceneEqualizedEpoch } from '../../datasets/pose-dataset';
 import { poseTestConfig, poseTrainConfig } from '../../datasets/pose-transforms';
+import { Rng } from '../../lib/runtime/rng';
 
-const row = (scene: string, t: [number, number, number], q: [number, number, number, number]): PoseRow => ({ scene, split: 'train', seq: 'seq-01', imgPath: `${scene}/x.png`, t, q });
+const row = (scene: string, t: [number, number, number], q: [number, number, number, number]): PoseRow => ({
+  scene,
+  split: 'train',
+  seq: 'seq-01',
+  imgPath: `${scene}/x.png`,
+  t,
+  q,
+});
 
 /** Rows whose image is a constant colour derived from the row index. */
 function constantSource(rows: PoseRow[]): PoseSource {
@@ -57,7 +63,7 @@ describe('pose dataset', () => {
       expect(Array.from(batch.poses.dataSync())).to.deep.equal(batch.indices.flatMap((i) => [...rows[i]!.t, ...rows[i]!.q]));
       expect(Array.from(batch.sceneIds.dataSync())).to.deep.equal(batch.indices.map((i) => (rows[i]!.scene === 'a' ? 0 : 1)));
       const px = batch.images.dataSync();
-      expect(px[0]).to.be.closeTo((10 * batch.indices[0]! / 255 - 0.485) / 0.229, 1e-5);
+      expect(px[0]).to.be.closeTo(((10 * batch.indices[0]!) / 255 - 0.485) / 0.229, 1e-5);
       seen.push([...batch.indices]);
       disposePoseBatch(batch);
     }
@@ -98,7 +104,8 @@ describe('pose dataset', () => {
   });
 
   it('scene mean pose baseline: mean position and sign-aligned mean orientation per scene', () => {
-    const c = Math.cos((10 * Math.PI) / 360), s = Math.sin((10 * Math.PI) / 360); // 10° about z
+    const c = Math.cos((10 * Math.PI) / 360),
+      s = Math.sin((10 * Math.PI) / 360); // 10° about z
     const table = poseTable([row('a', [0, 0, 0], [1, 0, 0, 0]), row('b', [5, 5, 5], [0, 1, 0, 0]), row('a', [2, 4, 6], [-c, 0, 0, -s])]);
     const means = sceneMeanPoses(table);
     expect(means.map((m) => m.scene)).to.deep.equal(['a', 'b']);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { canonicalQuaternion, meanQuaternion, quaternionToRotation, rotationToQuaternion, type Quaternion } from '../../datasets/quaternion';
+import { canonicalQuaternion, meanQuaternion, type Quaternion, quaternionToRotation, rotationToQuaternion } from '../../datasets/quaternion';
 
 const S = Math.SQRT1_2;
 const close = (a: readonly number[], b: readonly number[], tol = 1e-12) => a.forEach((v, i) => expect(v).to.be.closeTo(b[i]!, tol));
@@ -18,7 +18,13 @@ describe('pose quaternions', () => {
   });
 
   it('quaternion → rotation inverts rotation → quaternion in every branch', () => {
-    const qs: Quaternion[] = [[0.9, 0.1, -0.3, 0.2], [0.1, 0.9, 0.2, -0.3], [0.1, -0.2, 0.9, 0.3], [0.05, 0.3, -0.2, 0.9], [-0.5, 0.5, 0.5, -0.5]];
+    const qs: Quaternion[] = [
+      [0.9, 0.1, -0.3, 0.2],
+      [0.1, 0.9, 0.2, -0.3],
+      [0.1, -0.2, 0.9, 0.3],
+      [0.05, 0.3, -0.2, 0.9],
+      [-0.5, 0.5, 0.5, -0.5],
+    ];
     for (const q of qs) close(rotationToQuaternion(quaternionToRotation(q)), canonicalQuaternion(q), 1e-12);
   });
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { Rng } from '../../lib/runtime/rng';
 import type { RgbImage } from '../../datasets/image';
 import { colorJitter, cropOrigin, poseTestConfig, poseTrainConfig, transformPoseImage } from '../../datasets/pose-transforms';
+import { Rng } from '../../lib/runtime/rng';
 
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
@@ -32,23 +32,44 @@ describe('pose transforms', () => {
 
   it('brightness multiplies and clamps', () => {
     const f = replayFactor(3, 0.5, 1.5);
-    const out = colorJitter(image2([[0.2, 0.4, 0.6], [0.9, 0.8, 0.7]]), { brightness: 0.5, contrast: 0, saturation: 0, hue: 0 }, new Rng(3));
-    close(out.data, [0.2, 0.4, 0.6, 0.9, 0.8, 0.7].map((v) => Math.min(1, v * f)));
+    const out = colorJitter(
+      image2([
+        [0.2, 0.4, 0.6],
+        [0.9, 0.8, 0.7],
+      ]),
+      { brightness: 0.5, contrast: 0, saturation: 0, hue: 0 },
+      new Rng(3),
+    );
+    close(
+      out.data,
+      [0.2, 0.4, 0.6, 0.9, 0.8, 0.7].map((v) => Math.min(1, v * f)),
+    );
   });
 
   it('contrast blends with the mean grey level (0.2989 r + 0.587 g + 0.114 b)', () => {
     const f = replayFactor(4, 0.5, 1.5);
-    const px = [[0.2, 0.4, 0.6], [0.9, 0.8, 0.7]];
+    const px = [
+      [0.2, 0.4, 0.6],
+      [0.9, 0.8, 0.7],
+    ];
     const mean = px.reduce((s, [r, g, b]) => s + 0.2989 * r! + 0.587 * g! + 0.114 * b!, 0) / 2;
     const out = colorJitter(image2(px), { brightness: 0, contrast: 0.5, saturation: 0, hue: 0 }, new Rng(4));
-    close(out.data, px.flat().map((v) => Math.min(1, Math.max(0, f * v + (1 - f) * mean))));
+    close(
+      out.data,
+      px.flat().map((v) => Math.min(1, Math.max(0, f * v + (1 - f) * mean))),
+    );
   });
 
   it('saturation blends each pixel with its own grey', () => {
     const f = replayFactor(5, 0, 2);
-    const px = [[0.2, 0.4, 0.6], [0.9, 0.8, 0.7]];
+    const px = [
+      [0.2, 0.4, 0.6],
+      [0.9, 0.8, 0.7],
+    ];
     const out = colorJitter(image2(px), { brightness: 0, contrast: 0, saturation: 1, hue: 0 }, new Rng(5));
-    const expected = px.flatMap(([r, g, b]) => [r!, g!, b!].map((v) => Math.min(1, Math.max(0, f * v + (1 - f) * (0.2989 * r! + 0.587 * g! + 0.114 * b!)))));
+    const expected = px.flatMap(([r, g, b]) =>
+      [r!, g!, b!].map((v) => Math.min(1, Math.max(0, f * v + (1 - f) * (0.2989 * r! + 0.587 * g! + 0.114 * b!)))),
+    );
     close(out.data, expected);
   });
 
@@ -68,7 +89,11 @@ describe('pose transforms', () => {
     expect(size).to.equal(4);
     expect(pixels).to.have.length(4 * 4 * 3);
     // top = round((6 − 4) / 2) = 1, left = round((8 − 4) / 2) = 2
-    for (const [y, x] of [[0, 0], [3, 3], [1, 2]] as const) {
+    for (const [y, x] of [
+      [0, 0],
+      [3, 3],
+      [1, 2],
+    ] as const) {
       for (let c = 0; c < 3; c++) {
         const source = img.data[((1 + y) * 8 + 2 + x) * 3 + c]!;
         expect(pixels[(y * 4 + x) * 3 + c]).to.be.closeTo((source / 255 - MEAN[c]!) / STD[c]!, 1e-6);

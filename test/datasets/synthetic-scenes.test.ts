@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { readRgbImage } from '../../datasets/image';
 import { readPoseCsv } from '../../datasets/pose-csv';
 import { renderView } from '../../datasets/raycast/render';
-import type { SurfaceMaterial, SceneSpec } from '../../datasets/raycast/scene';
+import type { SceneSpec, SurfaceMaterial } from '../../datasets/raycast/scene';
 import { createSyntheticScenes, renderSyntheticRow, syntheticPoseSource, writeSyntheticScenes } from '../../datasets/synthetic-scenes';
 
 const plain = (c: [number, number, number]): SurfaceMaterial => ({ texture: 'checker', colorA: c, colorB: c, scale: 1, seed: 0 });
@@ -15,14 +15,25 @@ const BOX: [number, number, number] = [1, 0, 0];
 /** A 4 m cube room with flat walls, full ambient light and no direct light: pixels = albedo. */
 function testRoom(boxes: number[]): SceneSpec {
   return {
-    name: 'test', kind: 'room', boundsMin: [0, 0, 0], boundsMax: [4, 4, 4], surfaces: Array(6).fill(plain(WALL)),
-    boxes: Float32Array.from(boxes), boxMaterials: boxes.map(() => plain(BOX)).slice(0, boxes.length / 6),
-    light: [2, 3.9, 2], lightIntensity: 0, ambient: 1, skyHorizon: [0, 0, 0], skyZenith: [0, 0, 0],
-    cameraMin: [1, 1, 1], cameraMax: [3, 3, 3],
+    name: 'test',
+    kind: 'room',
+    boundsMin: [0, 0, 0],
+    boundsMax: [4, 4, 4],
+    surfaces: Array(6).fill(plain(WALL)),
+    boxes: Float32Array.from(boxes),
+    boxMaterials: boxes.map(() => plain(BOX)).slice(0, boxes.length / 6),
+    light: [2, 3.9, 2],
+    lightIntensity: 0,
+    ambient: 1,
+    skyHorizon: [0, 0, 0],
+    skyZenith: [0, 0, 0],
+    cameraMin: [1, 1, 1],
+    cameraMax: [3, 3, 3],
   };
 }
 
-const pixel = (img: { data: Uint8Array; width: number }, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
+const pixel = (img: { data: Uint8Array; width: number }, x: number, y: number) =>
+  Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
 const WALL8 = WALL.map((v) => Math.round(255 * v));
 const BOX8 = BOX.map((v) => Math.round(255 * v));
 

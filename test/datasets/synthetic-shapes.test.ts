@@ -1,11 +1,6 @@
 import { expect } from 'chai';
 import { decodeCocoGroundTruth } from '../../datasets/coco-format';
-import {
-  SHAPE_KINDS,
-  cocoAreaThresholds,
-  generateSyntheticImage,
-  generateSyntheticShapes,
-} from '../../datasets/synthetic-shapes';
+import { cocoAreaThresholds, generateSyntheticImage, generateSyntheticShapes, SHAPE_KINDS } from '../../datasets/synthetic-shapes';
 
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
   a !== undefined && b !== undefined && Buffer.from(a).equals(Buffer.from(b));
@@ -28,7 +23,9 @@ describe('synthetic shapes', () => {
     for (const a of set.gt.annotations) {
       const [x, y, w, h] = a.bbox;
       expect(x >= 0 && y >= 0 && x + w <= 128 && y + h <= 128).to.equal(true);
-      expect(a.area).to.be.greaterThan(0).and.at.most(w * h);
+      expect(a.area)
+        .to.be.greaterThan(0)
+        .and.at.most(w * h);
       if (a.category_id === 1) expect(a.area).to.equal(w * h); // rectangles fill their box
     }
   });
@@ -72,7 +69,7 @@ describe('synthetic shapes', () => {
     expect(other.gt.annotations).to.not.deep.equal(again.gt.annotations);
   });
 
-  it('generates 128x128 images fast enough for training', function () {
+  it('generates 128x128 images fast enough for training', () => {
     const count = 100;
     const start = performance.now();
     for (let id = 1; id <= count; id++) generateSyntheticImage({ ...config, seed: 'speed' }, id);

@@ -47,7 +47,11 @@ describe('query-region purity', () => {
     const pts = [[0], [1], [3], [7], [15]];
     const q = tf.tensor4d([[pts]]);
     const k = tf.tensor4d([[pts]]);
-    for (const [kk, expected] of [[1, 0], [3, 1 / 3], [5, 2 / 5]] as const) {
+    for (const [kk, expected] of [
+      [1, 0],
+      [3, 1 / 3],
+      [5, 2 / 5],
+    ] as const) {
       const p = queryRegionPurity(q, k, kk);
       for (const v of p.dataSync()) expect(v).to.be.closeTo(expected, 1e-6);
       p.dispose();
@@ -59,8 +63,18 @@ describe('query-region purity', () => {
     // Head 0: q = {0, 10}, k = {1, 2}; k = 2: q@0 → neighbours 1(k), 2(k) → 0;
     // q@10 → 2(k) at 8, 1(k) at 9, (0(q) at 10 is third) → 0.
     // Head 1: q = {0, 1}, k = {5, 6}: q@0 → 1(q), 5(k) → 1/2; q@1 → 0(q), 5(k) → 1/2.
-    const q = tf.tensor4d([[[[0], [10]], [[0], [1]]]]);
-    const k = tf.tensor4d([[[[1], [2]], [[5], [6]]]]);
+    const q = tf.tensor4d([
+      [
+        [[0], [10]],
+        [[0], [1]],
+      ],
+    ]);
+    const k = tf.tensor4d([
+      [
+        [[1], [2]],
+        [[5], [6]],
+      ],
+    ]);
     const p = queryRegionPurity(q, k, 2);
     expect(Array.from(p.dataSync())).to.deep.equal([0, 0, 0.5, 0.5]);
     tf.dispose([q, k, p]);
@@ -95,7 +109,10 @@ describe('attention maps', () => {
     expect(maps.shape).to.deep.equal([1, 2, 6, 2, 3]);
     // map of head 1, query 4, cell (y=1, x=2) = key token 1·3+2 = 5 → value 36 + 4·6 + 5.
     expect((maps.arraySync() as number[][][][][])[0]?.[1]?.[4]?.[1]?.[2]).to.equal(36 + 24 + 5);
-    const chosen = encoderAttentionMaps(weights, h, w, [{ y: 1, x: 0 }, { y: 0, x: 2 }]); // tokens 3, 2
+    const chosen = encoderAttentionMaps(weights, h, w, [
+      { y: 1, x: 0 },
+      { y: 0, x: 2 },
+    ]); // tokens 3, 2
     expect(chosen.shape).to.deep.equal([1, 2, 2, 2, 3]);
     const c = chosen.arraySync() as number[][][][][];
     expect(c[0]?.[0]?.[0]?.[0]?.[0]).to.equal(3 * 6);

@@ -12,7 +12,7 @@ import {
   pairwiseBoxes,
   xyxyToCxcywh,
 } from '../../losses/box-ops';
-import { type Fixture, loadFixture, maxAbsDiff } from './safetensors-fixture';
+import { type Fixture, loadFixture, maxAbsDiff } from '../helpers/safetensors-fixture';
 
 const TOL = 1e-4;
 

@@ -4,8 +4,14 @@ import { CAMERA_POSE_LOSS_PRESETS, CameraPoseLoss, sceneNllLoss } from '../../lo
 
 // Row 0: position error (3, 4, 0) → 5, same orientation. Row 1: no position error; orientation
 // gt (0,0,0,2) → (0,0,0,1), est (0,0,1,1) → (0,0,1/√2,1/√2): ‖diff‖ = sqrt(2 − √2).
-const GT = [[0, 0, 0, 1, 0, 0, 0], [1, 2, 2, 0, 0, 0, 2]];
-const EST = [[3, 4, 0, 1, 0, 0, 0], [1, 2, 2, 0, 0, 1, 1]];
+const GT = [
+  [0, 0, 0, 1, 0, 0, 0],
+  [1, 2, 2, 0, 0, 0, 2],
+];
+const EST = [
+  [3, 4, 0, 1, 0, 0, 0],
+  [1, 2, 2, 0, 0, 1, 1],
+];
 const LX = 2.5;
 const LQ = Math.sqrt(2 - Math.SQRT2) / 2; // 0.3826834
 
@@ -53,7 +59,10 @@ describe('CameraPoseLoss', () => {
     expect(gX).to.be.closeTo(1 - LX, 1e-5); // -1.5
     expect(gQ).to.be.closeTo(1 - LQ * Math.exp(3), 1e-4); // -6.68639
     const h = 1e-2;
-    for (const [v, g] of [[loss.sX, gX], [loss.sQ, gQ]] as const) {
+    for (const [v, g] of [
+      [loss.sX, gX],
+      [loss.sQ, gQ],
+    ] as const) {
       const at = (delta: number): number => {
         const original = v.dataSync()[0]!;
         v.assign(tf.tensor1d([original + delta]));
@@ -80,7 +89,12 @@ describe('CameraPoseLoss', () => {
 
 describe('sceneNllLoss', () => {
   it('is the mean negative log-probability of the true scene', () => {
-    const logProbs = tf.logSoftmax(tf.tensor2d([[1, 2, 3], [0, 0, 0]])) as tf.Tensor2D;
+    const logProbs = tf.logSoftmax(
+      tf.tensor2d([
+        [1, 2, 3],
+        [0, 0, 0],
+      ]),
+    ) as tf.Tensor2D;
     const value = sceneNllLoss(logProbs, tf.tensor1d([2, 0], 'int32'));
     // -log softmax([1,2,3])[2] = 0.4076060, -log(1/3) = 1.0986123
     expect(value.dataSync()[0]).to.be.closeTo((0.407606 + 1.0986123) / 2, 1e-6);

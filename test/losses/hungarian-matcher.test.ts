@@ -4,7 +4,7 @@ import { HungarianMatcher } from '../../losses/hungarian-matcher';
 import { linearSumAssignment } from '../../losses/linear-sum-assignment';
 import { Rng } from '../../lib/runtime/rng';
 import { fixtureLayer, fixtureTargets, NUM_LAYERS, type Part } from './detection-fixture';
-import { type Fixture, loadFixture, maxAbsDiff } from './safetensors-fixture';
+import { type Fixture, loadFixture, maxAbsDiff } from '../helpers/safetensors-fixture';
 
 const MATCHERS: Record<Part, () => HungarianMatcher> = {
   detr: () => HungarianMatcher.detr(),

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { DetectionOutputs } from '../../losses/detection-types';
 import { detectionWeightDict, type LossKey, SetCriterion } from '../../losses/set-criterion';
 import { fixtureOutputs, fixtureTargets, type Part } from './detection-fixture';
-import { type Fixture, loadFixture } from './safetensors-fixture';
+import { type Fixture, loadFixture } from '../helpers/safetensors-fixture';
 
 const CRITERIA: Record<Part, () => SetCriterion> = {
   detr: () => SetCriterion.detr(5, 3),

@@ -36,7 +36,11 @@ describe('pose metrics', () => {
       target.push(1, 2, 3, 1, 0, 0, 0);
       predicted.push(1 + r.dpos[0]!, 2 + r.dpos[1]!, 3 + r.dpos[2]!, ...qx(r.deg));
     }
-    const e = evaluatePoses(predicted, target, rows.map((r) => r.scene));
+    const e = evaluatePoses(
+      predicted,
+      target,
+      rows.map((r) => r.scene),
+    );
     expect(e.scenes.map((s) => s.scene)).to.deep.equal(['a', 'b']);
     const [a, b] = e.scenes;
     expect(a!.medianPositionError).to.be.closeTo(1, 1e-12);
@@ -59,7 +63,15 @@ describe('pose metrics', () => {
   });
 
   it('custom thresholds', () => {
-    const e = evaluatePoses([0.1, 0, 0, 1, 0, 0, 0], [0, 0, 0, 1, 0, 0, 0], ['s'], [{ meters: 0.05, degrees: 1 }, { meters: 0.1, degrees: 1 }]);
+    const e = evaluatePoses(
+      [0.1, 0, 0, 1, 0, 0, 0],
+      [0, 0, 0, 1, 0, 0, 0],
+      ['s'],
+      [
+        { meters: 0.05, degrees: 1 },
+        { meters: 0.1, degrees: 1 },
+      ],
+    );
     expect(e.recall).to.deep.equal({ '0.05m/1deg': 0, '0.1m/1deg': 1 });
   });
 });

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { focalBiasValue } from '../../heads/detection-heads';
-import { buildDetector, decodeDetectorConfig, type DetectorConfig } from '../../lib/models/detector';
-import { disposeDetectorOutputs, type DetectorInputs } from '../../lib/models/set-detector';
+import { buildDetector, type DetectorConfig, decodeDetectorConfig } from '../../lib/models/detector';
+import { type DetectorInputs, disposeDetectorOutputs } from '../../lib/models/set-detector';
 import { inverseSigmoid } from '../../lib/nn/functional';
 import { Rng } from '../../lib/runtime/rng';
 import { SetCriterion } from '../../losses/set-criterion';
@@ -36,7 +36,13 @@ function paddedBatch(): DetectorInputs {
 }
 
 const targets = () => [
-  { labels: tf.tensor1d([0, 2], 'int32'), boxes: tf.tensor2d([[0.3, 0.4, 0.2, 0.3], [0.7, 0.6, 0.3, 0.2]]) },
+  {
+    labels: tf.tensor1d([0, 2], 'int32'),
+    boxes: tf.tensor2d([
+      [0.3, 0.4, 0.2, 0.3],
+      [0.7, 0.6, 0.3, 0.2],
+    ]),
+  },
   { labels: tf.tensor1d([1], 'int32'), boxes: tf.tensor2d([[0.5, 0.5, 0.4, 0.4]]) },
 ];
 
@@ -181,9 +187,18 @@ describe('detectors (DETR, Conditional DETR)', () => {
       // the weights that act on tgt get no gradient: Conditional DETR's content projections, and in
       // DETR the self-attention (its values are all in_proj_bias = 0, so the softmax and out_proj
       // see constants) and norm1 (its input is 0). Everything else must move.
-      const expected = kind === 'conditional'
-        ? ['transformer.decoder.layers.0.sa_kcontent_proj.weight', 'transformer.decoder.layers.0.sa_qcontent_proj.weight', 'transformer.decoder.layers.0.sa_v_proj.weight']
-        : ['transformer.decoder.layers.0.norm1.weight', 'transformer.decoder.layers.0.self_attn.in_proj_weight', 'transformer.decoder.layers.0.self_attn.out_proj.weight'];
+      const expected =
+        kind === 'conditional'
+          ? [
+              'transformer.decoder.layers.0.sa_kcontent_proj.weight',
+              'transformer.decoder.layers.0.sa_qcontent_proj.weight',
+              'transformer.decoder.layers.0.sa_v_proj.weight',
+            ]
+          : [
+              'transformer.decoder.layers.0.norm1.weight',
+              'transformer.decoder.layers.0.self_attn.in_proj_weight',
+              'transformer.decoder.layers.0.self_attn.out_proj.weight',
+            ];
       expect(zero.sort()).to.deep.equal(expected);
       tf.dispose([value, ...Object.values(grads), ...t.flatMap((x) => [x.labels, x.boxes])]);
       model.dispose();

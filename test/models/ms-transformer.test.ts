@@ -2,20 +2,20 @@
 // per-scene heads, official state_dict names, and the QKA term of the training loss.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { buildPoseRegressor, type PoseRegressorConfigInput } from '../../heads/pose-config';
-import { msTransformerLoss } from '../../heads/pose-loss';
 import { disposeMSTransformerOutput, type MSTransformer } from '../../lib/models/ms-transformer';
+import { buildPoseRegressor, type PoseRegressorConfigInput } from '../../lib/models/pose-regressor';
 import { Rng } from '../../lib/runtime/rng';
 import { CameraPoseLoss } from '../../losses/camera-pose-loss';
+import { msTransformerLoss } from '../../losses/ms-transformer-loss';
 import { qkAlignmentLoss } from '../../losses/qk-alignment';
 
 const S = 3;
 const TINY: PoseRegressorConfigInput = {
   numScenes: S,
   backbone: 'small',
-  smallCnnChannels: [4, 8, 8, 12],
+  smallChannels: [4, 8, 8, 12],
   hiddenDim: 16,
-  nhead: 4,
+  nheads: 4,
   dimFeedforward: 16,
   dropout: 0,
   numTEncoderLayers: 2,
@@ -27,7 +27,10 @@ const TINY: PoseRegressorConfigInput = {
 
 function images(batch: number, seed: number): tf.Tensor4D {
   const rng = new Rng(seed);
-  return tf.tensor4d(Array.from({ length: batch * 32 * 32 * 3 }, () => rng.normal()), [batch, 32, 32, 3]);
+  return tf.tensor4d(
+    Array.from({ length: batch * 32 * 32 * 3 }, () => rng.normal()),
+    [batch, 32, 32, 3],
+  );
 }
 
 function param(model: MSTransformer, name: string): tf.Variable {
@@ -57,9 +60,15 @@ describe('MSTransformer', () => {
     const probs = tf.tidy(() => tf.sum(tf.exp(out.sceneLogDistr), 1).arraySync() as number[]);
     probs.forEach((p) => expect(p).to.be.closeTo(1, 1e-5));
     // reduction_4 of a 32² image is 2×2 (position), reduction_3 4×4 (orientation); 4 heads of 4 dims.
-    expect(out.queriesKeys!.t.map((r) => r.queries.shape)).to.deep.equal([[4, 4, 4, 4], [4, 4, 4, 4]]);
+    expect(out.queriesKeys!.t.map((r) => r.queries.shape)).to.deep.equal([
+      [4, 4, 4, 4],
+      [4, 4, 4, 4],
+    ]);
     expect(out.queriesKeys!.rot[0]!.keys.shape).to.deep.equal([4, 4, 16, 4]);
-    expect(out.encoderAttention!.rot.map((w) => w.shape)).to.deep.equal([[4, 4, 16, 16], [4, 4, 16, 16]]);
+    expect(out.encoderAttention!.rot.map((w) => w.shape)).to.deep.equal([
+      [4, 4, 16, 16],
+      [4, 4, 16, 16],
+    ]);
     disposeMSTransformerOutput(out);
   });
 
@@ -90,12 +99,22 @@ describe('MSTransformer', () => {
 
   it('shared (EMS) heads vs one head per scene (MS): names and per-sample head choice', () => {
     const perScene = buildPoseRegressor({ ...TINY, regressorHead: 'per-scene' }, new Rng(3));
-    const names = perScene.namedParameters().map(([n]) => n).filter((n) => n.startsWith('regressor_head'));
+    const names = perScene
+      .namedParameters()
+      .map(([n]) => n)
+      .filter((n) => n.startsWith('regressor_head'));
     expect(names).to.deep.equal(
-      ['t', 'rot'].flatMap((b) => [0, 1, 2].flatMap((i) => ['fc_h.weight', 'fc_h.bias', 'fc_o.weight', 'fc_o.bias'].map((p) => `regressor_head_${b}.${i}.${p}`))),
+      ['t', 'rot'].flatMap((b) =>
+        [0, 1, 2].flatMap((i) => ['fc_h.weight', 'fc_h.bias', 'fc_o.weight', 'fc_o.bias'].map((p) => `regressor_head_${b}.${i}.${p}`)),
+      ),
     );
-    const shared = model.namedParameters().map(([n]) => n).filter((n) => n.startsWith('regressor_head'));
-    expect(shared).to.deep.equal(['t', 'rot'].flatMap((b) => ['fc_h.weight', 'fc_h.bias', 'fc_o.weight', 'fc_o.bias'].map((p) => `regressor_head_${b}.${p}`)));
+    const shared = model
+      .namedParameters()
+      .map(([n]) => n)
+      .filter((n) => n.startsWith('regressor_head'));
+    expect(shared).to.deep.equal(
+      ['t', 'rot'].flatMap((b) => ['fc_h.weight', 'fc_h.bias', 'fc_o.weight', 'fc_o.bias'].map((p) => `regressor_head_${b}.${p}`)),
+    );
     // Changing scene 1's position head moves only the samples regressed with scene 1.
     perScene.eval();
     const ids = tf.tensor1d([0, 1, 2, 1], 'int32');
@@ -111,7 +130,10 @@ describe('MSTransformer', () => {
   });
 
   it('uses the official state_dict names and PyTorch shapes (EfficientNet-B0, d 256, learned PE)', () => {
-    const official = buildPoseRegressor({ numScenes: 7, numTEncoderLayers: 2, numTDecoderLayers: 1, numRotEncoderLayers: 1, numRotDecoderLayers: 1, positionEncoding: 'learned' }, new Rng(4));
+    const official = buildPoseRegressor(
+      { numScenes: 7, numTEncoderLayers: 2, numTDecoderLayers: 1, numRotEncoderLayers: 1, numRotDecoderLayers: 1, positionEmbedding: 'learned' },
+      new Rng(4),
+    );
     const dict = official.torchStateDict();
     const shape = (k: string) => dict.get(k)?.shape;
     expect(shape('backbone.0.body._conv_stem.weight')).to.deep.equal([32, 3, 3, 3]);
@@ -145,7 +167,12 @@ describe('MSTransformer', () => {
 
   it('the QKA terms equal qkAlignmentLoss of the returned records; their gradient reaches in_proj only through q and k', () => {
     const criterion = new CameraPoseLoss({ learnable: true, sX: 0, sQ: -3 });
-    const poses = tf.tensor2d([[1, 2, 3, 1, 0, 0, 0], [0, 0, 1, 0.5, 0.5, 0.5, 0.5], [2, 1, 0, 1, 0, 0, 0], [0, 1, 0, 0, 1, 0, 0]]);
+    const poses = tf.tensor2d([
+      [1, 2, 3, 1, 0, 0, 0],
+      [0, 0, 1, 0.5, 0.5, 0.5, 0.5],
+      [2, 1, 0, 1, 0, 0, 0],
+      [0, 1, 0, 0, 1, 0, 0],
+    ]);
     const sceneIds = tf.tensor1d([0, 1, 2, 0], 'int32');
     const out = model.forward(x, { sceneIds, returnQueriesKeys: true });
     const loss = msTransformerLoss(out, { poses, sceneIds }, criterion, 0.1);

@@ -3,12 +3,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { BatchNorm2d } from '../../lib/nn/batch-norm';
-import { setConvImplementation, type ConvImplementation } from '../../lib/nn/conv-functional';
+import { type ConvImplementation, setConvImplementation } from '../../lib/nn/conv-functional';
 import { Conv2d } from '../../lib/nn/conv2d';
 import { Embedding } from '../../lib/nn/embedding';
 import { FrozenBatchNorm2d, withoutBatchCounters } from '../../lib/nn/frozen-batch-norm';
 import { Rng } from '../../lib/runtime/rng';
-import { maxAbsDiff, nest, referenceConv2d, wave, type Map4 } from './reference';
+import { type Map4, maxAbsDiff, nest, referenceConv2d, wave } from './reference';
 
 /** A conv whose torch-layout weight is all ones (bias 0). */
 function onesConv(kernel: number, options: ConstructorParameters<typeof Conv2d>[3]): Conv2d {
@@ -44,13 +44,51 @@ describe('Conv2d', () => {
   it('depthwise: channel c only sees channel c with its own kernel (hand-computed)', () => {
     const dw = new Conv2d(2, 2, 2, { groups: 2, bias: false });
     // torch [C, 1, 2, 2]: channel 0 takes the top-left pixel, channel 1 sums its window × 10
-    dw.loadStateDict(new Map([['weight', tf.tensor4d([[[[1, 0], [0, 0]]], [[[10, 10], [10, 10]]]])]]), { layout: 'torch' });
-    const x = tf.tensor4d([[[[1, 100], [2, 200]], [[3, 300], [4, 400]]]]); // NHWC [1, 2, 2, 2]
+    dw.loadStateDict(
+      new Map([
+        [
+          'weight',
+          tf.tensor4d([
+            [
+              [
+                [1, 0],
+                [0, 0],
+              ],
+            ],
+            [
+              [
+                [10, 10],
+                [10, 10],
+              ],
+            ],
+          ]),
+        ],
+      ]),
+      { layout: 'torch' },
+    );
+    const x = tf.tensor4d([
+      [
+        [
+          [1, 100],
+          [2, 200],
+        ],
+        [
+          [3, 300],
+          [4, 400],
+        ],
+      ],
+    ]); // NHWC [1, 2, 2, 2]
     expect(Array.from(dw.forward(x).dataSync())).to.deep.equal([1, 10000]);
     expect(() => new Conv2d(4, 8, 3, { groups: 4 })).to.throw(/groups = 1 or depthwise/);
   });
 
-  const CASES: { name: string; c: [number, number, number]; options: ConstructorParameters<typeof Conv2d>[3]; pad: [number, number, number, number]; size: [number, number] }[] = [
+  const CASES: {
+    name: string;
+    c: [number, number, number];
+    options: ConstructorParameters<typeof Conv2d>[3];
+    pad: [number, number, number, number];
+    size: [number, number];
+  }[] = [
     { name: '3×3 stride 2 padding 1', c: [3, 4, 3], options: { stride: 2, padding: 1 }, pad: [1, 1, 1, 1], size: [7, 6] },
     { name: '3×3 same stride 2 (odd / even sides)', c: [2, 3, 3], options: { stride: 2, padding: 'same' }, pad: [1, 1, 0, 1], size: [7, 6] },
     { name: '3×3 dilation 2 padding 2', c: [2, 3, 3], options: { dilation: 2, padding: 2 }, pad: [2, 2, 2, 2], size: [6, 5] },
@@ -65,19 +103,26 @@ describe('Conv2d', () => {
       const conv = new Conv2d(cin, cout, k, { ...options, rng: new Rng(1) });
       const wt = nest(wave(cout * (depthwise ? 1 : cin) * k * k, 0.4), [cout, depthwise ? 1 : cin, k, k]) as number[][][][];
       const bias = wave(cout, 2);
-      conv.loadStateDict(new Map<string, tf.Tensor>([['weight', tf.tensor4d(wt)], ['bias', tf.tensor1d(bias)]]), { layout: 'torch' });
+      conv.loadStateDict(
+        new Map<string, tf.Tensor>([
+          ['weight', tf.tensor4d(wt)],
+          ['bias', tf.tensor1d(bias)],
+        ]),
+        { layout: 'torch' },
+      );
       const xs = nest(wave(2 * size[0] * size[1] * cin, 1.1), [2, size[0], size[1], cin]) as Map4;
       const expected = referenceConv2d(xs, wt, bias, { ...options, pad, groups: depthwise ? cin : 1 }).flat(3);
       const x = tf.tensor4d(xs);
       const dy = tf.tidy(() => tf.sin(tf.range(0, expected.length).mul(0.37)));
       // the wasm backend has no native conv-filter gradient kernels: compare where they exist
       const nativeKernel = depthwise ? 'DepthwiseConv2dNativeBackpropFilter' : 'Conv2DBackpropFilter';
-      const strategies = tf.getKernel(nativeKernel, tf.getBackend()) === undefined ? (['patches', 'patches'] as const) : (['native', 'patches'] as const);
+      const strategies =
+        tf.getKernel(nativeKernel, tf.getBackend()) === undefined ? (['patches', 'patches'] as const) : (['native', 'patches'] as const);
       const grads = strategies.map((impl) =>
         withConv(impl, () => {
           const y = conv.forward(x);
           expect(maxAbsDiff(y.dataSync(), expected), `${impl} forward`).to.be.below(1e-5);
-          const f = (input: tf.Tensor, weight: tf.Tensor) => tf.sum(tf.mul(conv.forward(input as tf.Tensor4D).reshape([-1]), dy)) as tf.Scalar;
+          const f = (input: tf.Tensor, _weight: tf.Tensor) => tf.sum(tf.mul(conv.forward(input as tf.Tensor4D).reshape([-1]), dy)) as tf.Scalar;
           const { grads: g } = tf.variableGrads(() => f(x, conv.weight), [conv.weight]);
           const dx = tf.grad((input: tf.Tensor) => f(input, conv.weight))(x);
           return { dw: g[conv.weight.name] as tf.Tensor, dx };
@@ -89,8 +134,12 @@ describe('Conv2d', () => {
       // finite difference on one input pixel (float64 reference): d/dx[0, 1, 1, 0] of sum(y · dy)
       const dyValues = Array.from(dy.dataSync());
       const lossAt = (eps: number) => {
-        const shifted = xs.map((img, b) => img.map((row, r) => row.map((px, q) => px.map((v, ch) => (b === 0 && r === 1 && q === 1 && ch === 0 ? v + eps : v)))));
-        return referenceConv2d(shifted, wt, bias, { ...options, pad, groups: depthwise ? cin : 1 }).flat(3).reduce((s, v, i) => s + v * (dyValues[i] as number), 0);
+        const shifted = xs.map((img, b) =>
+          img.map((row, r) => row.map((px, q) => px.map((v, ch) => (b === 0 && r === 1 && q === 1 && ch === 0 ? v + eps : v)))),
+        );
+        return referenceConv2d(shifted, wt, bias, { ...options, pad, groups: depthwise ? cin : 1 })
+          .flat(3)
+          .reduce((s, v, i) => s + v * (dyValues[i] as number), 0);
       };
       const fd = (lossAt(1e-4) - lossAt(-1e-4)) / 2e-4;
       const pixel = (1 * size[1] + 1) * cin;
@@ -104,11 +153,15 @@ describe('Conv2d', () => {
     const conv = new Conv2d(8, 16, 3, { rng: new Rng(3) });
     const bound = 1 / Math.sqrt(8 * 9);
     const w = conv.weight.dataSync();
-    expect(Math.max(...Array.from(w, Math.abs))).to.be.below(bound).and.above(0.95 * bound);
+    expect(Math.max(...Array.from(w, Math.abs)))
+      .to.be.below(bound)
+      .and.above(0.95 * bound);
     expect(Math.max(...Array.from(conv.bias?.dataSync() ?? [], Math.abs))).to.be.below(bound);
     const dw = new Conv2d(32, 32, 5, { groups: 32, rng: new Rng(3) });
     const dwBound = 1 / 5;
-    expect(Math.max(...Array.from(dw.weight.dataSync(), Math.abs))).to.be.below(dwBound).and.above(0.95 * dwBound);
+    expect(Math.max(...Array.from(dw.weight.dataSync(), Math.abs)))
+      .to.be.below(dwBound)
+      .and.above(0.95 * dwBound);
     conv.dispose();
     dw.dispose();
   });
@@ -117,7 +170,21 @@ describe('Conv2d', () => {
 describe('BatchNorm2d', () => {
   // x [B=2, H=1, W=2, C=2]: channel 0 = 1, 2, 3, 4 (mean 2.5, biased var 1.25, unbiased 5/3);
   // channel 1 = 0, 0, 0, 8 (mean 2, biased var 12, unbiased 16)
-  const x = () => tf.tensor4d([[[[1, 0], [2, 0]]], [[[3, 0], [4, 8]]]]);
+  const x = () =>
+    tf.tensor4d([
+      [
+        [
+          [1, 0],
+          [2, 0],
+        ],
+      ],
+      [
+        [
+          [3, 0],
+          [4, 8],
+        ],
+      ],
+    ]);
 
   it('training: batch statistics, running stats updated with momentum 0.1 and the unbiased variance', () => {
     const bn = new BatchNorm2d(2);
@@ -126,7 +193,16 @@ describe('BatchNorm2d', () => {
     const y = bn.forward(x()).dataSync();
     const s0 = Math.sqrt(1.25 + 1e-5);
     const s1 = Math.sqrt(12 + 1e-5);
-    const expected = [2 * (1 - 2.5) / s0, -2 / s1 + 1, 2 * (2 - 2.5) / s0, -2 / s1 + 1, 2 * (3 - 2.5) / s0, -2 / s1 + 1, 2 * (4 - 2.5) / s0, 6 / s1 + 1];
+    const expected = [
+      (2 * (1 - 2.5)) / s0,
+      -2 / s1 + 1,
+      (2 * (2 - 2.5)) / s0,
+      -2 / s1 + 1,
+      (2 * (3 - 2.5)) / s0,
+      -2 / s1 + 1,
+      (2 * (4 - 2.5)) / s0,
+      6 / s1 + 1,
+    ];
     expect(maxAbsDiff(y, expected)).to.be.below(1e-5);
     expect(maxAbsDiff(bn.runningMean.dataSync(), [0.25, 0.2])).to.be.below(1e-7);
     expect(maxAbsDiff(bn.runningVar.dataSync(), [0.9 + 0.1 * (5 / 3), 0.9 + 1.6])).to.be.below(1e-6);
@@ -157,12 +233,31 @@ describe('BatchNorm2d', () => {
 
   it('training: gradients flow through the batch statistics (finite differences)', () => {
     const bn = new BatchNorm2d(2);
-    const weights = tf.tensor4d([[[[1, -2], [0.5, 3]]], [[[-1, 1], [2, 0.25]]]]);
+    const weights = tf.tensor4d([
+      [
+        [
+          [1, -2],
+          [0.5, 3],
+        ],
+      ],
+      [
+        [
+          [-1, 1],
+          [2, 0.25],
+        ],
+      ],
+    ]);
     const loss = (input: tf.Tensor) => tf.sum(tf.mul(bn.forward(input as tf.Tensor4D), weights)) as tf.Scalar;
     const dx = tf.grad(loss)(x()).dataSync();
     const base = Array.from(x().dataSync());
     for (const i of [0, 3, 7]) {
-      const at = (eps: number) => loss(tf.tensor4d(base.map((v, j) => (j === i ? v + eps : v)), [2, 1, 2, 2])).dataSync()[0] as number;
+      const at = (eps: number) =>
+        loss(
+          tf.tensor4d(
+            base.map((v, j) => (j === i ? v + eps : v)),
+            [2, 1, 2, 2],
+          ),
+        ).dataSync()[0] as number;
       expect(dx[i]).to.be.closeTo((at(1e-2) - at(-1e-2)) / 2e-2, 2e-3);
     }
     bn.dispose();
@@ -191,7 +286,7 @@ describe('FrozenBatchNorm2d', () => {
     frozen.loadStateDict(withoutBatchCounters(source.stateDict()));
     const x = tf.tensor4d([[[[3, 5]]]]);
     // channel 0: 2 · (3 - 1) / sqrt(4 + 1e-5) + 1; channel 1: 3 · (5 - 2) / sqrt(9 + 1e-5)
-    const expected = [2 * 2 / Math.sqrt(4 + 1e-5) + 1, 9 / Math.sqrt(9 + 1e-5)];
+    const expected = [(2 * 2) / Math.sqrt(4 + 1e-5) + 1, 9 / Math.sqrt(9 + 1e-5)];
     expect(maxAbsDiff(frozen.train().forward(x).dataSync(), expected)).to.be.below(1e-6);
     expect(maxAbsDiff(frozen.eval().forward(x).dataSync(), expected)).to.be.below(1e-6);
     source.eval();
@@ -210,11 +305,45 @@ describe('Embedding', () => {
     expect(Math.abs(mean)).to.be.below(0.03);
     expect(Math.abs(std - 1)).to.be.below(0.03);
     const small = new Embedding(3, 2);
-    small.loadStateDict(new Map([['weight', tf.tensor2d([[1, 2], [3, 4], [5, 6]])]]), { layout: 'torch' });
-    const y = small.forward(tf.tensor2d([[2, 0], [1, 1]], [2, 2], 'int32'));
+    small.loadStateDict(
+      new Map([
+        [
+          'weight',
+          tf.tensor2d([
+            [1, 2],
+            [3, 4],
+            [5, 6],
+          ]),
+        ],
+      ]),
+      { layout: 'torch' },
+    );
+    const y = small.forward(
+      tf.tensor2d(
+        [
+          [2, 0],
+          [1, 1],
+        ],
+        [2, 2],
+        'int32',
+      ),
+    );
     expect(y.shape).to.deep.equal([2, 2, 2]);
-    expect(y.arraySync()).to.deep.equal([[[5, 6], [1, 2]], [[3, 4], [3, 4]]]);
-    expect(small.torchStateDict().get('weight')?.arraySync()).to.deep.equal([[1, 2], [3, 4], [5, 6]]);
+    expect(y.arraySync()).to.deep.equal([
+      [
+        [5, 6],
+        [1, 2],
+      ],
+      [
+        [3, 4],
+        [3, 4],
+      ],
+    ]);
+    expect(small.torchStateDict().get('weight')?.arraySync()).to.deep.equal([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     emb.dispose();
     small.dispose();
   });

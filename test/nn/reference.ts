@@ -16,11 +16,11 @@ export function referenceConv2d(x: Map4, weight: number[][][][], bias: number[] 
   const { stride = 1, pad = [0, 0, 0, 0], dilation = 1, groups = 1 } = options;
   const [top, bottom, left, right] = pad;
   const h = (x[0] as number[][][]).length;
-  const w = (x[0]?.[0] as number[][]).length;
+  const w = (x[0]![0] as number[][]).length;
   const outC = weight.length;
   const inPerGroup = (weight[0] as number[][][]).length;
-  const kh = (weight[0]?.[0] as number[][]).length;
-  const kw = (weight[0]?.[0]?.[0] as number[]).length;
+  const kh = (weight[0]![0] as number[][]).length;
+  const kw = (weight[0]![0]![0] as number[]).length;
   const oh = Math.floor((h + top + bottom - dilation * (kh - 1) - 1) / stride) + 1;
   const ow = Math.floor((w + left + right - dilation * (kw - 1) - 1) / stride) + 1;
   const outPerGroup = outC / groups;

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import sharp from 'sharp';
-import { buildPoseRegressor } from '../../heads/pose-config';
 import { multiHeadAttention } from '../../lib/attention/attend';
 import { attentionEntropy } from '../../lib/diagnostics/attention-entropy';
 import { buildDetector } from '../../lib/models/detector';
+import { buildPoseRegressor } from '../../lib/models/pose-regressor';
 import { analyzeDetectors } from '../../lib/report/analyze-detector';
 import { analyzePoseRegressors, gridShape } from '../../lib/report/analyze-pose';
 import { PANEL_LABEL_HEIGHT } from '../../lib/report/attention-overlay';
@@ -13,7 +13,11 @@ import { denormalisedImage } from '../../lib/report/display-image';
 import { EncoderStatistics } from '../../lib/report/encoder-statistics';
 import { Rng } from '../../lib/runtime/rng';
 
-const normal = (rng: Rng, shape: number[]): tf.Tensor => tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()), shape);
+const normal = (rng: Rng, shape: number[]): tf.Tensor =>
+  tf.tensor(
+    Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()),
+    shape,
+  );
 
 describe('conditional cross-attention parts', () => {
   it('content and spatial maps multiply (and renormalise) to the weights the attention used', () => {
@@ -27,7 +31,11 @@ describe('conditional cross-attention parts', () => {
       value: normal(rng, [B, Lk, C]),
       keyPaddingMask: tf.tensor2d([[false, false, false, false, true, true]], [1, Lk], 'bool'),
     };
-    const out = multiHeadAttention(inputs, { inProj: null, outProj: { weight: tf.eye(C), bias: null } }, { numHeads: H, combine: 'concat', returnAttention: true });
+    const out = multiHeadAttention(
+      inputs,
+      { inProj: null, outProj: { weight: tf.eye(C), bias: null } },
+      { numHeads: H, combine: 'concat', returnAttention: true },
+    );
     const parts = conditionalAttentionParts(out.attention!, inputs.keyPaddingMask);
     const product = tf.tidy(() => {
       const p = tf.mul(parts.content, parts.spatial);
@@ -43,7 +51,15 @@ describe('conditional cross-attention parts', () => {
     const content = parts.content.arraySync() as number[][][][];
     expect(content[0]![0]![0]![1]).to.be.closeTo(Math.exp(logits[1]!) / z, 1e-6);
     expect(content[0]![0]![0]![5]).to.equal(0); // padded key
-    tf.dispose([...Object.values(inputs), out.output, out.attention!.weights, out.attention!.queries, out.attention!.keys, ...Object.values(parts), product]);
+    tf.dispose([
+      ...Object.values(inputs),
+      out.output,
+      out.attention!.weights,
+      out.attention!.queries,
+      out.attention!.keys,
+      ...Object.values(parts),
+      product,
+    ]);
   });
 });
 
@@ -51,14 +67,20 @@ describe('encoder statistics', () => {
   it('averages entropy and per-head QK distance over images and pools purity over heads', () => {
     const rng = new Rng(2);
     const stats = new EncoderStatistics({ purityK: 3, bins: 4 });
-    const records = [0, 1].map(() => ({ weights: tf.softmax(normal(rng, [2, 2, 5, 5])) as tf.Tensor4D, queries: normal(rng, [2, 2, 5, 3]) as tf.Tensor4D, keys: tf.add(normal(rng, [2, 2, 5, 3]), 50) as tf.Tensor4D }));
+    const records = [0, 1].map(() => ({
+      weights: tf.softmax(normal(rng, [2, 2, 5, 5])) as tf.Tensor4D,
+      queries: normal(rng, [2, 2, 5, 3]) as tf.Tensor4D,
+      keys: tf.add(normal(rng, [2, 2, 5, 3]), 50) as tf.Tensor4D,
+    }));
     stats.add(records);
     const rows = stats.rows('arm', 'position');
     expect(rows.entropy.map((r) => r.entropy)).to.deep.equal(records.map((r) => attentionEntropy(r.weights)));
     expect(rows.entropy[0]).to.include({ arm: 'arm', branch: 'position', layer: 0 });
     // keys shifted by 50 in every dim: separated clouds → purity 1 for every query (2 images × 2 heads × 5 queries)
     expect(rows.purity[1]!.counts).to.deep.equal([0, 0, 0, 20]);
-    const expected = tf.tidy(() => tf.mean(tf.norm(tf.sub(tf.mean(records[0]!.queries, 2), tf.mean(records[0]!.keys, 2)), 'euclidean', -1), 0).arraySync() as number[]);
+    const expected = tf.tidy(
+      () => tf.mean(tf.norm(tf.sub(tf.mean(records[0]!.queries, 2), tf.mean(records[0]!.keys, 2)), 'euclidean', -1), 0).arraySync() as number[],
+    );
     expect(rows.qkDistance.filter((r) => r.layer === 0).map((r) => r.distance)).to.have.length(2);
     rows.qkDistance.filter((r) => r.layer === 0).forEach((r, h) => expect(r.distance).to.be.closeTo(expected[h]!, 1e-4));
     expect(rows.qkDistance[0]!.arm).to.equal('arm · position');
@@ -76,7 +98,18 @@ describe('attention analysis of models', function () {
   this.timeout(120_000);
 
   it('detectors: statistics per arm and a spatial/content/combined panel per top query', async () => {
-    const small = { numClasses: 3, backbone: 'small' as const, smallChannels: [4, 8, 8, 16] as [number, number, number, number], numQueries: 6, hiddenDim: 16, nheads: 2, encLayers: 2, decLayers: 2, dimFeedforward: 16, dropout: 0 };
+    const small = {
+      numClasses: 3,
+      backbone: 'small' as const,
+      smallChannels: [4, 8, 8, 16] as [number, number, number, number],
+      numQueries: 6,
+      hiddenDim: 16,
+      nheads: 2,
+      encLayers: 2,
+      decLayers: 2,
+      dimFeedforward: 16,
+      dropout: 0,
+    };
     const conditional = buildDetector({ model: 'conditional', ...small }, new Rng(1)).eval();
     const detr = buildDetector({ model: 'detr', ...small }, new Rng(2)).eval();
     const rng = new Rng(3);
@@ -85,7 +118,10 @@ describe('attention analysis of models', function () {
     const mask = tf.tidy(() => tf.concat([tf.zeros([1, 64, 96], 'bool'), tf.ones([1, 64, 32], 'bool')], 2).cast('bool') as tf.Tensor3D);
     const before = tf.memory().numTensors;
     const data = await analyzeDetectors(
-      [{ label: 'Conditional DETR', model: conditional }, { label: 'DETR', model: detr }],
+      [
+        { label: 'Conditional DETR', model: conditional },
+        { label: 'DETR', model: detr },
+      ],
       [{ images, mask }],
       { rng: new Rng(4), queries: 2, umapEpochs: 50 },
     );
@@ -111,7 +147,20 @@ describe('attention analysis of models', function () {
   });
 
   it('pose regressors: both branches per arm and token attention panels', async () => {
-    const tiny = { numScenes: 2, backbone: 'small' as const, smallCnnChannels: [4, 8, 8, 12] as [number, number, number, number], hiddenDim: 16, nhead: 4, dimFeedforward: 16, dropout: 0, numTEncoderLayers: 2, numTDecoderLayers: 1, numRotEncoderLayers: 1, numRotDecoderLayers: 1, regressorHidden: 8 };
+    const tiny = {
+      numScenes: 2,
+      backbone: 'small' as const,
+      smallChannels: [4, 8, 8, 12] as [number, number, number, number],
+      hiddenDim: 16,
+      nheads: 4,
+      dimFeedforward: 16,
+      dropout: 0,
+      numTEncoderLayers: 2,
+      numTDecoderLayers: 1,
+      numRotEncoderLayers: 1,
+      numRotDecoderLayers: 1,
+      regressorHidden: 8,
+    };
     const arms = [
       { label: 'baseline', model: buildPoseRegressor(tiny, new Rng(1)) },
       { label: '+QKA', model: buildPoseRegressor(tiny, new Rng(2)) },
@@ -121,9 +170,19 @@ describe('attention analysis of models', function () {
     const images = [0, 1].map(() => tf.tidy(() => tf.clipByValue(normal(rng, [1, 64, 64, 3]), -2, 2) as tf.Tensor4D));
     const data = await analyzePoseRegressors(arms, images, { rng: new Rng(4), umapEpochs: 50 });
     expect(data.entropy!.map((r) => `${r.arm}|${r.branch}|${r.layer}`)).to.deep.equal([
-      'baseline|position|0', 'baseline|position|1', 'baseline|orientation|0', '+QKA|position|0', '+QKA|position|1', '+QKA|orientation|0',
+      'baseline|position|0',
+      'baseline|position|1',
+      'baseline|orientation|0',
+      '+QKA|position|0',
+      '+QKA|position|1',
+      '+QKA|orientation|0',
     ]);
-    expect(data.attention!.map((a) => a.name)).to.deep.equal(['baseline-position-tokens', 'baseline-orientation-tokens', 'qka-position-tokens', 'qka-orientation-tokens']);
+    expect(data.attention!.map((a) => a.name)).to.deep.equal([
+      'baseline-position-tokens',
+      'baseline-orientation-tokens',
+      'qka-position-tokens',
+      'qka-orientation-tokens',
+    ]);
     const meta = await sharp(data.attention![0]!.png).metadata();
     expect([meta.width, meta.height]).to.deep.equal([2 * 224 + 6, 224 + PANEL_LABEL_HEIGHT]); // 2 tokens, 64 px enlarged to 224
     expect(data.embeddings).to.have.length(2);

@@ -6,12 +6,18 @@ import { expect } from 'chai';
 import sharp from 'sharp';
 import { blankRgb } from '../../datasets/image';
 import { queryRegionPurity } from '../../lib/diagnostics/query-region-purity';
-import { PANEL_GAP, PANEL_LABEL_HEIGHT, attentionOverlay, cellBox, panelPng, upsampleBilinear } from '../../lib/report/attention-overlay';
+import { attentionOverlay, cellBox, PANEL_GAP, PANEL_LABEL_HEIGHT, panelPng, upsampleBilinear } from '../../lib/report/attention-overlay';
 import { colourLut } from '../../lib/report/colormap';
-import { embedQueriesKeys } from '../../lib/report/embedding';
 import { writeDiagnosticsReport } from '../../lib/report/diagnostics-report';
+import { embedQueriesKeys } from '../../lib/report/embedding';
 import { renderFigure } from '../../lib/report/figure';
-import { type EmbeddingPoint, embeddingScatterFigure, entropyBarsFigure, purityHistogramFigure, qkDistanceHeatmapFigure } from '../../lib/report/figures';
+import {
+  type EmbeddingPoint,
+  embeddingScatterFigure,
+  entropyBarsFigure,
+  purityHistogramFigure,
+  qkDistanceHeatmapFigure,
+} from '../../lib/report/figures';
 import { externalReferences } from '../../lib/report/html';
 import { Rng } from '../../lib/runtime/rng';
 import { drawnItems } from './scenegraph';
@@ -51,12 +57,21 @@ describe('diagnostics figures', function () {
     ];
     const { view } = await renderFigure(purityHistogramFigure(rows));
     const bars = drawnItems(view, 'rect').map((b) => `${b.datum.arm}|${b.datum.panel}|${b.datum.binStart}|${b.datum.fraction}`);
-    expect(bars).to.include.members(['baseline|layer 0|0|0.75', 'baseline|layer 0|0.2|0.25', '+QKA|layer 0|0.8|0.75', 'baseline|layer 1 · head 2|0.6|0.25']);
+    expect(bars).to.include.members([
+      'baseline|layer 0|0|0.75',
+      'baseline|layer 0|0.2|0.25',
+      '+QKA|layer 0|0.8|0.75',
+      'baseline|layer 1 · head 2|0.6|0.25',
+    ]);
     expect(bars).to.have.length(15);
   });
 
   it('qk distance heatmap: one cell per arm, layer and head with its value printed', async () => {
-    const rows = [0, 1].flatMap((layer) => [0, 1, 2].flatMap((head) => ['baseline', '+QKA'].map((arm) => ({ arm, layer, head, distance: (arm === '+QKA' ? 0.1 : 1) * (1 + layer + head / 4) }))));
+    const rows = [0, 1].flatMap((layer) =>
+      [0, 1, 2].flatMap((head) =>
+        ['baseline', '+QKA'].map((arm) => ({ arm, layer, head, distance: (arm === '+QKA' ? 0.1 : 1) * (1 + layer + head / 4) })),
+      ),
+    );
     const rendered = await renderFigure(qkDistanceHeatmapFigure(rows));
     const cells = drawnItems(rendered.view, 'rect');
     expect(cells).to.have.length(12);
@@ -121,10 +136,14 @@ describe('attention overlays', () => {
   it('puts labelled tiles side by side in one PNG', async () => {
     const a = blankRgb(20, 30, [255, 0, 0]);
     const b = blankRgb(20, 40, [0, 0, 255]);
-    const png = await panelPng([{ image: a, label: 'spatial' }, { image: b, label: 'content' }]);
+    const png = await panelPng([
+      { image: a, label: 'spatial' },
+      { image: b, label: 'content' },
+    ]);
     const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height]).to.deep.equal([30 + PANEL_GAP + 40, PANEL_LABEL_HEIGHT + 20]);
-    const px = (y: number, x: number): number[] => Array.from(data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3));
+    const px = (y: number, x: number): number[] =>
+      Array.from(data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3));
     expect(px(PANEL_LABEL_HEIGHT + 5, 5)).to.deep.equal([255, 0, 0]);
     expect(px(PANEL_LABEL_HEIGHT + 5, 30 + PANEL_GAP + 5)).to.deep.equal([0, 0, 255]);
     expect(px(PANEL_LABEL_HEIGHT + 5, 30 + 2)).to.deep.equal([255, 255, 255]); // the gap
@@ -153,7 +172,16 @@ describe('diagnostics report', function () {
         entropy: [{ arm: 'a', layer: 0, entropy: 1.5 }],
         purity: [{ arm: 'a', layer: 0, counts: [1, 2, 3] }],
         qkDistance: [{ arm: 'a', layer: 0, head: 0, distance: 0.75 }],
-        embeddings: [{ name: 'a', title: 'layer 0 head 0', points: [{ x: 0, y: 1, kind: 'query', token: 0 }, { x: 2, y: 3, kind: 'key', token: 0 }] }],
+        embeddings: [
+          {
+            name: 'a',
+            title: 'layer 0 head 0',
+            points: [
+              { x: 0, y: 1, kind: 'query', token: 0 },
+              { x: 2, y: 3, kind: 'key', token: 0 },
+            ],
+          },
+        ],
         attention: [{ name: 'query-3', caption: 'query 3', png }],
       });
       expect(written.html).to.equal(join(out, 'analysis.html'));

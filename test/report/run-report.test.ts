@@ -5,13 +5,13 @@ import { expect } from 'chai';
 import sharp from 'sharp';
 import type * as vega from 'vega';
 import { command as reportCommand } from '../../bin/commands/report';
+import { parsePoseMetricKey, poseEvalMetrics } from '../../lib/metrics/pose-eval-metrics';
 import { evaluatePoses } from '../../lib/metrics/pose-metrics';
 import { externalReferences, namespaceSvgIds } from '../../lib/report/html';
 import { thinned } from '../../lib/report/run-figures';
-import { parsePoseMetricKey, poseEvalMetrics } from '../../lib/report/pose-eval-metrics';
 import { type WrittenReport, writeReport, writeRunReport } from '../../lib/report/write-report';
 import { drawnItems } from './scenegraph';
-import { DETECTION_AP, DETECTION_EPOCHS, DETECTION_TRAIN, POSE_EVALS, cocoMetrics, writeDetectionRun, writePoseRun } from './synthetic-runs';
+import { cocoMetrics, DETECTION_AP, DETECTION_EPOCHS, DETECTION_TRAIN, POSE_EVALS, writeDetectionRun, writePoseRun } from './synthetic-runs';
 
 function figure(report: WrittenReport, name: string): { view: vega.View; svg: string } {
   const found = report.figures.find((f) => f.figure.name === name);
@@ -79,7 +79,9 @@ describe('run report', function () {
 
   it('plots the 12 COCO stats per epoch, leaving out the -1 (no ground truth) stat', () => {
     const want = Object.entries(DETECTION_AP).flatMap(([run, aps]) =>
-      aps.flatMap((ap, epoch) => Object.entries(cocoMetrics(ap)).flatMap(([stat, v]): [string, number, string, number][] => (v === -1 ? [] : [[run, epoch, stat, v]]))),
+      aps.flatMap((ap, epoch) =>
+        Object.entries(cocoMetrics(ap)).flatMap(([stat, v]): [string, number, string, number][] => (v === -1 ? [] : [[run, epoch, stat, v]])),
+      ),
     );
     expect(want).to.have.length(2 * 3 * 11);
     expect(points(comparison, 'coco-stats', 'epoch')).to.deep.equal(expected(want));
@@ -98,7 +100,9 @@ describe('run report', function () {
     expect(points(comparison, 'loss-steps', 'x')).to.deep.equal(expected(rows(DETECTION_TRAIN, (r) => r.step)));
     expect(points(comparison, 'loss-epochs', 'x')).to.deep.equal(expected(rows(DETECTION_EPOCHS, (r) => r.epoch)));
     expect(points(comparison, 'images-per-sec', 'epoch')).to.deep.equal(
-      expected(Object.keys(DETECTION_AP).flatMap((run) => DETECTION_EPOCHS.map((e): [string, number, string, number] => [run, e.epoch, '', e.imagesPerSec]))),
+      expected(
+        Object.keys(DETECTION_AP).flatMap((run) => DETECTION_EPOCHS.map((e): [string, number, string, number] => [run, e.epoch, '', e.imagesPerSec])),
+      ),
     );
   });
 
@@ -115,7 +119,9 @@ describe('run report', function () {
     expect(html).to.include('<tr><td>APs</td><td>-</td><td>-</td></tr>');
     expect(html).to.include('<tr><td>best AP</td><td>0.0625 (epoch 2)</td><td>0.1375 (epoch 2)</td></tr>');
     // summary: backend, epochs, steps, final epoch loss (5.25 and 5.25·0.5), mean images/s (12.33), training time (5.0 s)
-    expect(html).to.include('<tr><td>detr-tiny</td><td>wasm</td><td>1</td><td>3</td><td>6</td><td>5.25</td><td>12.33</td><td>5.0s</td><td>last.safetensors</td></tr>');
+    expect(html).to.include(
+      '<tr><td>detr-tiny</td><td>wasm</td><td>1</td><td>3</td><td>6</td><td>5.25</td><td>12.33</td><td>5.0s</td><td>last.safetensors</td></tr>',
+    );
     expect(html).to.include('<tr><td>cond-detr-tiny</td><td>cpu</td><td>1</td><td>3</td><td>6</td><td>2.625</td><td>12.33</td><td>5.0s</td>');
   });
 
@@ -136,7 +142,9 @@ describe('run report', function () {
     expect(points(report, 'pose-median-errors', 'epoch')).to.have.length(12); // 2 epochs × (2 scenes + average) × 2 quantities
     const html = await fs.readFile(report.html, 'utf8');
     expect(externalReferences(html)).to.deep.equal([]);
-    expect(html).to.include('<th>scene</th><th>median position (m)</th><th>median orientation (°)</th><th>recall 0.25m/2deg</th><th>recall 0.5m/5deg</th>');
+    expect(html).to.include(
+      '<th>scene</th><th>median position (m)</th><th>median orientation (°)</th><th>recall 0.25m/2deg</th><th>recall 0.5m/5deg</th>',
+    );
     expect(html).to.include('<tr><td>chess</td><td>0.25</td><td>5</td><td>50.0%</td><td>75.0%</td></tr>');
     expect(html).to.include('<tr><td>average / pooled</td><td>0.375</td><td>6.25</td><td>25.0%</td><td>50.0%</td></tr>');
     await fs.access(join(pose, 'figures', 'pose-recall.png'));
@@ -145,8 +153,15 @@ describe('run report', function () {
   it('reports every backend and session of a resumed run', async () => {
     const dir = await writePoseRun(root, 'resumed');
     const log = await fs.readFile(join(dir, 'log.jsonl'), 'utf8');
-    const resume = { type: 'run', name: 'resumed', config: {}, backend: 'wasm', startedAt: '2026-11-21T13:00:00.000Z', resumedFrom: { epoch: 1, step: 1, checkpoint: 'x' } };
-    await fs.writeFile(join(dir, 'log.jsonl'), log + `${JSON.stringify(resume)}\n`);
+    const resume = {
+      type: 'run',
+      name: 'resumed',
+      config: {},
+      backend: 'wasm',
+      startedAt: '2026-11-21T13:00:00.000Z',
+      resumedFrom: { epoch: 1, step: 1, checkpoint: 'x' },
+    };
+    await fs.writeFile(join(dir, 'log.jsonl'), `${log}${JSON.stringify(resume)}\n`);
     const report = await writeRunReport(dir);
     expect(await fs.readFile(report.html, 'utf8')).to.include('<tr><td>resumed</td><td>cpu, wasm</td><td>2</td><td>2</td><td>2</td>');
   });
@@ -175,7 +190,9 @@ describe('run report', function () {
     } finally {
       console.error = error;
     }
-    expect(errors[0]).to.include(`${join(bad, 'log.jsonl')}:1`).and.include('$.epoch');
+    expect(errors[0])
+      .to.include(`${join(bad, 'log.jsonl')}:1`)
+      .and.include('$.epoch');
   });
 });
 
@@ -222,7 +239,8 @@ describe('self-contained HTML', () => {
       '<image xlink:href="pic.png"/>',
     ];
     for (const html of bad) expect(externalReferences(html), html).to.have.length.greaterThan(0);
-    const ok = '<svg xmlns="http://www.w3.org/2000/svg"><g clip-path="url(#c1)"><use href="#c1"/><image href="data:image/png;base64,AAAA"/></g></svg>';
+    const ok =
+      '<svg xmlns="http://www.w3.org/2000/svg"><g clip-path="url(#c1)"><use href="#c1"/><image href="data:image/png;base64,AAAA"/></g></svg>';
     expect(externalReferences(ok)).to.deep.equal([]);
   });
 

@@ -29,7 +29,14 @@ export function drawnItems(view: vega.View, marktype: string): DrawnItem[] {
   const walk = (node: SceneNode, inDataMark: boolean): void => {
     const isMark = node.marktype !== undefined;
     const dataMark = isMark ? node.marktype === marktype && node.role === 'mark' : inDataMark;
-    if (!isMark && dataMark && node.datum !== undefined) out.push({ datum: node.datum as Record<string, unknown>, x: node.x ?? NaN, y: node.y ?? NaN, width: node.width ?? NaN, height: node.height ?? NaN });
+    if (!isMark && dataMark && node.datum !== undefined)
+      out.push({
+        datum: node.datum as Record<string, unknown>,
+        x: node.x ?? NaN,
+        y: node.y ?? NaN,
+        width: node.width ?? NaN,
+        height: node.height ?? NaN,
+      });
     for (const child of node.items ?? []) walk(child, dataMark);
   };
   walk((view.scenegraph() as unknown as { root: SceneNode }).root, false);

@@ -51,14 +51,32 @@ function scaleTerms(terms: Record<string, number>, scale: number): Record<string
 /** Pose run: two scenes, two evaluations (epochs 0 and 1). */
 export const POSE_EVALS = [
   {
-    medianPositionError: 1.5, medianOrientationError: 12.5, 'recall/0.25m/2deg': 0, 'recall/0.5m/5deg': 0.125,
-    'scene/chess/medianPositionError': 1.25, 'scene/chess/medianOrientationError': 10, 'scene/chess/recall/0.25m/2deg': 0, 'scene/chess/recall/0.5m/5deg': 0.25,
-    'scene/fire/medianPositionError': 1.75, 'scene/fire/medianOrientationError': 15, 'scene/fire/recall/0.25m/2deg': 0, 'scene/fire/recall/0.5m/5deg': 0,
+    medianPositionError: 1.5,
+    medianOrientationError: 12.5,
+    'recall/0.25m/2deg': 0,
+    'recall/0.5m/5deg': 0.125,
+    'scene/chess/medianPositionError': 1.25,
+    'scene/chess/medianOrientationError': 10,
+    'scene/chess/recall/0.25m/2deg': 0,
+    'scene/chess/recall/0.5m/5deg': 0.25,
+    'scene/fire/medianPositionError': 1.75,
+    'scene/fire/medianOrientationError': 15,
+    'scene/fire/recall/0.25m/2deg': 0,
+    'scene/fire/recall/0.5m/5deg': 0,
   },
   {
-    medianPositionError: 0.375, medianOrientationError: 6.25, 'recall/0.25m/2deg': 0.25, 'recall/0.5m/5deg': 0.5,
-    'scene/chess/medianPositionError': 0.25, 'scene/chess/medianOrientationError': 5, 'scene/chess/recall/0.25m/2deg': 0.5, 'scene/chess/recall/0.5m/5deg': 0.75,
-    'scene/fire/medianPositionError': 0.5, 'scene/fire/medianOrientationError': 7.5, 'scene/fire/recall/0.25m/2deg': 0, 'scene/fire/recall/0.5m/5deg': 0.25,
+    medianPositionError: 0.375,
+    medianOrientationError: 6.25,
+    'recall/0.25m/2deg': 0.25,
+    'recall/0.5m/5deg': 0.5,
+    'scene/chess/medianPositionError': 0.25,
+    'scene/chess/medianOrientationError': 5,
+    'scene/chess/recall/0.25m/2deg': 0.5,
+    'scene/chess/recall/0.5m/5deg': 0.75,
+    'scene/fire/medianPositionError': 0.5,
+    'scene/fire/medianOrientationError': 7.5,
+    'scene/fire/recall/0.25m/2deg': 0,
+    'scene/fire/recall/0.5m/5deg': 0.25,
   },
 ];
 
@@ -66,8 +84,25 @@ export async function writePoseRun(root: string, name = 'mst-qka'): Promise<stri
   const config = { model: 'ms-transformer', qkAlignment: true };
   const records: object[] = [{ type: 'run', name, config, backend: 'cpu', startedAt: '2026-11-21T12:00:00.000Z' }];
   for (let epoch = 0; epoch < 2; epoch++) {
-    records.push({ type: 'train', epoch, step: epoch + 1, lr: 1e-4, loss: 3 - epoch, terms: { position: 2 - epoch, orientation: 1, qka: 0.5 }, imagesPerSec: 40, time: epoch + 1 });
-    records.push({ type: 'epoch', epoch, loss: 3 - epoch, terms: { position: 2 - epoch, orientation: 1, qka: 0.5 }, imagesPerSec: 40 + epoch, seconds: 1, step: epoch + 1 });
+    records.push({
+      type: 'train',
+      epoch,
+      step: epoch + 1,
+      lr: 1e-4,
+      loss: 3 - epoch,
+      terms: { position: 2 - epoch, orientation: 1, qka: 0.5 },
+      imagesPerSec: 40,
+      time: epoch + 1,
+    });
+    records.push({
+      type: 'epoch',
+      epoch,
+      loss: 3 - epoch,
+      terms: { position: 2 - epoch, orientation: 1, qka: 0.5 },
+      imagesPerSec: 40 + epoch,
+      seconds: 1,
+      step: epoch + 1,
+    });
     records.push({ type: 'eval', epoch, metrics: POSE_EVALS[epoch], step: epoch + 1 });
   }
   return writeRun(join(root, name), config, records);

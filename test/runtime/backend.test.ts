@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { BACKEND_NAMES, initBackend, type InitBackendOptions } from '../../lib/runtime/backend';
+import { BACKEND_NAMES, type InitBackendOptions, initBackend } from '../../lib/runtime/backend';
 import type { ModuleImporter } from '../../lib/runtime/optional-import';
-import { torchAddon, type TorchAddonLoader } from '../../lib/runtime/torch/setup';
+import { type TorchAddonLoader, torchAddon } from '../../lib/runtime/torch/setup';
 import { setUpWebGpu } from '../../lib/runtime/webgpu';
 
 const noTorch: TorchAddonLoader = () => ({ ok: false, reason: 'not built' });
@@ -92,13 +92,19 @@ describe('runtime: initBackend', () => {
       return nothingInstalled(specifier);
     };
     const choice = await initBackend(undefined, quietly({ importer: broken }));
-    expect(choice.skipped[1]).to.deep.equal({ backend: 'tfjs-node-gpu', reason: 'failed to load: libcudart.so.11.0: cannot open shared object file' });
+    expect(choice.skipped[1]).to.deep.equal({
+      backend: 'tfjs-node-gpu',
+      reason: 'failed to load: libcudart.so.11.0: cannot open shared object file',
+    });
   });
 
   it('refuses a software WebGPU adapter unless webgpu is asked for by name', async () => {
     const swiftShader = { info: { vendor: 'google', description: 'SwiftShader Device (Subzero)' } };
     const auto = await setUpWebGpu(false, fakeWebGpu(swiftShader));
-    expect(auto).to.deep.equal({ ok: false, reason: "only a software adapter (google SwiftShader Device (Subzero)); ask for 'webgpu' by name to use it" });
+    expect(auto).to.deep.equal({
+      ok: false,
+      reason: "only a software adapter (google SwiftShader Device (Subzero)); ask for 'webgpu' by name to use it",
+    });
     // Named: the adapter is accepted and the next step (tfjs-backend-webgpu) is what is missing.
     const named = await initBackend('webgpu', quietly({ importer: fakeWebGpu(swiftShader) }));
     expect(named.skipped[0]).to.deep.equal({ backend: 'webgpu', reason: 'package @tensorflow/tfjs-backend-webgpu not installed' });

@@ -15,7 +15,11 @@ export interface Output {
 }
 
 /** Outputs of `f` on `backend`, and (with `record`) the names of the kernels it ran there. */
-export async function runOnBackend(backend: string, f: () => tf.Tensor | tf.Tensor[], record = false): Promise<{ outputs: Output[]; kernels: string[] }> {
+export async function runOnBackend(
+  backend: string,
+  f: () => tf.Tensor | tf.Tensor[],
+  record = false,
+): Promise<{ outputs: Output[]; kernels: string[] }> {
   const previous = tf.getBackend();
   await tf.setBackend(backend);
   try {
@@ -84,7 +88,12 @@ export function expectSameOutput(actual: Output, expected: Output, tol: number, 
   for (let i = 0; i < expected.values.length; i++) {
     const e = expected.values[i] as number;
     const a = actual.values[i] as number;
-    const err = Number.isFinite(e) && Number.isFinite(a) ? Math.abs(a - e) / Math.max(1, Math.abs(e)) : a === e || (Number.isNaN(a) && Number.isNaN(e)) ? 0 : Infinity;
+    const err =
+      Number.isFinite(e) && Number.isFinite(a)
+        ? Math.abs(a - e) / Math.max(1, Math.abs(e))
+        : a === e || (Number.isNaN(a) && Number.isNaN(e))
+          ? 0
+          : Infinity;
     if (err > worst) [worst, at] = [err, i];
   }
   const where = at < 0 ? '' : ` (at ${at}: ${actual.values[at]} vs ${expected.values[at]})`;
@@ -95,7 +104,13 @@ export function expectSameOutput(actual: Output, expected: Output, tol: number, 
  * `f` on `backend` against the cpu backend: same outputs (see expectSameOutput); with `kernel`,
  * the run on `backend` must have reached that kernel.
  */
-export async function expectBackendMatchesCpu(backend: string, f: () => tf.Tensor | tf.Tensor[], tol: number, what: string, kernel?: string): Promise<void> {
+export async function expectBackendMatchesCpu(
+  backend: string,
+  f: () => tf.Tensor | tf.Tensor[],
+  tol: number,
+  what: string,
+  kernel?: string,
+): Promise<void> {
   const expected = (await runOnBackend('cpu', f)).outputs;
   const actual = await runOnBackend(backend, f, kernel !== undefined);
   if (kernel !== undefined) expect(actual.kernels, `${what}: kernels run on ${backend}`).to.include(kernel);
@@ -175,7 +190,9 @@ export function requireTorch(context: Mocha.Context): TorchAddon {
   if (loaded.ok && setup.ok) return loaded.addon;
   const reason = setup.ok ? 'unavailable' : setup.reason;
   if (process.env.CONDFORMER_REQUIRE_TORCH === '1') {
-    const how = reason.includes('native/build.mjs') ? '' : '; build it with `node native/build.mjs` (needs libtorch: `apt-get install libtorch-dev` or LIBTORCH=<dir>)';
+    const how = reason.includes('native/build.mjs')
+      ? ''
+      : '; build it with `node native/build.mjs` (needs libtorch: `apt-get install libtorch-dev` or LIBTORCH=<dir>)';
     throw new Error(`the torch backend is required (CONDFORMER_REQUIRE_TORCH=1) but the libtorch addon is ${reason}${how}`);
   }
   console.log(`      skipping the torch backend tests: the libtorch addon is ${reason}`);

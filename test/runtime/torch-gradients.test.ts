@@ -7,7 +7,16 @@ import { expect } from 'chai';
 import { MultiHeadAttention } from '../../lib/attention/multi-head-attention';
 import { LayerNorm } from '../../lib/nn/layer-norm';
 import { Rng } from '../../lib/runtime/rng';
-import { expectClose, expectFiniteDifferenceGradients, finiteDifferences, normal, requireTorch, type Sample, tensorOf, worstRelativeError } from './cross-backend';
+import {
+  expectClose,
+  expectFiniteDifferenceGradients,
+  finiteDifferences,
+  normal,
+  requireTorch,
+  type Sample,
+  tensorOf,
+  worstRelativeError,
+} from './cross-backend';
 
 const EPS = 1e-2;
 const TOL = 2e-3;
@@ -16,10 +25,19 @@ const TOL = 2e-3;
 const spread = (n: number, k: number): number[] => Array.from({ length: Math.min(n, k) }, (_, i) => Math.floor(((i + 0.5) * n) / Math.min(n, k)));
 
 /** The analytic gradient at `indices` matches finite differences of `lossAt`; returns the worst relative error. */
-function checkAgainstFiniteDifferences(label: string, values: Float32Array, gradient: Float32Array, indices: number[], lossAt: (v: Float32Array) => number): number {
+function checkAgainstFiniteDifferences(
+  label: string,
+  values: Float32Array,
+  gradient: Float32Array,
+  indices: number[],
+  lossAt: (v: Float32Array) => number,
+): number {
   const numeric = finiteDifferences(values, indices, EPS, lossAt);
   const analytic = Float32Array.from(indices, (i) => gradient[i] as number);
-  expect(analytic.some((g) => Math.abs(g) > 1e-3), `${label}: a non-trivial gradient`).to.equal(true);
+  expect(
+    analytic.some((g) => Math.abs(g) > 1e-3),
+    `${label}: a non-trivial gradient`,
+  ).to.equal(true);
   expectClose(analytic, numeric, TOL, `${label} vs finite differences`);
   return worstRelativeError(analytic, numeric);
 }
@@ -41,7 +59,7 @@ function checkVariable(label: string, variable: tf.Variable, gradient: tf.Tensor
 
 const report = (what: string, errors: number[]): void => console.log(`      ${what}: worst relative error ${Math.max(...errors).toExponential(2)}`);
 
-describe('runtime: torch gradients match finite differences', function () {
+describe('runtime: torch gradients match finite differences', () => {
   let previous = '';
   before(async function () {
     requireTorch(this);
@@ -66,7 +84,13 @@ describe('runtime: torch gradients match finite differences', function () {
     const m1: [Sample, Sample, Sample] = [normal([2, 6, 6, 3], 7), normal([3, 3, 3, 1], 8), normal([2, 3, 3, 3], 9)];
     const m2: [Sample, Sample, Sample] = [normal([1, 5, 4, 2], 10), normal([3, 2, 2, 2], 11), normal([1, 3, 3, 4], 12)];
     const errors = [
-      ...(await expectFiniteDifferenceGradients('torch', (x, w) => tf.depthwiseConv2d(x, w, 2, 'same'), m1, [0, 17, 50, 101, 215], [0, 5, 13, 20, 26])),
+      ...(await expectFiniteDifferenceGradients(
+        'torch',
+        (x, w) => tf.depthwiseConv2d(x, w, 2, 'same'),
+        m1,
+        [0, 17, 50, 101, 215],
+        [0, 5, 13, 20, 26],
+      )),
       ...(await expectFiniteDifferenceGradients('torch', (x, w) => tf.depthwiseConv2d(x, w, 1, 'valid'), m2, [0, 9, 17, 30, 39], [0, 7, 12, 18, 23])),
     ];
     report('depthwise conv2d [dL/dw, dL/dx]', errors);
@@ -74,7 +98,10 @@ describe('runtime: torch gradients match finite differences', function () {
 
   it('gather (axis 0 and 1, repeated indices): every entry of dL/dparams', () => {
     const errors: number[] = [];
-    for (const [shape, indices, axis] of [[[5, 3], [4, 1, 4, 4, 0], 0], [[3, 4, 2], [3, 0, 3], 1]] as const) {
+    for (const [shape, indices, axis] of [
+      [[5, 3], [4, 1, 4, 4, 0], 0],
+      [[3, 4, 2], [3, 0, 3], 1],
+    ] as const) {
       const p = normal([...shape], 13 + axis);
       const idx = (): tf.Tensor1D => tf.tensor1d([...indices], 'int32');
       const outShape = tf.tidy(() => tf.gather(tensorOf(p), idx(), axis).shape);
@@ -82,7 +109,11 @@ describe('runtime: torch gradients match finite differences', function () {
       const loss = (t: tf.Tensor): tf.Scalar => tf.sum(tf.mul(tf.gather(t, idx(), axis), tensorOf(r)));
       const grad = tf.tidy(() => Float32Array.from(tf.grad(loss)(tensorOf(p)).dataSync()));
       const all = Array.from({ length: p.values.length }, (_, i) => i);
-      errors.push(checkAgainstFiniteDifferences(`gather axis ${axis}`, p.values, grad, all, (v) => tf.tidy(() => loss(tf.tensor(v, p.shape)).dataSync()[0] as number)));
+      errors.push(
+        checkAgainstFiniteDifferences(`gather axis ${axis}`, p.values, grad, all, (v) =>
+          tf.tidy(() => loss(tf.tensor(v, p.shape)).dataSync()[0] as number),
+        ),
+      );
     }
     report('gather dL/dparams', errors);
   });
@@ -107,7 +138,14 @@ describe('runtime: torch gradients match finite differences', function () {
       const loss = (replaced: Partial<Record<keyof typeof samples, tf.Tensor>>): tf.Scalar =>
         tf.tidy(() => {
           const inputs = Object.fromEntries(names.map((n) => [n, replaced[n] ?? tensorOf(samples[n])])) as Record<keyof typeof samples, tf.Tensor>;
-          const keyPaddingMask = tf.tensor2d([[false, false, false, false], [false, false, false, true]], [B, LK], 'bool');
+          const keyPaddingMask = tf.tensor2d(
+            [
+              [false, false, false, false],
+              [false, false, false, true],
+            ],
+            [B, LK],
+            'bool',
+          );
           return tf.sum(tf.mul(attention.forward({ ...inputs, keyPaddingMask }).output, tensorOf(readout)));
         });
       const errors: number[] = [];
@@ -138,9 +176,12 @@ describe('runtime: torch gradients match finite differences', function () {
     const r = normal([2, 3, 6], 33);
     const loss = (t: tf.Tensor): tf.Scalar => tf.tidy(() => tf.sum(tf.mul(norm.forward(t), tensorOf(r))));
     const dx = tf.tidy(() => Float32Array.from(tf.grad(loss)(tensorOf(x)).dataSync()));
-    const errors = [checkAgainstFiniteDifferences('dL/dx', x.values, dx, spread(36, 9), (v) => tf.tidy(() => loss(tf.tensor(v, x.shape)).dataSync()[0] as number))];
+    const errors = [
+      checkAgainstFiniteDifferences('dL/dx', x.values, dx, spread(36, 9), (v) => tf.tidy(() => loss(tf.tensor(v, x.shape)).dataSync()[0] as number)),
+    ];
     const { value, grads } = tf.variableGrads(() => loss(tensorOf(x)));
-    for (const [name, variable] of norm.namedParameters()) errors.push(checkVariable(name, variable, grads[variable.name] as tf.Tensor, () => loss(tensorOf(x)), 6));
+    for (const [name, variable] of norm.namedParameters())
+      errors.push(checkVariable(name, variable, grads[variable.name] as tf.Tensor, () => loss(tensorOf(x)), 6));
     report('layer norm [x, weight, bias]', errors);
     tf.dispose([value, ...Object.values(grads)]);
     norm.dispose();

@@ -30,7 +30,11 @@ function cases(kernel: string, tol: number, list: readonly (readonly [string, Ru
 }
 
 // Inputs: seeded normals (× scale), int32 and bool tensors, transposed views.
-const f32 = (shape: number[], seed: number, scale = 1): tf.Tensor => tf.tensor(normal(shape, seed).values.map((v) => v * scale), shape);
+const f32 = (shape: number[], seed: number, scale = 1): tf.Tensor =>
+  tf.tensor(
+    normal(shape, seed).values.map((v) => v * scale),
+    shape,
+  );
 const i32 = (values: number[], shape?: number[]): tf.Tensor => tf.tensor(values, shape, 'int32');
 const bool = (values: number[], shape?: number[]): tf.Tensor => tf.tensor(values, shape, 'bool');
 const T = (x: tf.Tensor, perm?: number[]): tf.Tensor => tf.transpose(x, perm);
@@ -44,24 +48,54 @@ const INTS = [-7, -3, -1, 0, 1, 2, 5, 9];
  * `run` on torch, `reference` on cpu: for the few kernels where the cpu backend cannot serve as
  * the reference for the kernel itself (it lacks the kernel, or its result is wrong); each use says why.
  */
-const withCpuReference = (reference: Run, run: Run): Run => () => (tf.getBackend() === 'cpu' ? reference() : run());
+const withCpuReference =
+  (reference: Run, run: Run): Run =>
+  () =>
+    tf.getBackend() === 'cpu' ? reference() : run();
 
 // ---------------------------------------------------------------------------------------------
 // Element-wise.
 
 type UnaryOp = (x: tf.Tensor) => tf.Tensor;
 const UNARY: [string, UnaryOp, number][] = [
-  ['Abs', tf.abs, EXACT], ['Neg', tf.neg, EXACT], ['Exp', tf.exp, FLOAT], ['Log', tf.log, FLOAT], ['Log1p', tf.log1p, FLOAT],
-  ['Expm1', tf.expm1, FLOAT], ['Sqrt', tf.sqrt, FLOAT], ['Rsqrt', tf.rsqrt, FLOAT], ['Square', tf.square, FLOAT],
-  ['Reciprocal', tf.reciprocal, FLOAT], ['Sin', tf.sin, FLOAT], ['Cos', tf.cos, FLOAT], ['Tan', tf.tan, FLOAT], ['Asin', tf.asin, FLOAT],
-  ['Acos', tf.acos, FLOAT], ['Atan', tf.atan, FLOAT], ['Sinh', tf.sinh, FLOAT], ['Cosh', tf.cosh, FLOAT], ['Tanh', tf.tanh, FLOAT],
-  ['Asinh', tf.asinh, FLOAT], ['Acosh', tf.acosh, FLOAT], ['Atanh', tf.atanh, FLOAT], ['Floor', tf.floor, EXACT], ['Ceil', tf.ceil, EXACT],
-  ['Round', tf.round, EXACT], ['Sign', tf.sign, EXACT], ['Sigmoid', tf.sigmoid, FLOAT], ['Softplus', tf.softplus, FLOAT], ['Relu', tf.relu, EXACT],
-  ['Relu6', tf.relu6, EXACT], ['Elu', tf.elu, FLOAT], ['Selu', tf.selu, FLOAT],
+  ['Abs', tf.abs, EXACT],
+  ['Neg', tf.neg, EXACT],
+  ['Exp', tf.exp, FLOAT],
+  ['Log', tf.log, FLOAT],
+  ['Log1p', tf.log1p, FLOAT],
+  ['Expm1', tf.expm1, FLOAT],
+  ['Sqrt', tf.sqrt, FLOAT],
+  ['Rsqrt', tf.rsqrt, FLOAT],
+  ['Square', tf.square, FLOAT],
+  ['Reciprocal', tf.reciprocal, FLOAT],
+  ['Sin', tf.sin, FLOAT],
+  ['Cos', tf.cos, FLOAT],
+  ['Tan', tf.tan, FLOAT],
+  ['Asin', tf.asin, FLOAT],
+  ['Acos', tf.acos, FLOAT],
+  ['Atan', tf.atan, FLOAT],
+  ['Sinh', tf.sinh, FLOAT],
+  ['Cosh', tf.cosh, FLOAT],
+  ['Tanh', tf.tanh, FLOAT],
+  ['Asinh', tf.asinh, FLOAT],
+  ['Acosh', tf.acosh, FLOAT],
+  ['Atanh', tf.atanh, FLOAT],
+  ['Floor', tf.floor, EXACT],
+  ['Ceil', tf.ceil, EXACT],
+  ['Round', tf.round, EXACT],
+  ['Sign', tf.sign, EXACT],
+  ['Sigmoid', tf.sigmoid, FLOAT],
+  ['Softplus', tf.softplus, FLOAT],
+  ['Relu', tf.relu, EXACT],
+  ['Relu6', tf.relu6, EXACT],
+  ['Elu', tf.elu, FLOAT],
+  ['Selu', tf.selu, FLOAT],
   // tfjs cpu's erf is the Abramowitz–Stegun 7.1.26 approximation (|error| ≤ 1.5e-7 in exact arithmetic,
   // ~3e-7 in float32); ATen's erf is accurate to float32 rounding.
   ['Erf', tf.erf, 5e-7],
-  ['IsNan', tf.isNaN, EXACT], ['IsInf', tf.isInf, EXACT], ['IsFinite', tf.isFinite, EXACT],
+  ['IsNan', tf.isNaN, EXACT],
+  ['IsInf', tf.isInf, EXACT],
+  ['IsFinite', tf.isFinite, EXACT],
 ];
 for (const [kernel, op, tol] of UNARY) {
   cases(kernel, tol, [
@@ -76,7 +110,15 @@ for (const [kernel, op, tol] of UNARY) {
 }
 // Unary kernels that take int32 as well (their dtype stays int32 on cpu).
 // (tf.floor and tf.ceil refuse int32.)
-for (const [kernel, op] of [['Abs', tf.abs], ['Neg', tf.neg], ['Square', tf.square], ['Sign', tf.sign], ['Relu', tf.relu], ['Relu6', tf.relu6], ['Round', tf.round]] as const) {
+for (const [kernel, op] of [
+  ['Abs', tf.abs],
+  ['Neg', tf.neg],
+  ['Square', tf.square],
+  ['Sign', tf.sign],
+  ['Relu', tf.relu],
+  ['Relu6', tf.relu6],
+  ['Round', tf.round],
+] as const) {
   cases(kernel, EXACT, [
     ['int32', () => op(i32(INTS))],
     ['int32 transposed', () => op(T(i32([-4, 3, 0, 8, -1, 2], [2, 3])))],
@@ -92,10 +134,23 @@ cases('LogicalNot', EXACT, [
 
 type BinaryOp = (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 const BINARY: [string, BinaryOp, number][] = [
-  ['Add', tf.add, FLOAT], ['Sub', tf.sub, FLOAT], ['Multiply', tf.mul, FLOAT], ['RealDiv', tf.div, FLOAT], ['FloorDiv', tf.floorDiv, FLOAT],
-  ['Mod', tf.mod, FLOAT], ['Maximum', tf.maximum, EXACT], ['Minimum', tf.minimum, EXACT], ['Pow', tf.pow, FLOAT],
-  ['SquaredDifference', tf.squaredDifference, FLOAT], ['Atan2', tf.atan2, FLOAT], ['Equal', tf.equal, EXACT], ['NotEqual', tf.notEqual, EXACT],
-  ['Greater', tf.greater, EXACT], ['GreaterEqual', tf.greaterEqual, EXACT], ['Less', tf.less, EXACT], ['LessEqual', tf.lessEqual, EXACT],
+  ['Add', tf.add, FLOAT],
+  ['Sub', tf.sub, FLOAT],
+  ['Multiply', tf.mul, FLOAT],
+  ['RealDiv', tf.div, FLOAT],
+  ['FloorDiv', tf.floorDiv, FLOAT],
+  ['Mod', tf.mod, FLOAT],
+  ['Maximum', tf.maximum, EXACT],
+  ['Minimum', tf.minimum, EXACT],
+  ['Pow', tf.pow, FLOAT],
+  ['SquaredDifference', tf.squaredDifference, FLOAT],
+  ['Atan2', tf.atan2, FLOAT],
+  ['Equal', tf.equal, EXACT],
+  ['NotEqual', tf.notEqual, EXACT],
+  ['Greater', tf.greater, EXACT],
+  ['GreaterEqual', tf.greaterEqual, EXACT],
+  ['Less', tf.less, EXACT],
+  ['LessEqual', tf.lessEqual, EXACT],
 ];
 const specialPairs = (): [tf.Tensor, tf.Tensor] => [special(), tf.tensor1d(SPECIAL.map((_, i) => SPECIAL[(i * 7 + 3) % SPECIAL.length] as number))];
 for (const [kernel, op, tol] of BINARY) {
@@ -112,10 +167,28 @@ for (const [kernel, op, tol] of BINARY) {
 // Binary kernels on int32 (dtype int32 on cpu): signs of FloorDiv / Mod for negative operands, division by zero.
 const intA = [-7, -7, 7, 7, 0, 5, -6, 9, 3];
 const intB = [2, -2, 2, -2, 3, 0, 3, -3, 1];
-for (const [kernel, op] of [['Equal', tf.equal], ['NotEqual', tf.notEqual]] as const) {
+for (const [kernel, op] of [
+  ['Equal', tf.equal],
+  ['NotEqual', tf.notEqual],
+] as const) {
   cases(kernel, EXACT, [['bool', () => op(bool([1, 1, 0, 0]), bool([1, 0, 1, 0]))]]);
 }
-for (const [kernel, op] of [['Add', tf.add], ['Sub', tf.sub], ['Multiply', tf.mul], ['FloorDiv', tf.floorDiv], ['Mod', tf.mod], ['Maximum', tf.maximum], ['Minimum', tf.minimum], ['SquaredDifference', tf.squaredDifference], ['Equal', tf.equal], ['NotEqual', tf.notEqual], ['Greater', tf.greater], ['GreaterEqual', tf.greaterEqual], ['Less', tf.less], ['LessEqual', tf.lessEqual]] as const) {
+for (const [kernel, op] of [
+  ['Add', tf.add],
+  ['Sub', tf.sub],
+  ['Multiply', tf.mul],
+  ['FloorDiv', tf.floorDiv],
+  ['Mod', tf.mod],
+  ['Maximum', tf.maximum],
+  ['Minimum', tf.minimum],
+  ['SquaredDifference', tf.squaredDifference],
+  ['Equal', tf.equal],
+  ['NotEqual', tf.notEqual],
+  ['Greater', tf.greater],
+  ['GreaterEqual', tf.greaterEqual],
+  ['Less', tf.less],
+  ['LessEqual', tf.lessEqual],
+] as const) {
   cases(kernel, EXACT, [
     ['int32 signs, zero divisor', () => op(i32(intA), i32(intB))],
     ['int32 broadcast, transposed', () => op(T(i32([-5, 4, 3, -2, 0, 9], [2, 3])), i32([3, -2]))],
@@ -128,7 +201,10 @@ cases('Pow', EXACT, [
 ]);
 cases('Mod', FLOAT, [
   ['float signs', () => tf.mod(tf.tensor1d([-7.5, -7.5, 7.5, 7.5, 6, -6, 0]), tf.tensor1d([2, -2, 2, -2, -3, 3, 2]))],
-  ['float ±∞ and zero divisors', () => tf.mod(tf.tensor1d([-5, 5, 5, -5, 3, Infinity, -0.5]), tf.tensor1d([Infinity, Infinity, -Infinity, -Infinity, 0, 2, 0]))],
+  [
+    'float ±∞ and zero divisors',
+    () => tf.mod(tf.tensor1d([-5, 5, 5, -5, 3, Infinity, -0.5]), tf.tensor1d([Infinity, Infinity, -Infinity, -Infinity, 0, 2, 0])),
+  ],
 ]);
 cases('FloorDiv', FLOAT, [['float signs', () => tf.floorDiv(tf.tensor1d([-7.5, -7.5, 7.5, 7.5, 6, -6, 0]), tf.tensor1d([2, -2, 2, -2, -3, 3, 2]))]]);
 cases('Prelu', FLOAT, [
@@ -143,7 +219,11 @@ cases('Prelu', FLOAT, [
 // the kernel itself, cpu the composition.
 const logicalXor = (a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
   tf.getBackend() === 'cpu' ? tf.logicalXor(a, b) : (tf.engine().runKernel('LogicalXor', { a, b }) as tf.Tensor);
-for (const [kernel, op] of [['LogicalAnd', tf.logicalAnd], ['LogicalOr', tf.logicalOr], ['LogicalXor', logicalXor]] as const) {
+for (const [kernel, op] of [
+  ['LogicalAnd', tf.logicalAnd],
+  ['LogicalOr', tf.logicalOr],
+  ['LogicalXor', logicalXor],
+] as const) {
   cases(kernel, EXACT, [
     ['[4] · [4]', () => op(bool([1, 1, 0, 0]), bool([1, 0, 1, 0]))],
     ['broadcast [2, 1] · [3]', () => op(bool([1, 0], [2, 1]), bool([1, 0, 1]))],
@@ -188,7 +268,10 @@ cases('ClipByValue', EXACT, [
   ['empty', () => tf.clipByValue(tf.zeros([0]), 0, 1)],
 ]);
 cases('Cast', EXACT, [
-  ['float → int32 truncates; NaN, ±∞ → 0', () => tf.cast(tf.tensor1d([-2.7, -0.5, 0.5, 2.7, 3.99, -3.99, 1e9, Number.NaN, Infinity, -Infinity]), 'int32')],
+  [
+    'float → int32 truncates; NaN, ±∞ → 0',
+    () => tf.cast(tf.tensor1d([-2.7, -0.5, 0.5, 2.7, 3.99, -3.99, 1e9, Number.NaN, Infinity, -Infinity]), 'int32'),
+  ],
   ['int32 → float32', () => tf.cast(i32(INTS), 'float32')],
   ['bool → float32, int32', () => [tf.cast(bool([1, 0, 1]), 'float32'), tf.cast(bool([1, 0, 1]), 'int32')]],
   ['float32, int32 → bool (NaN is true)', () => [tf.cast(special(), 'bool'), tf.cast(i32(INTS), 'bool')]],
@@ -229,7 +312,10 @@ cases('Fill', EXACT, [
   ['int32 from a fraction (truncated)', () => tf.fill([3], -1.7, 'int32')],
   ['empty', () => tf.fill([0, 3], 2)],
 ]);
-for (const [kernel, op] of [['ZerosLike', tf.zerosLike], ['OnesLike', tf.onesLike]] as const) {
+for (const [kernel, op] of [
+  ['ZerosLike', tf.zerosLike],
+  ['OnesLike', tf.onesLike],
+] as const) {
   cases(kernel, EXACT, [
     ['float', () => op(f32([2, 3], 47))],
     ['int32', () => op(i32(INTS))],
@@ -360,12 +446,49 @@ cases('Reverse', EXACT, [
   ['transposed', () => tf.reverse(T(f32([3, 2], 101)), 1)],
 ]);
 cases('PadV2', EXACT, [
-  ['[2, 3]', () => tf.pad(f32([2, 3], 102), [[1, 0], [2, 1]])],
-  ['constant 2.5', () => tf.pad(f32([2, 2, 2], 103), [[0, 1], [1, 1], [0, 0]], 2.5)],
+  [
+    '[2, 3]',
+    () =>
+      tf.pad(f32([2, 3], 102), [
+        [1, 0],
+        [2, 1],
+      ]),
+  ],
+  [
+    'constant 2.5',
+    () =>
+      tf.pad(
+        f32([2, 2, 2], 103),
+        [
+          [0, 1],
+          [1, 1],
+          [0, 0],
+        ],
+        2.5,
+      ),
+  ],
   ['int32', () => tf.pad(i32(INTS), [[2, 3]], -1)],
-  ['transposed', () => tf.pad(T(f32([3, 2], 104)), [[1, 1], [0, 2]])],
+  [
+    'transposed',
+    () =>
+      tf.pad(T(f32([3, 2], 104)), [
+        [1, 1],
+        [0, 2],
+      ]),
+  ],
   ['no padding', () => tf.pad(f32([2], 105), [[0, 0]])],
-  ['empty input', () => tf.pad(tf.zeros([0, 2]), [[1, 1], [0, 0]], 3)],
+  [
+    'empty input',
+    () =>
+      tf.pad(
+        tf.zeros([0, 2]),
+        [
+          [1, 1],
+          [0, 0],
+        ],
+        3,
+      ),
+  ],
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -416,7 +539,13 @@ cases('UnsortedSegmentSum', FLOAT, [
 // Reductions, scans, sorting.
 
 type Reduce = (x: tf.Tensor, axis?: number | number[], keepDims?: boolean) => tf.Tensor;
-const REDUCTIONS: [string, Reduce][] = [['Sum', tf.sum], ['Mean', tf.mean], ['Max', tf.max], ['Min', tf.min], ['Prod', tf.prod]];
+const REDUCTIONS: [string, Reduce][] = [
+  ['Sum', tf.sum],
+  ['Mean', tf.mean],
+  ['Max', tf.max],
+  ['Min', tf.min],
+  ['Prod', tf.prod],
+];
 for (const [kernel, op] of REDUCTIONS) {
   cases(kernel, FLOAT, [
     ['every axis', () => op(f32([3, 4], 124))],
@@ -433,7 +562,10 @@ cases('Sum', EXACT, [
   ['bool → int32', () => tf.sum(bool([1, 0, 1, 1, 1, 0], [2, 3]), 1)],
   ['empty axis → zeros', () => tf.sum(tf.zeros([0, 3]), 0)],
 ]);
-for (const [kernel, op] of [['All', tf.all], ['Any', tf.any]] as const) {
+for (const [kernel, op] of [
+  ['All', tf.all],
+  ['Any', tf.any],
+] as const) {
   cases(kernel, EXACT, [
     ['every axis', () => op(bool([1, 1, 0, 1]))],
     ['axis 1', () => op(bool([1, 1, 0, 0, 1, 0], [2, 3]), 1)],
@@ -442,7 +574,10 @@ for (const [kernel, op] of [['All', tf.all], ['Any', tf.any]] as const) {
     ['axes [0, 2]', () => op(bool([1, 0, 1, 1, 1, 1, 0, 1], [2, 2, 2]), [0, 2])],
   ]);
 }
-for (const [kernel, op] of [['ArgMax', tf.argMax], ['ArgMin', tf.argMin]] as const) {
+for (const [kernel, op] of [
+  ['ArgMax', tf.argMax],
+  ['ArgMin', tf.argMin],
+] as const) {
   cases(kernel, EXACT, [
     ['axis 0', () => op(f32([4, 3], 129))],
     ['axis 1', () => op(f32([3, 5], 130), 1)],
@@ -454,7 +589,10 @@ for (const [kernel, op] of [['ArgMax', tf.argMax], ['ArgMin', tf.argMin]] as con
     ['NaN', () => op(tf.tensor2d([1, Number.NaN, 3, Number.NaN, 2, -1, 4, 4, Number.NaN], [3, 3]), 1)],
   ]);
 }
-for (const [kernel, op] of [['Cumsum', tf.cumsum], ['Cumprod', tf.cumprod]] as const) {
+for (const [kernel, op] of [
+  ['Cumsum', tf.cumsum],
+  ['Cumprod', tf.cumprod],
+] as const) {
   cases(kernel, FLOAT, [
     ['axis 0', () => op(f32([4, 3], 133))],
     ['axis 1, exclusive', () => op(f32([3, 4], 134), 1, true)],
@@ -481,7 +619,10 @@ cases('Softmax', FLOAT, [
   ['[5]', () => tf.softmax(f32([5], 142, 3))],
   ['[3, 4]', () => tf.softmax(f32([3, 4], 143, 3))],
   ['rank 3, large logits', () => tf.softmax(f32([2, 2, 3], 144, 40))],
-  ['−∞ logits (masked keys), a fully masked row gives NaN', () => tf.softmax(tf.tensor2d([0.5, -Infinity, 1, -Infinity, -Infinity, -Infinity], [2, 3]))],
+  [
+    '−∞ logits (masked keys), a fully masked row gives NaN',
+    () => tf.softmax(tf.tensor2d([0.5, -Infinity, 1, -Infinity, -Infinity, -Infinity], [2, 3])),
+  ],
   ['transposed', () => tf.softmax(T(f32([4, 3], 145)))],
   ['batch 1', () => tf.softmax(f32([1, 6], 146))],
 ]);
@@ -517,7 +658,10 @@ cases(
   ]),
 );
 cases('_FusedMatMul', FLOAT, [
-  ['batch 3, transposeA, relu', () => tf.fused.matMul({ a: f32([3, 4, 2], 200), b: f32([3, 4, 3], 201), transposeA: true, bias: f32([3], 202), activation: 'relu' })],
+  [
+    'batch 3, transposeA, relu',
+    () => tf.fused.matMul({ a: f32([3, 4, 2], 200), b: f32([3, 4, 3], 201), transposeA: true, bias: f32([3], 202), activation: 'relu' }),
+  ],
   ['broadcast bias [2, 1], no activation', () => tf.fused.matMul({ a: f32([2, 3], 203), b: f32([3, 4], 204), bias: f32([2, 1], 205) })],
 ]);
 
@@ -531,10 +675,22 @@ const CONVS: [number[], number[], number | [number, number], Pad, number | [numb
   [[3, 6, 6, 2], [3, 3, 2, 2], 2, 'same', 1], // even input, stride 2: asymmetric 'same' (0 top, 1 bottom)
   [[2, 7, 6, 3], [3, 2, 3, 2], 2, 'valid', 1],
   [[1, 7, 7, 2], [3, 3, 2, 2], 1, 'same', 2], // dilation 2
-  [[2, 6, 5, 1], [2, 3, 1, 2], [2, 1], [[0, 0], [1, 2], [0, 1], [0, 0]], 1], // explicit asymmetric
+  [
+    [2, 6, 5, 1],
+    [2, 3, 1, 2],
+    [2, 1],
+    [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+    1,
+  ], // explicit asymmetric
   [[1, 5, 6, 2], [3, 3, 2, 2], 1, 1, 1], // numeric padding
 ];
-const convLabel = (x: number[], w: number[], s: unknown, p: Pad, d: unknown): string => `x[${x}] w[${w}] stride ${JSON.stringify(s)} ${JSON.stringify(p)} dilation ${JSON.stringify(d)}`;
+const convLabel = (x: number[], w: number[], s: unknown, p: Pad, d: unknown): string =>
+  `x[${x}] w[${w}] stride ${JSON.stringify(s)} ${JSON.stringify(p)} dilation ${JSON.stringify(d)}`;
 CONVS.forEach(([xs, ws, s, p, d], i) => {
   const dw = [ws[0], ws[1], ws[2], 1 + (i % 2)] as number[]; // depthwise multipliers 1 and 2
   cases('Conv2D', FLOAT, [[convLabel(xs, ws, s, p, d), () => tf.conv2d(f4(xs, 210 + i), f4(ws, 220 + i), s, p, 'NHWC', d)]]);
@@ -547,7 +703,10 @@ CONVS.forEach(([xs, ws, s, p, d], i) => {
   };
   const conv = (x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D => tf.conv2d(x, w, s, p, 'NHWC', d);
   const depthwise = (x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D => tf.depthwiseConv2d(x, w, s, p, 'NHWC', d);
-  const gradCase = (op: typeof conv, w: number[], seed: number): Run => () => grads(op, f4(xs, seed), f4(w, seed + 1));
+  const gradCase =
+    (op: typeof conv, w: number[], seed: number): Run =>
+    () =>
+      grads(op, f4(xs, seed), f4(w, seed + 1));
   if (d !== 1) return; // tfjs has no gradients of dilated convolutions
   cases('Conv2DBackpropInput', FLOAT, [[convLabel(xs, ws, s, p, d), gradCase(conv, ws, 260 + 2 * i)]]);
   cases('Conv2DBackpropFilter', FLOAT, [[convLabel(xs, ws, s, p, d), gradCase(conv, ws, 280 + 2 * i)]]);
@@ -558,7 +717,9 @@ cases('Conv2D', FLOAT, [
   ['transposed input view (NCHW → NHWC)', () => tf.conv2d(T(f4([2, 3, 5, 5], 340), [0, 2, 3, 1]) as tf.Tensor4D, f4([3, 3, 3, 2], 341), 1, 'same')],
   ['1×1, 16×16 stride 16 (patch embedding)', () => tf.conv2d(f4([1, 32, 32, 3], 342), f4([16, 16, 3, 4], 343), 16, 'valid')],
 ]);
-cases('DepthwiseConv2dNative', FLOAT, [['transposed input view', () => tf.depthwiseConv2d(T(f4([1, 2, 5, 5], 344), [0, 2, 3, 1]) as tf.Tensor4D, f4([3, 3, 2, 2], 345), 2, 'same')]]);
+cases('DepthwiseConv2dNative', FLOAT, [
+  ['transposed input view', () => tf.depthwiseConv2d(T(f4([1, 2, 5, 5], 344), [0, 2, 3, 1]) as tf.Tensor4D, f4([3, 3, 2, 2], 345), 2, 'same')],
+]);
 cases('Conv2DBackpropInput', FLOAT, [
   ['conv2dTranspose stride 2 same', () => tf.conv2dTranspose(f4([2, 3, 3, 2], 346), f4([3, 3, 3, 2], 347), [2, 6, 6, 3], 2, 'same')],
 ]);
@@ -570,10 +731,38 @@ FUSED_CONV_ACTIVATIONS.forEach((activation, i) => {
   const dwOut = (ws[2] as number) * (1 + (i % 2));
   const label = `${convLabel(xs, ws, s, p, d)} + bias, ${activation}`;
   cases('FusedConv2D', FLOAT, [
-    [label, () => tf.fused.conv2d({ x: f4(xs, 350 + i), filter: f4(ws, 360 + i), strides: s, pad: p, dilations: d, bias: f32([out], 370 + i), activation, preluActivationWeights: activation === 'prelu' ? f32([out], 380 + i) : undefined, leakyreluAlpha: 0.15 })],
+    [
+      label,
+      () =>
+        tf.fused.conv2d({
+          x: f4(xs, 350 + i),
+          filter: f4(ws, 360 + i),
+          strides: s,
+          pad: p,
+          dilations: d,
+          bias: f32([out], 370 + i),
+          activation,
+          preluActivationWeights: activation === 'prelu' ? f32([out], 380 + i) : undefined,
+          leakyreluAlpha: 0.15,
+        }),
+    ],
   ]);
   cases('FusedDepthwiseConv2D', FLOAT, [
-    [`${label}${Array.isArray(p) ? " ('same' here: fused.depthwiseConv2d takes no explicit padding)" : ''}`, () => tf.fused.depthwiseConv2d({ x: f4(xs, 390 + i), filter: f4(dw, 400 + i), strides: s, pad: Array.isArray(p) ? 'same' : p, dilations: d, bias: f32([dwOut], 410 + i), activation, preluActivationWeights: activation === 'prelu' ? f32([dwOut], 420 + i) : undefined, leakyreluAlpha: 0.15 })],
+    [
+      `${label}${Array.isArray(p) ? " ('same' here: fused.depthwiseConv2d takes no explicit padding)" : ''}`,
+      () =>
+        tf.fused.depthwiseConv2d({
+          x: f4(xs, 390 + i),
+          filter: f4(dw, 400 + i),
+          strides: s,
+          pad: Array.isArray(p) ? 'same' : p,
+          dilations: d,
+          bias: f32([dwOut], 410 + i),
+          activation,
+          preluActivationWeights: activation === 'prelu' ? f32([dwOut], 420 + i) : undefined,
+          leakyreluAlpha: 0.15,
+        }),
+    ],
   ]);
 });
 
@@ -589,11 +778,16 @@ POOLS.forEach(([xs, size, s, p], i) => {
   const label = `x[${xs}] size ${JSON.stringify(size)} stride ${JSON.stringify(s)} ${JSON.stringify(p)}`;
   cases('MaxPool', EXACT, [[label, () => tf.maxPool(f4(xs, 430 + i), size, s, p)]]);
   cases('AvgPool', FLOAT, [[label, () => tf.avgPool(f4(xs, 440 + i), size, s, p)]]);
-  const grad = (op: (x: tf.Tensor4D) => tf.Tensor4D, seed: number): Run => () => {
-    const x = f4(xs, seed);
-    const r = f32(tf.tidy(() => op(x).shape), seed + 1);
-    return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(op(a as tf.Tensor4D), r)))(x);
-  };
+  const grad =
+    (op: (x: tf.Tensor4D) => tf.Tensor4D, seed: number): Run =>
+    () => {
+      const x = f4(xs, seed);
+      const r = f32(
+        tf.tidy(() => op(x).shape),
+        seed + 1,
+      );
+      return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(op(a as tf.Tensor4D), r)))(x);
+    };
   cases('MaxPoolGrad', FLOAT, [[label, grad((x) => tf.maxPool(x, size, s, p), 450 + 2 * i)]]);
   // The average pool leaves padding out of its counts, and so does torch's gradient; tfjs cpu's
   // AvgPoolGrad divides by fh·fw everywhere, which is not the gradient of its own AvgPool at padded
@@ -604,7 +798,9 @@ POOLS.forEach(([xs, size, s, p], i) => {
   const averageAsConvs = (x: tf.Tensor4D): tf.Tensor4D =>
     tf.div(tf.depthwiseConv2d(x, ones(), s, p), tf.depthwiseConv2d(tf.onesLike(x), ones(), s, p));
   const avg = (x: tf.Tensor4D): tf.Tensor4D => tf.avgPool(x, size, s, p);
-  cases('AvgPoolGrad', FLOAT, [[label, p === 'valid' ? grad(avg, 470 + 2 * i) : withCpuReference(grad(averageAsConvs, 470 + 2 * i), grad(avg, 470 + 2 * i))]]);
+  cases('AvgPoolGrad', FLOAT, [
+    [label, p === 'valid' ? grad(avg, 470 + 2 * i) : withCpuReference(grad(averageAsConvs, 470 + 2 * i), grad(avg, 470 + 2 * i))],
+  ]);
 });
 cases('MaxPool', EXACT, [['transposed input view', () => tf.maxPool(T(f4([1, 2, 4, 4], 490), [0, 2, 3, 1]) as tf.Tensor4D, 2, 2, 'same')]]);
 cases('AvgPool', FLOAT, [['transposed input view', () => tf.avgPool(T(f4([1, 2, 4, 4], 491), [0, 2, 3, 1]) as tf.Tensor4D, 2, 2, 'same')]]);
@@ -613,23 +809,25 @@ cases('AvgPool', FLOAT, [['transposed input view', () => tf.avgPool(T(f4([1, 2, 
 // The fused AdamW update (lib/runtime/fused-adamw.ts): AdamW.step runs it on torch and its tfjs-op
 // form (the same float32 arithmetic, in the same order) on cpu, which has no such kernel.
 
-const adamwSteps = (shape: number[], steps: number, options: AdamWOptions, transposedGrads = false): Run => () => {
-  const p = tf.variable(f32(shape, 500));
-  const optimizer = new AdamW([['p', p]], options);
-  for (let s = 0; s < steps; s++) {
-    const g = transposedGrads ? T(f32([...shape].reverse(), 501 + s)) : f32(shape, 501 + s);
-    optimizer.step({ [p.name]: g }); // gradients are keyed by variable name
-  }
-  const { moments } = optimizer.state();
-  const out = [p.clone(), moments.get('exp_avg.p'), moments.get('exp_avg_sq.p')].filter((t): t is tf.Tensor => t !== undefined);
-  optimizer.dispose();
-  p.dispose();
-  return out;
-};
+const adamwSteps =
+  (shape: number[], steps: number, options: AdamWOptions, transposedGrads = false): Run =>
+  () => {
+    const p = tf.variable(f32(shape, 500));
+    const optimizer = new AdamW([['p', p]], options);
+    for (let s = 0; s < steps; s++) {
+      const g = transposedGrads ? T(f32([...shape].reverse(), 501 + s)) : f32(shape, 501 + s);
+      optimizer.step({ [p.name]: g }); // gradients are keyed by variable name
+    }
+    const { moments } = optimizer.state();
+    const out = [p.clone(), moments.get('exp_avg.p'), moments.get('exp_avg_sq.p')].filter((t): t is tf.Tensor => t !== undefined);
+    optimizer.dispose();
+    p.dispose();
+    return out;
+  };
 cases(ADAMW_UPDATE_KERNEL, FLOAT, [
   ['one step, [3, 4]', adamwSteps([3, 4], 1, { lr: 1e-2 })],
   ['three steps, weight decay 0.1', adamwSteps([5], 3, { lr: 3e-2, weightDecay: 0.1 })],
-  ['coupled L2 (Adam)', adamwSteps([2, 3], 2, { lr: 1e-2, weightDecay: 0.05, l2WeightDecay: true })],
+  ['coupled L2 (Adam)', adamwSteps([2, 3], 2, { lr: 1e-2, weightDecay: 0.05, decoupled: false })],
   ['no weight decay, betas (0.8, 0.9)', adamwSteps([4, 2], 2, { lr: 1e-1, weightDecay: 0, betas: [0.8, 0.9] })],
   ['scalar parameter', adamwSteps([], 2, { lr: 1e-2 })],
   ['transposed gradients', adamwSteps([2, 3], 2, { lr: 1e-2 }, true)],
@@ -640,19 +838,57 @@ cases(ADAMW_UPDATE_KERNEL, FLOAT, [
 
 // Unary kernels tf ops let int32 reach (tf.floor, tf.sin, tf.sqrt … refuse it): some give float32
 // (Exp, Erf), others keep int32 with the float result truncated (Acos, Expm1, Reciprocal, Selu …).
-const INT_UNARY = new Set(['Abs', 'Neg', 'Exp', 'Expm1', 'Log1p', 'Square', 'Reciprocal', 'Asin', 'Acos', 'Atan', 'Asinh', 'Acosh', 'Atanh', 'Sinh', 'Round', 'Sign', 'Softplus', 'Relu', 'Relu6', 'Selu', 'Erf', 'IsNan', 'IsInf', 'IsFinite']);
+const INT_UNARY = new Set([
+  'Abs',
+  'Neg',
+  'Exp',
+  'Expm1',
+  'Log1p',
+  'Square',
+  'Reciprocal',
+  'Asin',
+  'Acos',
+  'Atan',
+  'Asinh',
+  'Acosh',
+  'Atanh',
+  'Sinh',
+  'Round',
+  'Sign',
+  'Softplus',
+  'Relu',
+  'Relu6',
+  'Selu',
+  'Erf',
+  'IsNan',
+  'IsInf',
+  'IsFinite',
+]);
 for (const [kernel, op] of UNARY) if (INT_UNARY.has(kernel)) cases(kernel, FLOAT, [['int32 (dtype as tfjs)', () => op(i32(INTS))]]);
 cases('Atan2', EXACT, [['int32 → int32, truncated', () => tf.atan2(i32(INTS), i32([2, -3, 1, 4, -1, 2, 3, 0]))]]);
-for (const [kernel, op] of [['Cumsum', tf.cumsum], ['Cumprod', tf.cumprod]] as const) cases(kernel, EXACT, [['bool → int32', () => op(bool([1, 0, 1, 1]))]]);
+for (const [kernel, op] of [
+  ['Cumsum', tf.cumsum],
+  ['Cumprod', tf.cumprod],
+] as const)
+  cases(kernel, EXACT, [['bool → int32', () => op(bool([1, 0, 1, 1]))]]);
 cases('LeakyRelu', FLOAT, [['int32 → float32', () => tf.leakyRelu(i32(INTS), 0.2)]]);
 cases('Step', EXACT, [['int32, alpha 0.5 truncated', () => tf.step(i32(INTS), 0.5)]]);
 cases('ClipByValue', EXACT, [['int32, fractional bounds', () => tf.clipByValue(i32(INTS), -2.5, 3.7)]]);
 cases('Reverse', EXACT, [['bool', () => tf.reverse(bool([1, 0, 0]))]]);
 cases('StridedSlice', EXACT, [['bool, negative stride', () => tf.stridedSlice(bool([1, 0, 0, 1]), [3], [0], [-1])]]);
-cases('Max', EXACT, [['bool', () => tf.max(bool([1, 0, 0, 1]))], ['empty axis → NaN', () => tf.max(tf.zeros([0, 3]), 0)]]);
+cases('Max', EXACT, [
+  ['bool', () => tf.max(bool([1, 0, 0, 1]))],
+  ['empty axis → NaN', () => tf.max(tf.zeros([0, 3]), 0)],
+]);
 cases('Min', EXACT, [['empty axis → NaN', () => tf.min(tf.zeros([0, 3]), 0)]]);
-cases('Prod', EXACT, [['empty axis → 1', () => tf.prod(tf.zeros([0, 3]), 0)], ['bool → int32', () => tf.prod(bool([1, 1, 0]))]]);
-cases('Mean', FLOAT, [['empty axis → 0', () => tf.mean(tf.zeros([0, 3]), 0)], ['bool → float32', () => tf.mean(bool([1, 1, 0]))]]);
+cases('Prod', EXACT, [
+  ['empty axis → 1', () => tf.prod(tf.zeros([0, 3]), 0)],
+  ['bool → int32', () => tf.prod(bool([1, 1, 0]))],
+]);
+cases('Mean', FLOAT, [
+  ['empty axis → 0', () => tf.mean(tf.zeros([0, 3]), 0)],
+  ['bool → float32', () => tf.mean(bool([1, 1, 0]))],
+]);
 cases('Softmax', FLOAT, [['empty', () => tf.softmax(tf.zeros([0, 3]))]]);
 for (const kernel of ['ArgMax', 'ArgMin'] as const) {
   const op = kernel === 'ArgMax' ? tf.argMax : tf.argMin;
@@ -668,19 +904,31 @@ cases('TopK', EXACT, [
   ['NaN', () => topk(tf.tensor1d([1, Number.NaN, 3, 2]), 2)],
   ['±0 ties', () => topk(tf.tensor1d([0, -0, 0, -0]), 2)],
 ]);
-cases('GatherV2', EXACT, [['batchDims 2, axis 2, rank-3 indices', () => tf.gather(f32([2, 3, 4, 2], 520), i32([0, 3, 1, 1, 2, 2, 3, 0, 0, 1, 2, 3], [2, 3, 2]), 2, 2)]]);
+cases('GatherV2', EXACT, [
+  ['batchDims 2, axis 2, rank-3 indices', () => tf.gather(f32([2, 3, 4, 2], 520), i32([0, 3, 1, 1, 2, 2, 3, 0, 0, 1, 2, 3], [2, 3, 2]), 2, 2)],
+]);
 cases('GatherNd', EXACT, [['one tuple (rank-1 indices)', () => tf.gatherND(f32([3, 4], 521), i32([2, 1]))]]);
 cases('ScatterNd', FLOAT, [['one tuple into a vector', () => tf.scatterND(i32([3], [1, 1]), tf.tensor1d([2.5]), [5])]]);
-cases('UnsortedSegmentSum', FLOAT, [['ids outside [0, n) are dropped', () => tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4]), ids([-1, 0, 3, 1]), 3)]]);
+cases('UnsortedSegmentSum', FLOAT, [
+  ['ids outside [0, n) are dropped', () => tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4]), ids([-1, 0, 3, 1]), 3)],
+]);
 cases('OneHot', EXACT, [['fractional on / off into int32', () => tf.oneHot(i32([1, 0]), 2, 2.7, -0.5, 'int32')]]);
 cases('BatchMatMul', FLOAT, [['transposed view with transposeA', () => tf.matMul(T(f32([4, 3], 522)), f32([3, 2], 523), true, false)]]);
 cases('MaxPool', EXACT, [
-  ['NaN (tfjs skips it)', () => tf.maxPool(tf.tensor4d([1, Number.NaN, 3, 2, Number.NaN, Number.NaN, Number.NaN, Number.NaN, 0], [1, 3, 3, 1]), 2, 1, 'same')],
+  [
+    'NaN (tfjs skips it)',
+    () => tf.maxPool(tf.tensor4d([1, Number.NaN, 3, 2, Number.NaN, Number.NaN, Number.NaN, Number.NaN, 0], [1, 3, 3, 1]), 2, 1, 'same'),
+  ],
 ]);
 cases('MaxPoolGrad', FLOAT, [
-  ['ties: the first maximum takes the gradient', () => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, 2, 1, 'same'), f32([1, 3, 3, 1], 524))))(tf.ones([1, 3, 3, 1]))],
+  [
+    'ties: the first maximum takes the gradient',
+    () => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, 2, 1, 'same'), f32([1, 3, 3, 1], 524))))(tf.ones([1, 3, 3, 1])),
+  ],
 ]);
-cases('Cast', EXACT, [['float → int32 beyond 2³¹ wraps (ToInt32)', () => tf.cast(tf.tensor1d([3e9, -3e9, 2147483648, -2147483904, 4294967296]), 'int32')]]);
+cases('Cast', EXACT, [
+  ['float → int32 beyond 2³¹ wraps (ToInt32)', () => tf.cast(tf.tensor1d([3e9, -3e9, 2147483648, -2147483904, 4294967296]), 'int32')],
+]);
 cases('Unpack', EXACT, [['bool', () => tf.unstack(bool([1, 0, 0, 1], [2, 2]), 1)]]);
 cases('SplitV', EXACT, [['bool', () => tf.split(bool([1, 0, 0, 1]), [1, 3])]]);
 cases('Sum', EXACT, [['int32 overflow wraps', () => tf.sum(i32([2147483647, 1, 5]))]]);

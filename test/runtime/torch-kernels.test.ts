@@ -6,7 +6,7 @@ import { TORCH_KERNEL_NAMES } from '../../lib/runtime/torch/kernels';
 import { expectTorchMatchesCpu, requireTorch } from './cross-backend';
 import { KERNEL_CASES } from './torch-kernel-cases';
 
-describe('runtime: torch kernels match the cpu backend', function () {
+describe('runtime: torch kernels match the cpu backend', () => {
   before(function () {
     requireTorch(this);
   });
@@ -14,7 +14,10 @@ describe('runtime: torch kernels match the cpu backend', function () {
   it('every registered kernel has cases, and every case names a registered kernel', () => {
     const missing = TORCH_KERNEL_NAMES.filter((name) => (KERNEL_CASES.get(name)?.length ?? 0) < 5);
     expect(missing, 'kernels with fewer than 5 cases').to.deep.equal([]);
-    expect([...KERNEL_CASES.keys()].filter((name) => !TORCH_KERNEL_NAMES.includes(name)), 'cases of unregistered kernels').to.deep.equal([]);
+    expect(
+      [...KERNEL_CASES.keys()].filter((name) => !TORCH_KERNEL_NAMES.includes(name)),
+      'cases of unregistered kernels',
+    ).to.deep.equal([]);
   });
 
   for (const kernel of TORCH_KERNEL_NAMES) {

@@ -21,7 +21,10 @@ class Tiny extends Module {
 
   constructor(rng: Rng) {
     super();
-    this.filter = this.addParameter('filter', tf.tidy(() => tf.mul(tensorOf(normal([3, 3, 2, 4], 1)), 0.3)));
+    this.filter = this.addParameter(
+      'filter',
+      tf.tidy(() => tf.mul(tensorOf(normal([3, 3, 2, 4], 1)), 0.3)),
+    );
     this.hidden = this.addModule('hidden', new Linear(4 * 4 * 4, 16, { rng }));
     this.norm = this.addModule('norm', new LayerNorm(16));
     this.head = this.addModule('head', new Linear(16, 4, { rng }));
@@ -37,7 +40,7 @@ class Tiny extends Module {
   }
 }
 
-describe('runtime: torch backend memory and missing kernels', function () {
+describe('runtime: torch backend memory and missing kernels', () => {
   let addon: TorchAddon;
   let previous = '';
   before(async function () {
@@ -49,7 +52,7 @@ describe('runtime: torch backend memory and missing kernels', function () {
     if (previous !== '') await tf.setBackend(previous);
   });
 
-  it('50 AdamW training steps keep tf.memory().numTensors and the addon\'s live slots flat', () => {
+  it("50 AdamW training steps keep tf.memory().numTensors and the addon's live slots flat", () => {
     const model = new Tiny(new Rng(2));
     const optimizer = new AdamW(model.namedParameters(), { lr: 1e-2, weightDecay: 1e-2 });
     const images = tensorOf(normal([3, 8, 8, 2], 3)) as tf.Tensor4D;
@@ -65,9 +68,17 @@ describe('runtime: torch backend memory and missing kernels', function () {
     }
     // Step 1 creates the optimizer's moments; from then on every step frees what it makes.
     const settled = counts[1] as { tensors: number; live: number };
-    console.log(`      after step 2: ${settled.tensors} tensors, ${settled.live} live slots; after step 50: ${counts[49]?.tensors}, ${counts[49]?.live}; loss ${losses[0]?.toFixed(4)} → ${losses[49]?.toFixed(4)}`);
-    expect(counts.slice(1).map((c) => c.tensors), 'tf.memory().numTensors per step').to.deep.equal(counts.slice(1).map(() => settled.tensors));
-    expect(counts.slice(1).map((c) => c.live), 'addon.live() per step').to.deep.equal(counts.slice(1).map(() => settled.live));
+    console.log(
+      `      after step 2: ${settled.tensors} tensors, ${settled.live} live slots; after step 50: ${counts[49]?.tensors}, ${counts[49]?.live}; loss ${losses[0]?.toFixed(4)} → ${losses[49]?.toFixed(4)}`,
+    );
+    expect(
+      counts.slice(1).map((c) => c.tensors),
+      'tf.memory().numTensors per step',
+    ).to.deep.equal(counts.slice(1).map(() => settled.tensors));
+    expect(
+      counts.slice(1).map((c) => c.live),
+      'addon.live() per step',
+    ).to.deep.equal(counts.slice(1).map(() => settled.live));
     expect(losses[49], 'the model trains').to.be.below((losses[0] as number) * 0.5);
     tf.dispose([images, labels]);
     optimizer.dispose();
@@ -81,10 +92,14 @@ describe('runtime: torch backend memory and missing kernels', function () {
     tf.tidy(() => {
       const a = tf.tensor2d([1, 2, 3, 4], [2, 2]);
       expect(() => tf.einsum('ij,jk->ik', a, a)).to.throw(/Kernel 'Einsum' not registered for backend 'torch'/);
-      expect(() => tf.engine().runKernel('Conv3D', { x: tf.zeros([1, 2, 2, 2, 1]), filter: tf.zeros([1, 1, 1, 1, 1]) }, { strides: [1, 1, 1, 1, 1], pad: 'valid' })).to.throw(
-        /Kernel 'Conv3D' not registered for backend 'torch'/,
+      expect(() =>
+        tf
+          .engine()
+          .runKernel('Conv3D', { x: tf.zeros([1, 2, 2, 2, 1]), filter: tf.zeros([1, 1, 1, 1, 1]) }, { strides: [1, 1, 1, 1, 1], pad: 'valid' }),
+      ).to.throw(/Kernel 'Conv3D' not registered for backend 'torch'/);
+      expect(() => tf.bincount(tf.tensor1d([0, 1, 1], 'int32'), tf.tensor1d([], 'float32'), 3)).to.throw(
+        /Kernel 'Bincount' not registered for backend 'torch'/,
       );
-      expect(() => tf.bincount(tf.tensor1d([0, 1, 1], 'int32'), tf.tensor1d([], 'float32'), 3)).to.throw(/Kernel 'Bincount' not registered for backend 'torch'/);
     });
     expect(tf.getBackend()).to.equal('torch');
     expect(tf.memory().numTensors).to.equal(tensors);

@@ -4,7 +4,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { registerWasmTrainingKernels } from '../../lib/runtime/wasm-kernels';
-import { expectClose, expectFiniteDifferenceGradients, expectWasmMatchesCpu, finiteDifferences, normal, onBackend, type Sample, tensorOf } from './cross-backend';
+import {
+  expectClose,
+  expectFiniteDifferenceGradients,
+  expectWasmMatchesCpu,
+  finiteDifferences,
+  normal,
+  onBackend,
+  type Sample,
+  tensorOf,
+} from './cross-backend';
 
 type Pad = 'same' | 'valid' | number;
 // [x shape, filter shape, strides, pad]
@@ -24,7 +33,8 @@ describe('runtime: wasm training kernels', () => {
     it(`conv2d filter gradient x[${xShape}] w[${wShape}] stride ${strides} ${pad} matches cpu`, async () => {
       const x = normal(xShape, 11);
       const w = normal(wShape, 12);
-      const grad = () => tf.grad((f: tf.Tensor) => tf.sum(tf.square(tf.conv2d(tensorOf(x) as tf.Tensor4D, f as tf.Tensor4D, strides, pad))))(tensorOf(w));
+      const grad = () =>
+        tf.grad((f: tf.Tensor) => tf.sum(tf.square(tf.conv2d(tensorOf(x) as tf.Tensor4D, f as tf.Tensor4D, strides, pad))))(tensorOf(w));
       await expectWasmMatchesCpu(grad, 1e-4, 'dL/dw');
     });
   }
@@ -49,7 +59,10 @@ describe('runtime: wasm training kernels', () => {
       const x = normal(xShape, 21);
       const w = normal(wShape, 22);
       const grads = () =>
-        tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.sum(tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, f as tf.Tensor4D, strides, pad))))([tensorOf(x), tensorOf(w)]);
+        tf.grads((a: tf.Tensor, f: tf.Tensor) => tf.sum(tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, f as tf.Tensor4D, strides, pad))))([
+          tensorOf(x),
+          tensorOf(w),
+        ]);
       await expectWasmMatchesCpu(grads, 1e-4, 'depthwise [dL/dx, dL/dw]');
     });
   }
@@ -64,7 +77,14 @@ describe('runtime: wasm training kernels', () => {
   const GATHERS: [number[], number[] | number[][], number][] = [
     [[6, 3], [0, 2, 2, 5], 0],
     [[4, 5], [1, 1, 3], 1],
-    [[5, 2, 3], [[0, 4], [4, 4]], 0],
+    [
+      [5, 2, 3],
+      [
+        [0, 4],
+        [4, 4],
+      ],
+      0,
+    ],
     [[3, 4, 2], [3, 0, 3], 1],
     [[7], [6, 6, 6, 0], 0],
   ];
@@ -85,7 +105,9 @@ describe('runtime: wasm training kernels', () => {
     const idx = [4, 1, 4, 4, 0];
     const r = normal([5, 3], 18);
     const loss = (v: Float32Array) => tf.sum(tf.mul(tf.gather(tf.tensor2d(v, [5, 3]), tf.tensor1d(idx, 'int32')), tensorOf(r)));
-    const [analytic] = await onBackend('wasm', () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d(idx, 'int32')), tensorOf(r))))(tensorOf(p)));
+    const [analytic] = await onBackend('wasm', () =>
+      tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d(idx, 'int32')), tensorOf(r))))(tensorOf(p)),
+    );
     const previous = tf.getBackend();
     await tf.setBackend('wasm');
     try {

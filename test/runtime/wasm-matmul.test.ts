@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { broadcastSource, sliceMultiplyAdds, STOCK_BATCHED_MAX_SLICE_MULTIPLY_ADDS, stockBroadcastsBatches, stockKernelRuns } from '../../lib/runtime/wasm-matmul';
 import { registerWasmTrainingKernels } from '../../lib/runtime/wasm-kernels';
+import {
+  broadcastSource,
+  STOCK_BATCHED_MAX_SLICE_MULTIPLY_ADDS,
+  sliceMultiplyAdds,
+  stockBroadcastsBatches,
+  stockKernelRuns,
+} from '../../lib/runtime/wasm-matmul';
 import { expectClose, expectWasmMatchesCpu, normal, onBackend, tensorOf } from './cross-backend';
 
 // [a shape, b shape, transposeA, transposeB]

@@ -2,13 +2,28 @@
 // (float64 Python): g = ∂L/∂p + wd·p, then Adam with bias correction; no decoupled decay.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { AdamW } from '../../lib/train/adamw';
+import { Adam, AdamW } from '../../lib/train/adamw';
 
-describe('AdamW with l2WeightDecay (torch.optim.Adam weight_decay)', () => {
+describe('Adam (torch.optim.Adam weight_decay, coupled L2) vs AdamW', () => {
   function threeSteps(l2WeightDecay: boolean): number[][] {
     const p = tf.variable(tf.tensor1d([1, -0.5]), true, 'adam_l2_p');
     const q = tf.variable(tf.tensor1d([2]), true, 'adam_l2_q');
-    const opt = new AdamW([['p', p], ['q', q]], { lr: 0.1, weightDecay: 0.1, eps: 1e-10, l2WeightDecay });
+    const options = { lr: 0.1, weightDecay: 0.1, eps: 1e-10 };
+    const opt = l2WeightDecay
+      ? new Adam(
+          [
+            ['p', p],
+            ['q', q],
+          ],
+          options,
+        )
+      : new AdamW(
+          [
+            ['p', p],
+            ['q', q],
+          ],
+          options,
+        );
     const out: number[][] = [];
     for (let step = 0; step < 3; step++) {
       // L = Σ p² + 0·q: q's data gradient is exactly 0, so only weight decay moves it.

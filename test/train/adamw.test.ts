@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { AdamW, type NamedVariable, paramGroups } from '../../lib/train/adamw';
-import { clipGradNorm } from '../../lib/train/clip-grad-norm';
-import { StepLR } from '../../lib/train/step-lr';
 import { Linear } from '../../lib/nn/linear';
 import { Module } from '../../lib/nn/module';
 import { Rng } from '../../lib/runtime/rng';
+import { AdamW, type NamedVariable, paramGroups } from '../../lib/train/adamw';
+import { clipGradNorm } from '../../lib/train/clip-grad-norm';
+import { StepLR } from '../../lib/train/step-lr';
 
 function named(name: string, values: number[]): NamedVariable {
   return [name, tf.variable(tf.tensor1d(values))];
@@ -73,7 +73,10 @@ describe('train/AdamW (torch.optim.AdamW)', () => {
     // Zero gradients isolate the decoupled decay: p ← p·(1 − lr·wd), with lr from StepLR(2, 0.1).
     const a = named('a', [2]);
     const b = named('b', [2]);
-    const opt2 = new AdamW([{ params: [a], lr: 0.1, weightDecay: 0.5 }, { params: [b], lr: 0.01, weightDecay: 0.5 }]);
+    const opt2 = new AdamW([
+      { params: [a], lr: 0.1, weightDecay: 0.5 },
+      { params: [b], lr: 0.01, weightDecay: 0.5 },
+    ]);
     const sched = new StepLR(opt2, { stepSize: 2, gamma: 0.1 });
     const lrs: number[][] = [];
     for (let epoch = 0; epoch < 3; epoch++) {
@@ -83,7 +86,11 @@ describe('train/AdamW (torch.optim.AdamW)', () => {
     }
     // lrs per epoch: [0.1, 0.01], [0.1, 0.01], then ×0.1 after 2 epochs: [0.01, 0.001], as the
     // float64 products torch's recursive StepLR gives (0.1·0.1 = 0.010000000000000002)
-    expect(lrs).to.deep.equal([[0.1, 0.01], [0.1, 0.01], [0.010000000000000002, 0.001]]);
+    expect(lrs).to.deep.equal([
+      [0.1, 0.01],
+      [0.1, 0.01],
+      [0.010000000000000002, 0.001],
+    ]);
     expect(sched.epoch).to.equal(3);
     // a: 2·0.95·0.95·0.995 = 1.795975; b: 2·0.995·0.995·0.9995 = 1.97901...
     close(a[1], [2 * 0.95 * 0.95 * 0.995]);
@@ -111,7 +118,11 @@ describe('train/AdamW (torch.optim.AdamW)', () => {
     const run = (restore: boolean): number[] => {
       const p = named('w', [0.3, -0.7, 1.1]);
       const opt = new AdamW([{ name: 'g', params: [p], lr: 0.05, weightDecay: 1e-4 }]);
-      const grads = [[0.1, -0.2, 0.3], [0.4, 0.1, -0.5], [-0.2, 0.6, 0.05]];
+      const grads = [
+        [0.1, -0.2, 0.3],
+        [0.4, 0.1, -0.5],
+        [-0.2, 0.6, 0.05],
+      ];
       tf.tidy(() => opt.step({ [p[1].name]: tf.tensor1d(grads[0] as number[]) }));
       tf.tidy(() => opt.step({ [p[1].name]: tf.tensor1d(grads[1] as number[]) }));
       let active = opt;

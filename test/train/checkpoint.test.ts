@@ -16,13 +16,28 @@ describe('train/checkpoint', () => {
   after(() => rmSync(root, { recursive: true, force: true }));
 
   function sample(): { checkpoint: Checkpoint; optimizer: AdamW; w: tf.Variable } {
-    const w = tf.variable(tf.tensor2d([[0.1, -0.2], [0.3, 1e-7]]));
+    const w = tf.variable(
+      tf.tensor2d([
+        [0.1, -0.2],
+        [0.3, 1e-7],
+      ]),
+    );
     const optimizer = new AdamW([{ name: 'main', params: [['proj.weight', w]], lr: 1e-4, weightDecay: 1e-4 }]);
-    tf.tidy(() => optimizer.step({ [w.name]: tf.tensor2d([[1, 2], [3, 4]]) }));
+    tf.tidy(() =>
+      optimizer.step({
+        [w.name]: tf.tensor2d([
+          [1, 2],
+          [3, 4],
+        ]),
+      }),
+    );
     const rng = new Rng(3);
     rng.uniform();
     const checkpoint: Checkpoint = {
-      weights: new Map([['proj.weight', w as tf.Tensor], ['bn.num_batches_tracked', tf.scalar(5, 'int32')]]),
+      weights: new Map([
+        ['proj.weight', w as tf.Tensor],
+        ['bn.num_batches_tracked', tf.scalar(5, 'int32')],
+      ]),
       optimizer: optimizer.state(),
       scheduler: { lastEpoch: 4 },
       progress: { epoch: 4, stepInEpoch: 0, step: 40, elapsedSeconds: 12.5, rng: rng.state(), dataRng: null, epochTotals: null },
@@ -49,7 +64,10 @@ describe('train/checkpoint', () => {
     expect(back.progress).to.deep.equal(checkpoint.progress);
     expect(Rng.fromState(back.progress.rng).uniform()).to.equal(Rng.fromState(checkpoint.progress.rng).uniform());
     expect({ scheduler: back.scheduler, config: back.config, backend: back.backend, savedAt: back.savedAt }).to.deep.equal({
-      scheduler: checkpoint.scheduler, config: checkpoint.config, backend: 'cpu', savedAt: checkpoint.savedAt,
+      scheduler: checkpoint.scheduler,
+      config: checkpoint.config,
+      backend: 'cpu',
+      savedAt: checkpoint.savedAt,
     });
     disposeCheckpoint(back);
     tf.dispose([...checkpoint.optimizer.moments.values(), checkpoint.weights.get('bn.num_batches_tracked') as tf.Tensor, w]);
@@ -69,10 +87,16 @@ describe('train/checkpoint', () => {
     );
     const { format: _format, ...noFormat } = metadata;
     await writeSafetensors(path, tensors, noFormat);
-    await loadCheckpoint(path).then(() => expect.fail('expected an error'), (e: Error) => expect(e.message).to.match(/metadata has no 'format'/));
+    await loadCheckpoint(path).then(
+      () => expect.fail('expected an error'),
+      (e: Error) => expect(e.message).to.match(/metadata has no 'format'/),
+    );
     tensors.set('stray', tf.zeros([1]));
     await writeSafetensors(path, tensors, metadata);
-    await loadCheckpoint(path).then(() => expect.fail('expected an error'), (e: Error) => expect(e.message).to.match(/tensor 'stray' is neither/));
+    await loadCheckpoint(path).then(
+      () => expect.fail('expected an error'),
+      (e: Error) => expect(e.message).to.match(/tensor 'stray' is neither/),
+    );
     tf.dispose([...tensors.values(), ...checkpoint.optimizer.moments.values(), checkpoint.weights.get('bn.num_batches_tracked') as tf.Tensor, w]);
     optimizer.dispose();
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { disposeCheckpoint, loadCheckpoint } from '../../lib/train/checkpoint';
-import { readRunLog, type EpochRecord, type TrainRecord } from '../../lib/train/run-log';
+import { type EpochRecord, readRunLog, type TrainRecord } from '../../lib/train/run-log';
 import { NonFiniteLossError, runPaths, train } from '../../lib/train/train';
 import { STEPS_PER_EPOCH, tinyTask, weightsOf } from './fixtures/tiny-task';
 
@@ -17,7 +17,14 @@ describe('train/train loop', () => {
 
   it('resumes bit-for-bit: 2 epochs straight equal 1 epoch + resume + 1 epoch', async () => {
     const straight = tinyTask();
-    const a = await train(straight.task, { runDir: join(root, 'straight'), epochs: 2, rng: straight.rng, quiet: true, clipMaxNorm: 0.5, logEvery: 4 });
+    const a = await train(straight.task, {
+      runDir: join(root, 'straight'),
+      epochs: 2,
+      rng: straight.rng,
+      quiet: true,
+      clipMaxNorm: 0.5,
+      logEvery: 4,
+    });
     expect(a).to.include({ status: 'completed', epochs: 2, step: 2 * STEPS_PER_EPOCH });
 
     const dir = join(root, 'resumed');
@@ -56,7 +63,11 @@ describe('train/train loop', () => {
     const first = tinyTask();
     const controller = new AbortController();
     const r = await train(first.task, {
-      runDir: dir, epochs: 3, rng: first.rng, quiet: true, signal: controller.signal,
+      runDir: dir,
+      epochs: 3,
+      rng: first.rng,
+      quiet: true,
+      signal: controller.signal,
       onStep: ({ step }) => step === 11 && controller.abort(),
     });
     expect(r).to.include({ status: 'interrupted', step: 11, epochs: 1 });
@@ -81,11 +92,23 @@ describe('train/train loop', () => {
     const dir = join(root, 'nan');
     const { task, rng, model } = tinyTask({ nanAtCall: 13 });
     let before: Record<string, number[]> = {};
-    const run = train(task, { runDir: dir, epochs: 3, rng, quiet: true, logEvery: 1, onStep: ({ step }) => step === 12 && (before = weightsOf(model)) });
-    const err = await run.then(() => null, (e: unknown) => e);
+    const run = train(task, {
+      runDir: dir,
+      epochs: 3,
+      rng,
+      quiet: true,
+      logEvery: 1,
+      onStep: ({ step }) => step === 12 && (before = weightsOf(model)),
+    });
+    const err = await run.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(NonFiniteLossError);
     const message = (err as Error).message;
-    expect(message).to.match(/non-finite loss at step 13 \(epoch 1\): loss=NaN, mse=NaN; training stopped, the last good checkpoint is .*last\.safetensors/);
+    expect(message).to.match(
+      /non-finite loss at step 13 \(epoch 1\): loss=NaN, mse=NaN; training stopped, the last good checkpoint is .*last\.safetensors/,
+    );
     expect((err as NonFiniteLossError).values).to.deep.equal({ loss: NaN, mse: NaN });
     expect(weightsOf(model)).to.deep.equal(before); // the NaN step changed nothing
     const ckpt = await loadCheckpoint(runPaths(dir).last);
@@ -103,7 +126,13 @@ describe('train/train loop', () => {
     const counts = new Map<number, number>();
     // 25 epochs of 8 steps: epoch ends with checkpoints, evaluations, clipping and the scheduler
     await train(task, {
-      runDir: join(root, 'memory'), epochs: 25, rng, quiet: true, clipMaxNorm: 0.1, evalEvery: 3, checkpointEvery: 10,
+      runDir: join(root, 'memory'),
+      epochs: 25,
+      rng,
+      quiet: true,
+      clipMaxNorm: 0.1,
+      evalEvery: 3,
+      checkpointEvery: 10,
       onStep: ({ step }) => (step === 10 || step === 200) && counts.set(step, tf.memory().numTensors),
     });
     expect(counts.get(10)).to.be.a('number');
@@ -119,7 +148,16 @@ describe('train/train loop', () => {
     const losses: number[] = [];
     const norms: number[] = [];
     const result = await train(task, {
-      runDir: dir, name: 'tiny-run', epochs: 3, rng, quiet: true, config, logEvery: 3, evalEvery: 2, checkpointEvery: 2, clipMaxNorm: 0.1,
+      runDir: dir,
+      name: 'tiny-run',
+      epochs: 3,
+      rng,
+      quiet: true,
+      config,
+      logEvery: 3,
+      evalEvery: 2,
+      checkpointEvery: 2,
+      clipMaxNorm: 0.1,
       onStep: ({ loss, gradNorm }) => {
         losses.push(loss);
         norms.push(gradNorm ?? NaN);
@@ -157,7 +195,22 @@ describe('train/train loop', () => {
       [2, ['mse', 'rmse']],
     ]);
     expect(result.evalRecords.map((r) => r.epoch)).to.deep.equal([1, 2]);
-    expect(log.map((r) => r.type)).to.deep.equal(['run', 'train', 'train', 'epoch', 'train', 'train', 'train', 'epoch', 'eval', 'train', 'train', 'train', 'epoch', 'eval']);
+    expect(log.map((r) => r.type)).to.deep.equal([
+      'run',
+      'train',
+      'train',
+      'epoch',
+      'train',
+      'train',
+      'train',
+      'epoch',
+      'eval',
+      'train',
+      'train',
+      'train',
+      'epoch',
+      'eval',
+    ]);
     expect(existsSync(runPaths(dir).epoch(1))).to.equal(true);
     expect(existsSync(runPaths(dir).epoch(0))).to.equal(false);
     const ckpt = await loadCheckpoint(runPaths(dir).epoch(1));
@@ -177,7 +230,15 @@ describe('train/train loop', () => {
   it('prints a progress line every logEvery steps when stderr is not a TTY, redraws on a TTY, nothing when quiet', async () => {
     const run = async (stream: { isTTY: boolean; write(s: string): boolean }, quiet = false): Promise<void> => {
       const { task, rng } = tinyTask();
-      await train(task, { runDir: join(root, `progress-${stream.isTTY}-${quiet}`), epochs: 1, rng, quiet, logEvery: 4, progressStream: stream, stepsPerEpoch: 8 });
+      await train(task, {
+        runDir: join(root, `progress-${stream.isTTY}-${quiet}`),
+        epochs: 1,
+        rng,
+        quiet,
+        logEvery: 4,
+        progressStream: stream,
+        stepsPerEpoch: 8,
+      });
       task.model.dispose();
       task.optimizer.dispose();
     };
@@ -190,6 +251,7 @@ describe('train/train loop', () => {
     expect(plain[3]).to.match(/^eval epoch 1: mse \d+\.\d{4}, rmse \d+\.\d{4}\n$/);
     const tty: string[] = [];
     await run({ isTTY: true, write: (s) => tty.push(s) > 0 });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: a TTY progress line starts with CR, ESC [K
     expect(tty[0]).to.match(/^\r\x1b\[Kepoch 1\/1 \[[= ]{20}\] \d\/8 step \d/);
     expect(tty.some((s) => s.startsWith('\r\x1b[Kepoch 1/1 [====================] 8/8 step 8'))).to.equal(true);
     const quiet: string[] = [];

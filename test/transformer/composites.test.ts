@@ -2,11 +2,11 @@
 // attention records, gradient wiring, dropout modes, Query-Key Alignment training, memory.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
+import { Rng } from '../../lib/runtime/rng';
 import { ConditionalTransformer } from '../../lib/transformer/conditional-transformer';
 import { DetrTransformer } from '../../lib/transformer/detr-transformer';
 import { MSTTransformer } from '../../lib/transformer/mst-transformer';
 import type { TransformerInputs } from '../../lib/transformer/tokens';
-import { Rng } from '../../lib/runtime/rng';
 import { qkAlignmentLoss } from '../../losses/qk-alignment';
 
 const C = 16;
@@ -25,7 +25,12 @@ describe('transformer composites', () => {
   it('names MS-Transformer parameters as ActMST (pre-norm: encoder.norm, multihead_attn) and Conditional DETR as official', () => {
     const mst = new MSTTransformer({ ...config, rng: new Rng(0) });
     const names = [...mst.stateDict().keys()];
-    expect(names).to.include.members(['encoder.norm.weight', 'encoder.layers.1.self_attn.in_proj_weight', 'decoder.layers.0.multihead_attn.in_proj_bias', 'decoder.norm.bias']);
+    expect(names).to.include.members([
+      'encoder.norm.weight',
+      'encoder.layers.1.self_attn.in_proj_weight',
+      'decoder.layers.0.multihead_attn.in_proj_bias',
+      'decoder.norm.bias',
+    ]);
     expect(mst.torchStateDict().get('encoder.layers.0.self_attn.in_proj_weight')?.shape).to.deep.equal([3 * C, C]);
     const cond = new ConditionalTransformer({ ...config, rng: new Rng(0) });
     const condNames = [...cond.stateDict().keys()];
@@ -37,7 +42,7 @@ describe('transformer composites', () => {
     cond.dispose();
   });
 
-  it("starts layers as clones of layer 0, then redraws every rank-2 parameter with xavier_uniform (_get_clones, _reset_parameters)", () => {
+  it('starts layers as clones of layer 0, then redraws every rank-2 parameter with xavier_uniform (_get_clones, _reset_parameters)', () => {
     const model = new DetrTransformer({ dModel: 64, nhead: 4, numEncoderLayers: 2, numDecoderLayers: 1, dimFeedforward: 128, rng: new Rng(1) });
     const [layer0, layer1] = model.encoder.layers.items;
     expect(layer0?.linear1.bias?.arraySync()).to.deep.equal(layer1?.linear1.bias?.arraySync());
@@ -51,7 +56,7 @@ describe('transformer composites', () => {
       const max = values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       const variance = values.reduce((s, v) => s + v * v, 0) / values.length;
       expect(max, name).to.be.at.most(bound);
-      expect(variance / (bound * bound / 3), name).to.be.within(0.9, 1.1);
+      expect(variance / ((bound * bound) / 3), name).to.be.within(0.9, 1.1);
     }
     tf.dispose([...torch.values()]);
     model.dispose();
@@ -65,7 +70,10 @@ describe('transformer composites', () => {
     expect(out.hs.shape).to.deep.equal([2, 2, 5, C]);
     expect(out.references.shape).to.deep.equal([2, 5, 2]);
     expect(out.memory.shape).to.deep.equal([2, 12, C]);
-    expect(out.encoderAttention?.map((a) => a.weights.shape)).to.deep.equal([[2, NH, 12, 12], [2, NH, 12, 12]]);
+    expect(out.encoderAttention?.map((a) => a.weights.shape)).to.deep.equal([
+      [2, NH, 12, 12],
+      [2, NH, 12, 12],
+    ]);
     const cross = out.decoderAttention?.[1]?.crossAttention;
     expect(cross?.queries.shape).to.deep.equal([2, NH, 5, (2 * C) / NH]);
     expect(cross?.keys.shape).to.deep.equal([2, NH, 12, (2 * C) / NH]);

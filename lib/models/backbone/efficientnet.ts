@@ -10,7 +10,7 @@ import { Conv2d } from '../../nn/conv2d';
 import { Module, ModuleList } from '../../nn/module';
 import { defaultRng, type Rng } from '../../runtime/rng';
 import type { Backbone } from './backbone';
-import { MBConvBlock, swish, type MBConvArgs, type MBConvContext } from './mbconv';
+import { type MBConvArgs, MBConvBlock, type MBConvContext, swish } from './mbconv';
 import { createNorm2d, type Norm2d, type NormKind } from './norm';
 
 /** B0's stages: 'r1_k3_s11_e1_i32_o16_se0.25', 'r2_k3_s22_e6_i16_o24_se0.25', ... */

@@ -42,7 +42,10 @@ export class MBConvBlock extends Module {
   /** Identity skip (id_skip, stride 1 and in = out channels). */
   readonly hasSkip: boolean;
 
-  constructor(readonly args: MBConvArgs, private readonly ctx: MBConvContext) {
+  constructor(
+    readonly args: MBConvArgs,
+    private readonly ctx: MBConvContext,
+  ) {
     super();
     const { rng } = ctx;
     const norm = (c: number) => createNorm2d(ctx.norm, c, { eps: ctx.eps, momentum: ctx.momentum });
@@ -51,7 +54,10 @@ export class MBConvBlock extends Module {
     const expands = args.expandRatio !== 1;
     this.expandConv = expands ? this.addModule('_expand_conv', new Conv2d(inp, oup, 1, { bias: false, padding: 'same', rng })) : null;
     this.bn0 = expands ? this.addModule('_bn0', norm(oup)) : null;
-    this.depthwiseConv = this.addModule('_depthwise_conv', new Conv2d(oup, oup, args.kernelSize, { groups: oup, stride: args.stride, padding: 'same', bias: false, rng }));
+    this.depthwiseConv = this.addModule(
+      '_depthwise_conv',
+      new Conv2d(oup, oup, args.kernelSize, { groups: oup, stride: args.stride, padding: 'same', bias: false, rng }),
+    );
     this.bn1 = this.addModule('_bn1', norm(oup));
     const squeezed = Math.max(1, Math.floor(inp * args.seRatio));
     this.seReduce = this.addModule('_se_reduce', new Conv2d(oup, squeezed, 1, { rng }));

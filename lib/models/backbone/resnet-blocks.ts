@@ -86,7 +86,10 @@ export class Bottleneck extends Module implements ResidualBlock {
     const { rng } = c;
     this.conv1 = this.addModule('conv1', new Conv2d(c.inChannels, c.planes, 1, { bias: false, rng }));
     this.bn1 = this.addModule('bn1', createNorm2d(c.norm, c.planes));
-    this.conv2 = this.addModule('conv2', new Conv2d(c.planes, c.planes, 3, { stride: c.stride, padding: c.dilation, dilation: c.dilation, bias: false, rng }));
+    this.conv2 = this.addModule(
+      'conv2',
+      new Conv2d(c.planes, c.planes, 3, { stride: c.stride, padding: c.dilation, dilation: c.dilation, bias: false, rng }),
+    );
     this.bn2 = this.addModule('bn2', createNorm2d(c.norm, c.planes));
     this.conv3 = this.addModule('conv3', new Conv2d(c.planes, out, 1, { bias: false, rng }));
     this.bn3 = this.addModule('bn3', createNorm2d(c.norm, out));

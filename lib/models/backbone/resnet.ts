@@ -9,7 +9,7 @@ import { Module, ModuleList } from '../../nn/module';
 import { defaultRng, type Rng } from '../../runtime/rng';
 import type { Backbone } from './backbone';
 import { createNorm2d, type Norm2d, type NormKind } from './norm';
-import { BasicBlock, Bottleneck, type BlockConfig, type ResidualBlock } from './resnet-blocks';
+import { BasicBlock, type BlockConfig, Bottleneck, type ResidualBlock } from './resnet-blocks';
 
 export type ResNetDepth = 18 | 34 | 50 | 101;
 
@@ -60,9 +60,8 @@ export class ResNet extends Module implements Backbone {
       }
       const blocks: ResidualBlock[] = [];
       for (let b = 0; b < count; b++) {
-        const config: BlockConfig = b === 0
-          ? { inChannels, planes, stride, dilation: previousDilation, norm, rng }
-          : { inChannels, planes, stride: 1, dilation, norm, rng };
+        const config: BlockConfig =
+          b === 0 ? { inChannels, planes, stride, dilation: previousDilation, norm, rng } : { inChannels, planes, stride: 1, dilation, norm, rng };
         blocks.push(arch.block === 'basic' ? new BasicBlock(config) : new Bottleneck(config));
         inChannels = planes * expansion;
       }

@@ -44,7 +44,10 @@ export class SmallCNN extends Module implements Backbone {
     const rng = options.rng ?? defaultRng();
     const channels = options.channels ?? [16, 32, 64, 128];
     const inputs = [3, ...channels.slice(0, -1)];
-    this.stages = this.addModule('stages', new ModuleList(channels.map((c, i) => new ConvNormRelu(inputs[i] as number, c, 2, options.norm ?? 'batch', rng))));
+    this.stages = this.addModule(
+      'stages',
+      new ModuleList(channels.map((c, i) => new ConvNormRelu(inputs[i] as number, c, 2, options.norm ?? 'batch', rng))),
+    );
     this.endpointChannels = { reduction_3: channels[2], reduction_4: channels[3] };
     this.numChannels = channels[3];
   }

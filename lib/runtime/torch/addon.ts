@@ -61,18 +61,52 @@ export interface TorchAddon {
   softmax(isLog: boolean, x: Slot, dim: number): Slot;
   matmul(a: Slot, b: Slot, transposeA: boolean, transposeB: boolean, bias?: Slot, activation?: string, prelu?: Slot, leakyAlpha?: number): Slot;
   conv2d(
-    x: Slot, filter: Slot, strides: readonly number[], pads: readonly number[], dilations: readonly number[], depthwise: boolean,
-    bias?: Slot, activation?: string, prelu?: Slot, leakyAlpha?: number,
+    x: Slot,
+    filter: Slot,
+    strides: readonly number[],
+    pads: readonly number[],
+    dilations: readonly number[],
+    depthwise: boolean,
+    bias?: Slot,
+    activation?: string,
+    prelu?: Slot,
+    leakyAlpha?: number,
   ): Slot;
-  conv2dBackpropInput(dy: Slot, filter: Slot, inputShape: readonly number[], strides: readonly number[], pads: readonly number[], dilations: readonly number[], depthwise: boolean): Slot;
-  conv2dBackpropFilter(x: Slot, dy: Slot, filterShape: readonly number[], strides: readonly number[], pads: readonly number[], dilations: readonly number[], depthwise: boolean): Slot;
+  conv2dBackpropInput(
+    dy: Slot,
+    filter: Slot,
+    inputShape: readonly number[],
+    strides: readonly number[],
+    pads: readonly number[],
+    dilations: readonly number[],
+    depthwise: boolean,
+  ): Slot;
+  conv2dBackpropFilter(
+    x: Slot,
+    dy: Slot,
+    filterShape: readonly number[],
+    strides: readonly number[],
+    pads: readonly number[],
+    dilations: readonly number[],
+    depthwise: boolean,
+  ): Slot;
   pool(isMax: boolean, x: Slot, filter: readonly number[], strides: readonly number[], pads: readonly number[]): Slot;
   maxPoolGrad(dy: Slot, x: Slot, filter: readonly number[], strides: readonly number[], pads: readonly number[]): Slot;
   avgPoolGrad(dy: Slot, x: Slot, filter: readonly number[], strides: readonly number[], pads: readonly number[]): Slot;
   dropoutMultiplier(shape: readonly number[], keepProb: number, seed: number, device: TorchDevice): Slot;
   adamw(
-    param: Slot, grad: Slot, expAvg: Slot, expAvgSq: Slot, lr: number, weightDecay: number, beta1: number, beta2: number, eps: number,
-    biasCorrection1: number, biasCorrection2: number, l2: boolean,
+    param: Slot,
+    grad: Slot,
+    expAvg: Slot,
+    expAvgSq: Slot,
+    lr: number,
+    weightDecay: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    biasCorrection1: number,
+    biasCorrection2: number,
+    l2: boolean,
   ): Slot[];
 }
 

@@ -5,34 +5,95 @@
 // plus the close relatives of those kernels. A kernel not here is an error that names it
 // (TensorFlow.js: "Kernel 'X' not registered for backend 'torch'").
 import * as tf from '@tensorflow/tfjs';
-import { boolAttr, type KernelArgs, numberArrayAttr, numberAttr, optionalInput, tensorInput } from '../kernel-call';
 import { ADAMW_UPDATE_KERNEL } from '../fused-adamw';
 import { DROPOUT_MULTIPLIER_KERNEL } from '../fused-dropout';
+import { boolAttr, type KernelArgs, numberArrayAttr, numberAttr, optionalInput, type TfjsBackend, tensorInput } from '../kernel-call';
 import type { Slot } from './addon';
 import { dtypeCode, TorchBackend } from './torch-backend';
 
 type TorchKernel = (args: KernelArgs, backend: TorchBackend) => tf.TensorInfo | tf.TensorInfo[];
 
-function torchBackendOf(backend: {}): TorchBackend {
+function torchBackendOf(backend: TfjsBackend): TorchBackend {
   if (!(backend instanceof TorchBackend)) throw new Error('torch kernel called on another backend');
   return backend;
 }
 
 const UNARY = [
-  'Abs', 'Neg', 'Exp', 'Log', 'Log1p', 'Expm1', 'Sqrt', 'Rsqrt', 'Square', 'Reciprocal', 'Sin', 'Cos', 'Tan', 'Asin', 'Acos', 'Atan',
-  'Sinh', 'Cosh', 'Tanh', 'Asinh', 'Acosh', 'Atanh', 'Floor', 'Ceil', 'Round', 'Sign', 'Sigmoid', 'Softplus', 'Relu', 'Relu6', 'Elu',
-  'Selu', 'Erf', 'LogicalNot', 'IsNan', 'IsInf', 'IsFinite',
+  'Abs',
+  'Neg',
+  'Exp',
+  'Log',
+  'Log1p',
+  'Expm1',
+  'Sqrt',
+  'Rsqrt',
+  'Square',
+  'Reciprocal',
+  'Sin',
+  'Cos',
+  'Tan',
+  'Asin',
+  'Acos',
+  'Atan',
+  'Sinh',
+  'Cosh',
+  'Tanh',
+  'Asinh',
+  'Acosh',
+  'Atanh',
+  'Floor',
+  'Ceil',
+  'Round',
+  'Sign',
+  'Sigmoid',
+  'Softplus',
+  'Relu',
+  'Relu6',
+  'Elu',
+  'Selu',
+  'Erf',
+  'LogicalNot',
+  'IsNan',
+  'IsInf',
+  'IsFinite',
 ] as const;
 
 const BINARY = [
-  'Add', 'Sub', 'Multiply', 'RealDiv', 'FloorDiv', 'Mod', 'Maximum', 'Minimum', 'Pow', 'SquaredDifference', 'Atan2', 'Prelu', 'Equal',
-  'NotEqual', 'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'LogicalAnd', 'LogicalOr', 'LogicalXor',
+  'Add',
+  'Sub',
+  'Multiply',
+  'RealDiv',
+  'FloorDiv',
+  'Mod',
+  'Maximum',
+  'Minimum',
+  'Pow',
+  'SquaredDifference',
+  'Atan2',
+  'Prelu',
+  'Equal',
+  'NotEqual',
+  'Greater',
+  'GreaterEqual',
+  'Less',
+  'LessEqual',
+  'LogicalAnd',
+  'LogicalOr',
+  'LogicalXor',
 ] as const;
 
 /** Inputs of each binary kernel, in TensorFlow.js' names. */
 const BINARY_INPUTS: Partial<Record<(typeof BINARY)[number], readonly [string, string]>> = { Prelu: ['x', 'alpha'] };
 
-const REDUCTIONS: Record<string, string> = { Sum: 'axis', Mean: 'axis', Max: 'reductionIndices', Min: 'axis', Prod: 'axis', All: 'axis', Any: 'axis' };
+const REDUCTIONS: Record<string, string> = {
+  Sum: 'axis',
+  Mean: 'axis',
+  Max: 'reductionIndices',
+  Min: 'axis',
+  Prod: 'axis',
+  All: 'axis',
+  Any: 'axis',
+};
 
 /** Axes of a reduction or reversal: absent (null/undefined) means every axis, as in TensorFlow.js. */
 function axesAttr(args: KernelArgs, name: string, shape: number[]): number[] {
@@ -49,7 +110,8 @@ function stringAttr(args: KernelArgs, name: string, fallback: string): string {
 
 function dtypeAttr(args: KernelArgs, name: string): tf.DataType {
   const v: unknown = args.attrs?.[name];
-  if (v !== 'float32' && v !== 'int32' && v !== 'bool') throw new Error(`kernel attribute '${name}' must be float32, int32 or bool, got ${JSON.stringify(v)}`);
+  if (v !== 'float32' && v !== 'int32' && v !== 'bool')
+    throw new Error(`kernel attribute '${name}' must be float32, int32 or bool, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -82,7 +144,8 @@ function roundingAttr(args: KernelArgs): RoundingMode {
 
 function nhwcOnly(args: KernelArgs): void {
   const format = args.attrs?.dataFormat;
-  if (format !== undefined && format !== 'NHWC' && format !== 'channelsLast') throw new Error(`torch backend: dataFormat ${String(format)} is not supported (NHWC is)`);
+  if (format !== undefined && format !== 'NHWC' && format !== 'channelsLast')
+    throw new Error(`torch backend: dataFormat ${String(format)} is not supported (NHWC is)`);
 }
 
 function pair(args: KernelArgs, name: string, fallback: number): [number, number] {
@@ -96,7 +159,11 @@ function pair(args: KernelArgs, name: string, fallback: number): [number, number
 /** strides, [top, bottom, left, right], dilations of a conv2d as TensorFlow.js computes them. */
 function convGeometry(info: tf.backend_util.Conv2DInfo): { strides: number[]; pads: number[]; dilations: number[] } {
   const p = info.padInfo;
-  return { strides: [info.strideHeight, info.strideWidth], pads: [p.top, p.bottom, p.left, p.right], dilations: [info.dilationHeight, info.dilationWidth] };
+  return {
+    strides: [info.strideHeight, info.strideWidth],
+    pads: [p.top, p.bottom, p.left, p.right],
+    dilations: [info.dilationHeight, info.dilationWidth],
+  };
 }
 
 function conv2dInfo(args: KernelArgs, xShape: number[], filterShape: number[], depthwise: boolean): tf.backend_util.Conv2DInfo {
@@ -113,7 +180,14 @@ function conv2dInfo(args: KernelArgs, xShape: number[], filterShape: number[], d
 }
 
 function poolInfo(args: KernelArgs, xShape: number[]): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], pair(args, 'filterSize', 1), pair(args, 'strides', 1), 1, padAttr(args), roundingAttr(args));
+  return tf.backend_util.computePool2DInfo(
+    xShape as [number, number, number, number],
+    pair(args, 'filterSize', 1),
+    pair(args, 'strides', 1),
+    1,
+    padAttr(args),
+    roundingAttr(args),
+  );
 }
 
 /** The fused epilogue arguments: bias slot, activation, prelu weights slot, leaky-relu alpha. */
@@ -121,7 +195,12 @@ function fusedEpilogue(args: KernelArgs, b: TorchBackend): [Slot, string, Slot, 
   const bias = optionalInput(args, 'bias');
   const prelu = optionalInput(args, 'preluActivationWeights');
   const alpha = args.attrs?.leakyreluAlpha;
-  return [bias === null ? -1 : b.slot(bias), stringAttr(args, 'activation', 'linear'), prelu === null ? -1 : b.slot(prelu), typeof alpha === 'number' ? alpha : 0.2];
+  return [
+    bias === null ? -1 : b.slot(bias),
+    stringAttr(args, 'activation', 'linear'),
+    prelu === null ? -1 : b.slot(prelu),
+    typeof alpha === 'number' ? alpha : 0.2,
+  ];
 }
 
 const KERNELS: Record<string, TorchKernel> = {
@@ -133,9 +212,11 @@ const KERNELS: Record<string, TorchKernel> = {
   Cast: (args, b) => b.output(b.addon.cast(b.slot(tensorInput(args, 'x')), dtypeCode(dtypeAttr(args, 'dtype')))),
   Step: (args, b) => b.output(b.addon.unary('Step', b.slot(tensorInput(args, 'x')), numberAttr(args, 'alpha'))),
   LeakyRelu: (args, b) => b.output(b.addon.unary('LeakyRelu', b.slot(tensorInput(args, 'x')), numberAttr(args, 'alpha'))),
-  ClipByValue: (args, b) => b.output(b.addon.clip(b.slot(tensorInput(args, 'x')), numberAttr(args, 'clipValueMin'), numberAttr(args, 'clipValueMax'))),
+  ClipByValue: (args, b) =>
+    b.output(b.addon.clip(b.slot(tensorInput(args, 'x')), numberAttr(args, 'clipValueMin'), numberAttr(args, 'clipValueMax'))),
   AddN: (args, b) => b.output(b.addon.addN(inputList(args).map((t) => b.slot(t)))),
-  Select: (args, b) => b.output(b.addon.select(b.slot(tensorInput(args, 'condition')), b.slot(tensorInput(args, 't')), b.slot(tensorInput(args, 'e')))),
+  Select: (args, b) =>
+    b.output(b.addon.select(b.slot(tensorInput(args, 'condition')), b.slot(tensorInput(args, 't')), b.slot(tensorInput(args, 'e')))),
 
   // Creation
   Fill: (args, b) => {
@@ -164,7 +245,13 @@ const KERNELS: Record<string, TorchKernel> = {
   LinSpace: (args, b) => b.output(b.addon.linspace(numberAttr(args, 'start'), numberAttr(args, 'stop'), numberAttr(args, 'num'), b.device)),
   OneHot: (args, b) =>
     b.output(
-      b.addon.oneHot(b.slot(tensorInput(args, 'indices')), numberAttr(args, 'depth'), numberAttr(args, 'onValue'), numberAttr(args, 'offValue'), dtypeCode(dtypeAttr(args, 'dtype'))),
+      b.addon.oneHot(
+        b.slot(tensorInput(args, 'indices')),
+        numberAttr(args, 'depth'),
+        numberAttr(args, 'onValue'),
+        numberAttr(args, 'offValue'),
+        dtypeCode(dtypeAttr(args, 'dtype')),
+      ),
     ),
 
   // Shapes and slices
@@ -188,16 +275,29 @@ const KERNELS: Record<string, TorchKernel> = {
     const axis = tf.util.parseAxisParam(numberAttr(args, 'axis'), (xs[0] as tf.TensorInfo).shape)[0] as number;
     const nonEmpty = xs.filter((t) => tf.util.sizeFromShape(t.shape) > 0);
     if (nonEmpty.length === 0) {
-      const shape = tf.backend_util.computeOutShape(xs.map((t) => t.shape), axis);
+      const shape = tf.backend_util.computeOutShape(
+        xs.map((t) => t.shape),
+        axis,
+      );
       return b.output(b.addon.fill(shape, 0, dtypeCode((xs[0] as tf.TensorInfo).dtype), b.device));
     }
-    return b.output(b.addon.concat(nonEmpty.map((t) => b.slot(t)), axis));
+    return b.output(
+      b.addon.concat(
+        nonEmpty.map((t) => b.slot(t)),
+        axis,
+      ),
+    );
   },
   Pack: (args, b) => {
     const xs = inputList(args);
     let axis = numberAttr(args, 'axis');
     if (axis < 0) axis += (xs[0] as tf.TensorInfo).shape.length + 1;
-    return b.output(b.addon.stack(xs.map((t) => b.slot(t)), axis));
+    return b.output(
+      b.addon.stack(
+        xs.map((t) => b.slot(t)),
+        axis,
+      ),
+    );
   },
   Unpack: (args, b) => {
     const x = tensorInput(args, 'value');
@@ -215,14 +315,28 @@ const KERNELS: Record<string, TorchKernel> = {
     const x = tensorInput(args, 'x');
     const [begin, size] = tf.slice_util.parseSliceParams(x, numberOrArrayAttr(args, 'begin'), numberOrArrayAttr(args, 'size'));
     const end = begin.map((start, i) => start + (size[i] as number));
-    return b.output(b.addon.stridedSlice(b.slot(x), begin, end, begin.map(() => 1)));
+    return b.output(
+      b.addon.stridedSlice(
+        b.slot(x),
+        begin,
+        end,
+        begin.map(() => 1),
+      ),
+    );
   },
   StridedSlice: (args, b) => {
     const x = tensorInput(args, 'x');
     const mask = (name: string): number => (typeof args.attrs?.[name] === 'number' ? numberAttr(args, name) : 0);
     const spec = tf.slice_util.sliceInfo(
-      x.shape, numberArrayAttr(args, 'begin'), numberArrayAttr(args, 'end'), numberArrayAttr(args, 'strides'),
-      mask('beginMask'), mask('endMask'), mask('ellipsisMask'), mask('newAxisMask'), mask('shrinkAxisMask'),
+      x.shape,
+      numberArrayAttr(args, 'begin'),
+      numberArrayAttr(args, 'end'),
+      numberArrayAttr(args, 'strides'),
+      mask('beginMask'),
+      mask('endMask'),
+      mask('ellipsisMask'),
+      mask('newAxisMask'),
+      mask('shrinkAxisMask'),
     );
     const sliced = b.output(b.addon.stridedSlice(b.slot(x), spec.begin, spec.end, spec.strides));
     const out = b.output(b.addon.reshape(b.slot(sliced), spec.finalShape));
@@ -251,7 +365,8 @@ const KERNELS: Record<string, TorchKernel> = {
     return b.output(b.addon.gather(b.slot(x), b.slot(indices), axis, batchDims));
   },
   GatherNd: (args, b) => b.output(b.addon.gatherNd(b.slot(tensorInput(args, 'params')), b.slot(tensorInput(args, 'indices')))),
-  ScatterNd: (args, b) => b.output(b.addon.scatterNd(b.slot(tensorInput(args, 'indices')), b.slot(tensorInput(args, 'updates')), numberArrayAttr(args, 'shape'))),
+  ScatterNd: (args, b) =>
+    b.output(b.addon.scatterNd(b.slot(tensorInput(args, 'indices')), b.slot(tensorInput(args, 'updates')), numberArrayAttr(args, 'shape'))),
   UnsortedSegmentSum: (args, b) =>
     b.output(b.addon.unsortedSegmentSum(b.slot(tensorInput(args, 'x')), b.slot(tensorInput(args, 'segmentIds')), numberAttr(args, 'numSegments'))),
 
@@ -275,9 +390,20 @@ const KERNELS: Record<string, TorchKernel> = {
   },
 
   // Products, convolutions, pools
-  BatchMatMul: (args, b) => b.output(b.addon.matmul(b.slot(tensorInput(args, 'a')), b.slot(tensorInput(args, 'b')), boolAttr(args, 'transposeA'), boolAttr(args, 'transposeB'))),
+  BatchMatMul: (args, b) =>
+    b.output(
+      b.addon.matmul(b.slot(tensorInput(args, 'a')), b.slot(tensorInput(args, 'b')), boolAttr(args, 'transposeA'), boolAttr(args, 'transposeB')),
+    ),
   _FusedMatMul: (args, b) =>
-    b.output(b.addon.matmul(b.slot(tensorInput(args, 'a')), b.slot(tensorInput(args, 'b')), boolAttr(args, 'transposeA'), boolAttr(args, 'transposeB'), ...fusedEpilogue(args, b))),
+    b.output(
+      b.addon.matmul(
+        b.slot(tensorInput(args, 'a')),
+        b.slot(tensorInput(args, 'b')),
+        boolAttr(args, 'transposeA'),
+        boolAttr(args, 'transposeB'),
+        ...fusedEpilogue(args, b),
+      ),
+    ),
   Conv2D: (args, b) => conv(args, b, false, false),
   DepthwiseConv2dNative: (args, b) => conv(args, b, true, false),
   FusedConv2D: (args, b) => conv(args, b, false, true),
@@ -302,14 +428,25 @@ const KERNELS: Record<string, TorchKernel> = {
   },
 
   // Randomness (lib/runtime/fused-dropout.ts)
-  [DROPOUT_MULTIPLIER_KERNEL]: (args, b) => b.output(b.addon.dropoutMultiplier(numberArrayAttr(args, 'shape'), numberAttr(args, 'keepProb'), numberAttr(args, 'seed'), b.device)),
+  [DROPOUT_MULTIPLIER_KERNEL]: (args, b) =>
+    b.output(b.addon.dropoutMultiplier(numberArrayAttr(args, 'shape'), numberAttr(args, 'keepProb'), numberAttr(args, 'seed'), b.device)),
 
   // Optimiser (lib/runtime/fused-adamw.ts)
   [ADAMW_UPDATE_KERNEL]: (args, b) => {
     const slots = ['param', 'grad', 'expAvg', 'expAvgSq'].map((name) => b.slot(tensorInput(args, name))) as [Slot, Slot, Slot, Slot];
     const n = (name: string): number => numberAttr(args, name);
     return b.outputs(
-      b.addon.adamw(...slots, n('lr'), n('weightDecay'), n('beta1'), n('beta2'), n('eps'), n('biasCorrection1'), n('biasCorrection2'), boolAttr(args, 'l2')),
+      b.addon.adamw(
+        ...slots,
+        n('lr'),
+        n('weightDecay'),
+        n('beta1'),
+        n('beta2'),
+        n('eps'),
+        n('biasCorrection1'),
+        n('biasCorrection2'),
+        boolAttr(args, 'l2'),
+      ),
     );
   },
 };

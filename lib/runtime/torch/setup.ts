@@ -12,7 +12,20 @@ export type TorchBackendName = 'torch' | 'torch-cuda';
 
 export type TorchSetUp = { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly reason: string };
 
-const ADDON_FUNCTIONS = ['init', 'setThreads', 'describe', 'create', 'read', 'free', 'live', 'unary', 'binary', 'matmul', 'conv2d', 'conv2dBackpropFilter'] as const;
+const ADDON_FUNCTIONS = [
+  'init',
+  'setThreads',
+  'describe',
+  'create',
+  'read',
+  'free',
+  'live',
+  'unary',
+  'binary',
+  'matmul',
+  'conv2d',
+  'conv2dBackpropFilter',
+] as const;
 
 /** Threads asked for by CONDFORMER_THREADS (a positive integer), else all cores. */
 export function torchThreads(env: Readonly<Record<string, string | undefined>>): number {
@@ -49,12 +62,17 @@ export const torchAddon: TorchAddonLoader = () => {
   const load = loadTorchAddon();
   if (!load.ok) return load;
   const missing = ADDON_FUNCTIONS.filter((name) => typeof Reflect.get(load.addon, name) !== 'function');
-  if (missing.length > 0) return { ok: false, reason: `the addon at ${load.path} is stale (no ${missing.join(', ')}): rebuild with \`node native/build.mjs\`` };
+  if (missing.length > 0)
+    return { ok: false, reason: `the addon at ${load.path} is stale (no ${missing.join(', ')}): rebuild with \`node native/build.mjs\`` };
   return { ok: true, addon: load.addon };
 };
 
 /** Register `name` with tfjs (once) after checking that it can run here. */
-export function setUpTorch(name: TorchBackendName, env: Readonly<Record<string, string | undefined>> = process.env, load: TorchAddonLoader = torchAddon): TorchSetUp {
+export function setUpTorch(
+  name: TorchBackendName,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  load: TorchAddonLoader = torchAddon,
+): TorchSetUp {
   const loaded = load();
   if (!loaded.ok) return loaded;
   const { addon } = loaded;
@@ -67,6 +85,9 @@ export function setUpTorch(name: TorchBackendName, env: Readonly<Record<string, 
     tf.registerBackend(name, () => new TorchBackend(addon, name === 'torch-cuda' ? 1 : 0));
   }
   const blas = blasInUse();
-  const where = name === 'torch-cuda' ? `CUDA, ${info.gpus} GPU${info.gpus === 1 ? '' : 's'}` : `${threads} thread${threads === 1 ? '' : 's'}${blas === null ? '' : `, ${blas}`}`;
+  const where =
+    name === 'torch-cuda'
+      ? `CUDA, ${info.gpus} GPU${info.gpus === 1 ? '' : 's'}`
+      : `${threads} thread${threads === 1 ? '' : 's'}${blas === null ? '' : `, ${blas}`}`;
   return { ok: true, detail: `libtorch ${libtorchVersion(info)}, ${where}` };
 }

@@ -15,7 +15,7 @@ interface TorchData {
 
 /** The dtype code the addon uses (index in TORCH_DTYPES); string and complex64 are refused. */
 export function dtypeCode(dtype: tf.DataType): number {
-  const code = TORCH_DTYPES.findIndex((d) => d === dtype);
+  const code = (TORCH_DTYPES as readonly string[]).indexOf(dtype);
   if (code < 0) throw new Error(`torch backend: dtype '${dtype}' is not supported (float32, int32 and bool are)`);
   return code;
 }
@@ -147,6 +147,9 @@ export class TorchBackend extends tf.KernelBackend {
   override dispose(): void {}
 }
 
-function toArray<T extends Float32Array | Int32Array | Uint8Array>(values: Float32Array | Int32Array | Uint8Array, kind: { new (v: ArrayLike<number>): T; prototype: T }): T {
+function toArray<T extends Float32Array | Int32Array | Uint8Array>(
+  values: Float32Array | Int32Array | Uint8Array,
+  kind: { new (v: ArrayLike<number>): T; prototype: T },
+): T {
   return values instanceof kind ? values : new kind(values);
 }

@@ -6,19 +6,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { command as evalPose } from '../../bin/commands/eval-pose';
-import { readRunLog } from '../../lib/train/run-log';
-import { loadCheckpoint, disposeCheckpoint } from '../../lib/train/checkpoint';
-import { decodePoseRegressorConfig } from '../../heads/pose-config';
-import { smallPoseTrainConfig, type PoseTrainConfig } from '../../lib/tasks/pose';
-import { loadPoseSplits, syntheticDataSpec, type PoseSplits } from '../../lib/tasks/pose-data';
-import { runPoseTraining } from '../../lib/tasks/pose-run';
-import { runCommand } from '../helpers/run-command';
+import { command as evalPose } from '../../../bin/commands/eval-pose';
+import { decodePoseRegressorConfig } from '../../../lib/models/pose-regressor';
+import { type PoseTrainConfig, smallPoseTrainConfig } from '../../../lib/tasks/pose/config';
+import { loadPoseSplits, type PoseSplits, syntheticDataSpec } from '../../../lib/tasks/pose/data';
+import { runPoseTraining } from '../../../lib/tasks/pose/run';
+import { disposeCheckpoint, loadCheckpoint } from '../../../lib/train/checkpoint';
+import { readRunLog } from '../../../lib/train/run-log';
+import { runCommand } from '../../helpers/run-command';
 
 function tinyConfig(qkaLambda: number): PoseTrainConfig {
   const base = smallPoseTrainConfig(2);
   const model = decodePoseRegressorConfig(
-    { ...base.model, smallCnnChannels: [4, 8, 8, 8], hiddenDim: 16, dimFeedforward: 16, regressorHidden: 16, numTEncoderLayers: 1, numTDecoderLayers: 1, numRotEncoderLayers: 1, numRotDecoderLayers: 1 },
+    {
+      ...base.model,
+      smallChannels: [4, 8, 8, 8],
+      hiddenDim: 16,
+      dimFeedforward: 16,
+      regressorHidden: 16,
+      numTEncoderLayers: 1,
+      numTDecoderLayers: 1,
+      numRotEncoderLayers: 1,
+      numRotDecoderLayers: 1,
+    },
     'tiny',
   );
   return { ...base, model, qkaLambda, batchSize: 8, resize: 32, crop: 28 };
@@ -39,7 +49,16 @@ describe('pose task (tiny synthetic run)', () => {
   it('logs loss_x, loss_q, scene, qka_t, qka_rot, s_x, s_q; trains s_x / s_q; keeps numTensors flat', async () => {
     const counts: number[] = [];
     const runDir = join(dir, 'qka');
-    const result = await runPoseTraining({ data, config: tinyConfig(0.1), epochs: 2, runDir, seed: 1, quiet: true, logEvery: 1, onStep: () => counts.push(tf.memory().numTensors) });
+    const result = await runPoseTraining({
+      data,
+      config: tinyConfig(0.1),
+      epochs: 2,
+      runDir,
+      seed: 1,
+      quiet: true,
+      logEvery: 1,
+      onStep: () => counts.push(tf.memory().numTensors),
+    });
     expect(result.train.status).to.equal('completed');
     expect(result.train.step).to.equal(4); // 2 scenes × 2 trajectories × 4 frames = 16 train images, batch 8, 2 epochs
     // After the first step (Adam moments created) the tensor count does not move.
@@ -66,9 +85,19 @@ describe('pose task (tiny synthetic run)', () => {
   });
 
   it('condformer eval pose --json prints per-scene medians from the checkpoint alone', async () => {
-    const { code, lines } = await runCommand(evalPose, ['--checkpoint', join(dir, 'qka', 'checkpoints', 'last.safetensors'), '--json', '--backend', tf.getBackend()]);
+    const { code, lines } = await runCommand(evalPose, [
+      '--checkpoint',
+      join(dir, 'qka', 'checkpoints', 'last.safetensors'),
+      '--json',
+      '--backend',
+      tf.getBackend(),
+    ]);
     expect(code).to.equal(0);
-    const json = JSON.parse(lines.join('\n')) as { scenes: { scene: string; medianPositionError: number; medianOrientationError: number }[]; average: { medianPositionError: number }; recall: Record<string, number> };
+    const json = JSON.parse(lines.join('\n')) as {
+      scenes: { scene: string; medianPositionError: number; medianOrientationError: number }[];
+      average: { medianPositionError: number };
+      recall: Record<string, number>;
+    };
     expect(json.scenes.map((s) => s.scene)).to.deep.equal(['scene-00-room', 'scene-01-outdoor']);
     for (const s of json.scenes) expect(Number.isFinite(s.medianPositionError) && Number.isFinite(s.medianOrientationError)).to.equal(true);
     expect(json.average.medianPositionError).to.be.closeTo((json.scenes[0]!.medianPositionError + json.scenes[1]!.medianPositionError) / 2, 1e-9);

@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import sharp from 'sharp';
-import { type RgbColour, type RgbImage, type XyxyBox, drawBoxes } from '../../datasets/image';
+import { drawBoxes, type RgbColour, type RgbImage, type XyxyBox } from '../../../datasets/image';
 
 export interface LabelledBox {
   readonly box: XyxyBox; // pixels
@@ -13,8 +13,16 @@ export interface LabelledBox {
 }
 
 const PALETTE: readonly RgbColour[] = [
-  [230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200], [245, 130, 48],
-  [145, 30, 180], [70, 240, 240], [240, 50, 230], [210, 245, 60], [250, 190, 212],
+  [230, 25, 75],
+  [60, 180, 75],
+  [255, 225, 25],
+  [0, 130, 200],
+  [245, 130, 48],
+  [145, 30, 180],
+  [70, 240, 240],
+  [240, 50, 230],
+  [210, 245, 60],
+  [250, 190, 212],
 ];
 
 export function classColour(label: number): RgbColour {

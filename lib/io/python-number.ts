@@ -1,5 +1,6 @@
-// Python's `'{:0.Nf}'.format(x)`: the exact binary value rounded half-to-even to N decimals. JS
-// `toFixed` rounds exact ties (e.g. 0.0625 → 3 digits) up instead, so summaries could differ.
+// Python's numbers, bit for bit: `'{:0.Nf}'.format(x)` (the exact binary value rounded half-to-even to N
+// decimals; JS `toFixed` rounds exact ties, e.g. 0.0625 → 3 digits, up instead, so COCO summaries
+// could differ) and `round(x)` (DETR's resize and torchvision's center crop use it).
 
 /** `x` with `digits` decimals, rounded as Python's fixed-point format does. */
 export function formatFixed(x: number, digits: number): string {

@@ -2,15 +2,15 @@
 // small resolutions, DETR-style freezing, gradient flow, and the padding-mask resize.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { BatchNorm2d } from '../../lib/nn/batch-norm';
-import { FrozenBatchNorm2d } from '../../lib/nn/frozen-batch-norm';
-import { EfficientNetB0 } from '../../lib/models/backbone/efficientnet';
-import { interpolateMask, nearestSourceIndices, withMasks } from '../../lib/models/backbone/mask';
-import { MBConvBlock } from '../../lib/models/backbone/mbconv';
-import { ResNet } from '../../lib/models/backbone/resnet';
-import { SmallCNN } from '../../lib/models/backbone/small-cnn';
-import { toTorchLayout, type Module } from '../../lib/nn/module';
-import { Rng } from '../../lib/runtime/rng';
+import { EfficientNetB0 } from '../../../lib/models/backbone/efficientnet';
+import { interpolateMask, nearestSourceIndices, withMasks } from '../../../lib/models/backbone/mask';
+import { MBConvBlock } from '../../../lib/models/backbone/mbconv';
+import { ResNet } from '../../../lib/models/backbone/resnet';
+import { SmallCNN } from '../../../lib/models/backbone/small-cnn';
+import { BatchNorm2d } from '../../../lib/nn/batch-norm';
+import { FrozenBatchNorm2d } from '../../../lib/nn/frozen-batch-norm';
+import { type Module, toTorchLayout } from '../../../lib/nn/module';
+import { Rng } from '../../../lib/runtime/rng';
 
 /** Scalars in the norms' affine weight / bias (parameters of BatchNorm2d, buffers of FrozenBatchNorm2d). */
 function normAffineSize(m: Module): number {
@@ -30,7 +30,13 @@ describe('ResNet backbone (torchvision names, DETR freezing)', () => {
     // 53 convs + 53 norms × 5 (weight, bias, running_mean, running_var, num_batches_tracked), no fc
     expect(dict.size).to.equal(53 + 53 * 5);
     expect([...dict.keys()].slice(0, 7)).to.deep.equal([
-      'conv1.weight', 'bn1.weight', 'bn1.bias', 'bn1.running_mean', 'bn1.running_var', 'bn1.num_batches_tracked', 'layer1.0.conv1.weight',
+      'conv1.weight',
+      'bn1.weight',
+      'bn1.bias',
+      'bn1.running_mean',
+      'bn1.running_var',
+      'bn1.num_batches_tracked',
+      'layer1.0.conv1.weight',
     ]);
     const torchShape = (name: string) => {
       const t = toTorchLayout(dict.get(name) as tf.Tensor, net.layouts().get(name) ?? 'plain');
@@ -81,7 +87,10 @@ describe('ResNet backbone (torchvision names, DETR freezing)', () => {
     net.freezeLikeDetr(false);
     expect(net.trainableVariables()).to.have.length(0);
     net.freezeLikeDetr(true);
-    const trainable = net.namedParameters().filter(([, v]) => v.trainable).map(([n]) => n);
+    const trainable = net
+      .namedParameters()
+      .filter(([, v]) => v.trainable)
+      .map(([n]) => n);
     expect(trainable.every((n) => /^layer[234]\./.test(n))).to.equal(true);
     expect(trainable).to.have.length(net.namedParameters().filter(([n]) => /^layer[234]\./.test(n)).length);
     expect(trainable).to.have.length(15); // 3 layers × (2 blocks × 2 convs) + 3 downsample convs
@@ -102,8 +111,16 @@ describe('EfficientNet-B0 (efficientnet_pytorch names)', () => {
     const names = net.namedParameters().map(([n]) => n);
     expect(names.slice(0, 3)).to.deep.equal(['_conv_stem.weight', '_bn0.weight', '_bn0.bias']);
     expect(names.filter((n) => n.startsWith('_blocks.0.'))).to.deep.equal([
-      '_blocks.0._depthwise_conv.weight', '_blocks.0._bn1.weight', '_blocks.0._bn1.bias', '_blocks.0._se_reduce.weight', '_blocks.0._se_reduce.bias',
-      '_blocks.0._se_expand.weight', '_blocks.0._se_expand.bias', '_blocks.0._project_conv.weight', '_blocks.0._bn2.weight', '_blocks.0._bn2.bias',
+      '_blocks.0._depthwise_conv.weight',
+      '_blocks.0._bn1.weight',
+      '_blocks.0._bn1.bias',
+      '_blocks.0._se_reduce.weight',
+      '_blocks.0._se_reduce.bias',
+      '_blocks.0._se_expand.weight',
+      '_blocks.0._se_expand.bias',
+      '_blocks.0._project_conv.weight',
+      '_blocks.0._bn2.weight',
+      '_blocks.0._bn2.bias',
     ]);
     expect(names.slice(-4)).to.deep.equal(['_blocks.15._bn2.bias', '_conv_head.weight', '_bn1.weight', '_bn1.bias']);
     const torch = net.torchStateDict();
@@ -131,16 +148,25 @@ describe('EfficientNet-B0 (efficientnet_pytorch names)', () => {
     const net = new EfficientNetB0({ rng: new Rng(1) }).eval();
     const maps = net.extractEndpoints(tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', 7));
     expect(shapes(maps)).to.deep.equal({
-      reduction_1: [2, 32, 32, 16], reduction_2: [2, 16, 16, 24], reduction_3: [2, 8, 8, 40],
-      reduction_4: [2, 4, 4, 112], reduction_5: [2, 2, 2, 320], reduction_6: [2, 2, 2, 1280],
+      reduction_1: [2, 32, 32, 16],
+      reduction_2: [2, 16, 16, 24],
+      reduction_3: [2, 8, 8, 40],
+      reduction_4: [2, 4, 4, 112],
+      reduction_5: [2, 2, 2, 320],
+      reduction_6: [2, 2, 2, 1280],
     });
-    for (const [name, map] of Object.entries(maps)) expect(map.shape[3], name).to.equal(net.endpointChannels[name as keyof typeof net.endpointChannels]);
+    for (const [name, map] of Object.entries(maps))
+      expect(map.shape[3], name).to.equal(net.endpointChannels[name as keyof typeof net.endpointChannels]);
     tf.dispose(Object.values(maps));
     // TF same padding: ceil(H / 2) at every stride-2 stage: 72 → 36, 18, 9, 5, 3 and 40 → 20, 10, 5, 3, 2
     const odd = net.extractEndpoints(tf.zeros([1, 72, 40, 3]));
     expect(shapes(odd)).to.deep.equal({
-      reduction_1: [1, 36, 20, 16], reduction_2: [1, 18, 10, 24], reduction_3: [1, 9, 5, 40],
-      reduction_4: [1, 5, 3, 112], reduction_5: [1, 3, 2, 320], reduction_6: [1, 3, 2, 1280],
+      reduction_1: [1, 36, 20, 16],
+      reduction_2: [1, 18, 10, 24],
+      reduction_3: [1, 9, 5, 40],
+      reduction_4: [1, 5, 3, 112],
+      reduction_5: [1, 3, 2, 320],
+      reduction_6: [1, 3, 2, 1280],
     });
     tf.dispose(Object.values(odd));
     // forward = the head map; no tensor leaks in training mode either
@@ -156,7 +182,10 @@ describe('EfficientNet-B0 (efficientnet_pytorch names)', () => {
 
   it('MBConv drop-connect drops whole samples of the residual branch in training only', () => {
     const rng = new Rng(4);
-    const block = new MBConvBlock({ kernelSize: 3, stride: 1, inputFilters: 8, outputFilters: 8, expandRatio: 2, seRatio: 0.25 }, { norm: 'frozen', eps: 1e-3, momentum: 0.01, rng });
+    const block = new MBConvBlock(
+      { kernelSize: 3, stride: 1, inputFilters: 8, outputFilters: 8, expandRatio: 2, seRatio: 0.25 },
+      { norm: 'frozen', eps: 1e-3, momentum: 0.01, rng },
+    );
     const x = tf.randomNormal([16, 4, 4, 8], 0, 1, 'float32', 8) as tf.Tensor4D;
     const full = block.eval().forward(x, 0.5);
     const dropped = block.train().forward(x, 0.5);
@@ -182,7 +211,12 @@ describe('SmallCNN backbone', () => {
     const net = new SmallCNN({ channels: [8, 16, 24, 32], rng: new Rng(5) });
     expect(net.numChannels).to.equal(32);
     expect(net.endpointChannels).to.deep.equal({ reduction_3: 24, reduction_4: 32 });
-    expect(net.namedParameters().map(([n]) => n).slice(0, 3)).to.deep.equal(['stages.0.conv.weight', 'stages.0.bn.weight', 'stages.0.bn.bias']);
+    expect(
+      net
+        .namedParameters()
+        .map(([n]) => n)
+        .slice(0, 3),
+    ).to.deep.equal(['stages.0.conv.weight', 'stages.0.bn.weight', 'stages.0.bn.bias']);
     expect(net.numParameters()).to.equal(3 * 9 * 8 + 8 * 9 * 16 + 16 * 9 * 24 + 24 * 9 * 32 + 2 * (8 + 16 + 24 + 32));
     const x = tf.randomNormal([2, 64, 48, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
     const maps = net.extractEndpoints(x);
@@ -216,8 +250,16 @@ describe('padding mask resize', () => {
     const small = interpolateMask(mask, 3, 3);
     expect(small.dtype).to.equal('bool'); // arraySync gives 0 / 1
     expect(small.arraySync()).to.deep.equal([
-      [[0, 0, 0], [0, 0, 0], [0, 0, 0]],
-      [[0, 0, 1], [0, 0, 1], [0, 0, 1]],
+      [
+        [0, 0, 0],
+        [0, 0, 0],
+        [0, 0, 0],
+      ],
+      [
+        [0, 0, 1],
+        [0, 0, 1],
+        [0, 0, 1],
+      ],
     ]);
     const maps = { a: tf.zeros([2, 3, 3, 4]) as tf.Tensor4D, b: tf.zeros([2, 5, 6, 1]) as tf.Tensor4D };
     const masked = withMasks(maps, mask);

@@ -1,9 +1,9 @@
-// What a detector run is trained on and how, as JSON (config.json, checkpoint metadata) with an
-// io-ts codec, and the data it names: a COCO directory (`<dir>/annotations/instances_{train,val}.json`
+// What a detector run is trained on, as JSON (part of config.json and the checkpoint metadata)
+// with an io-ts codec, and the data it names: a COCO directory (`<dir>/annotations/instances_{train,val}.json`
 // with images in `<dir>/{train,val}/`) or synthetic shapes generated in memory from a seed.
 import { join } from 'node:path';
 import * as t from 'io-ts';
-import { type CocoDetectionSet, loadCocoDetection } from '../../datasets/coco';
+import { type CocoDetectionSet, loadCocoDetection } from '../../../datasets/coco';
 import {
   DETR_AUGMENT,
   type DetectionTransform,
@@ -11,12 +11,9 @@ import {
   detrValTransforms,
   randomHorizontalFlip,
   scaleAugmentConfig,
-} from '../../datasets/detection-transforms';
-import { cocoAreaThresholds, generateSyntheticShapes, syntheticShapesSource } from '../../datasets/synthetic-shapes';
-import { decodeOrThrow } from '../io/decode';
-import { type DetectorConfig, decodeDetectorConfig } from '../models/detector';
-import { type JsonObject, JsonObjectCodec } from '../train/json';
-import type { AreaThresholds } from './detection';
+} from '../../../datasets/detection-transforms';
+import { cocoAreaThresholds, generateSyntheticShapes, syntheticShapesSource } from '../../../datasets/synthetic-shapes';
+import type { AreaThresholds } from './task';
 
 export type DetectionSplit = 'train' | 'val';
 
@@ -25,40 +22,6 @@ export const DetectionDataSpecCodec = t.union([
   t.type({ kind: t.literal('coco'), dir: t.string, imageSize: t.number }),
 ]);
 export type DetectionDataSpec = t.TypeOf<typeof DetectionDataSpecCodec>;
-
-export const DetectionTrainingCodec = t.type({
-  epochs: t.number,
-  batchSize: t.number,
-  lr: t.number,
-  lrBackbone: t.number,
-  weightDecay: t.number,
-  lrDrop: t.number,
-  clipMaxNorm: t.number,
-  evalEvery: t.number,
-  seed: t.number,
-});
-export type DetectionTraining = t.TypeOf<typeof DetectionTrainingCodec>;
-
-/** The `config` of a detection run (config.json and every checkpoint); `detector` is decoded by decodeDetectorConfig. */
-const DetectionRunFieldsCodec = t.type({
-  task: t.literal('detect'),
-  detector: t.unknown,
-  data: DetectionDataSpecCodec,
-  training: DetectionTrainingCodec,
-  /** The dataset's categories, so that predictions can be named without the data. */
-  categories: t.array(t.type({ id: t.number, name: t.string })),
-});
-export type DetectionRunConfig = Omit<t.TypeOf<typeof DetectionRunFieldsCodec>, 'detector'> & { readonly detector: DetectorConfig };
-
-export function decodeDetectionRunConfig(value: unknown, source: string): DetectionRunConfig {
-  const fields = decodeOrThrow(DetectionRunFieldsCodec, value, source);
-  return { ...fields, detector: decodeDetectorConfig(fields.detector, `${source} at $.detector`) };
-}
-
-/** The run config as the plain JSON object the training loop stores. */
-export function runConfigJson(config: DetectionRunConfig): JsonObject {
-  return decodeOrThrow(JsonObjectCodec, JSON.parse(JSON.stringify(config)), 'detection run config');
-}
 
 /** `<dir>/annotations/instances_<split>.json` and `<dir>/<split>/`. */
 export function cocoSplitPaths(dir: string, split: DetectionSplit): { annotationFile: string; imageDir: string } {

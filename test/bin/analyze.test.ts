@@ -7,17 +7,18 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { command as analyzeCommand } from '../../bin/commands/analyze';
-import { externalReferences } from '../../lib/report/html';
-import { armLabels } from '../../lib/report/analyze-checkpoints';
 import { buildDetector, type DetectorConfig } from '../../lib/models/detector';
-import { Rng } from '../../lib/runtime/rng';
-import { type DetectionRunConfig, runConfigJson } from '../../lib/tasks/detection-run';
 import type { Module } from '../../lib/nn/module';
-import { PoseTrainingModel, poseTrainConfigJson, smallPoseTrainConfig } from '../../lib/tasks/pose';
-import { syntheticDataSpec } from '../../lib/tasks/pose-data';
+import { armLabels } from '../../lib/report/analyze-checkpoints';
+import { externalReferences } from '../../lib/report/html';
+import { Rng } from '../../lib/runtime/rng';
+import { type DetectionRunConfig, runConfigJson } from '../../lib/tasks/detection/config';
+import { poseTrainConfigJson, smallPoseTrainConfig } from '../../lib/tasks/pose/config';
+import { syntheticDataSpec } from '../../lib/tasks/pose/data';
+import { PoseTrainingModel } from '../../lib/tasks/pose/task';
 import { AdamW, paramGroups } from '../../lib/train/adamw';
-import type { JsonObject } from '../../lib/train/json';
 import { saveCheckpoint } from '../../lib/train/checkpoint';
+import type { JsonObject } from '../../lib/train/json';
 import { runCommand } from '../helpers/run-command';
 
 /** A checkpoint of `model` with `config` as its run config (weights as initialised). */
@@ -55,11 +56,33 @@ describe('condformer analyze', function () {
   it('writes analysis.html, statistics figures and attention panels for two detector arms', async () => {
     const root = await fs.mkdtemp(join(tmpdir(), 'condformer-analyze-'));
     try {
-      const tiny = { numClasses: 5, backbone: 'small' as const, smallChannels: [4, 8, 8, 16] as [number, number, number, number], numQueries: 5, hiddenDim: 16, nheads: 2, encLayers: 2, decLayers: 1, dimFeedforward: 16, dropout: 0 };
+      const tiny = {
+        numClasses: 5,
+        backbone: 'small' as const,
+        smallChannels: [4, 8, 8, 16] as [number, number, number, number],
+        numQueries: 5,
+        hiddenDim: 16,
+        nheads: 2,
+        encLayers: 2,
+        decLayers: 1,
+        dimFeedforward: 16,
+        dropout: 0,
+      };
       const cond = await writeDetectorCheckpoint(join(root, 'cond'), { model: 'conditional', ...tiny });
       const detr = await writeDetectorCheckpoint(join(root, 'detr'), { model: 'detr', ...tiny });
       expect(armLabels([cond, detr, join(root, 'x.safetensors'), cond])).to.deep.equal(['cond', 'detr', 'x', 'cond#2']);
-      const { code, lines } = await runCommand(analyzeCommand, [cond, detr, '--images', '2', '--queries', '2', '--umap-epochs', '30', '--backend', tf.getBackend()]);
+      const { code, lines } = await runCommand(analyzeCommand, [
+        cond,
+        detr,
+        '--images',
+        '2',
+        '--queries',
+        '2',
+        '--umap-epochs',
+        '30',
+        '--backend',
+        tf.getBackend(),
+      ]);
       expect(code).to.equal(0);
       const out = join(root, 'cond', 'analysis');
       expect(lines).to.include(join(out, 'analysis.html'));
@@ -91,16 +114,36 @@ describe('condformer analyze', function () {
     try {
       const data = syntheticDataSpec({ size: 64, numScenes: 2, framesPerSequence: 2, trainSequences: 1, testSequences: 1 });
       const paths = [];
-      for (const [arm, seed] of [['baseline', 1], ['qka', 2]] as const) {
+      for (const [arm, seed] of [
+        ['baseline', 1],
+        ['qka', 2],
+      ] as const) {
         const config = smallPoseTrainConfig(2);
         const model = new PoseTrainingModel(config, new Rng(seed));
         paths.push(await writeCheckpoint(join(root, arm, 'checkpoints', 'last.safetensors'), model, { ...poseTrainConfigJson(config), data }));
         model.dispose();
       }
-      const { code } = await runCommand(analyzeCommand, [...paths, '--images', '2', '--umap-epochs', '30', '--tokens', '0.5,0.5', '--backend', tf.getBackend(), '--out', join(root, 'out')]);
+      const { code } = await runCommand(analyzeCommand, [
+        ...paths,
+        '--images',
+        '2',
+        '--umap-epochs',
+        '30',
+        '--tokens',
+        '0.5,0.5',
+        '--backend',
+        tf.getBackend(),
+        '--out',
+        join(root, 'out'),
+      ]);
       expect(code).to.equal(0);
       const panels = (await fs.readdir(join(root, 'out', 'attention'))).sort();
-      expect(panels).to.deep.equal(['baseline-orientation-tokens.png', 'baseline-position-tokens.png', 'qka-orientation-tokens.png', 'qka-position-tokens.png']);
+      expect(panels).to.deep.equal([
+        'baseline-orientation-tokens.png',
+        'baseline-position-tokens.png',
+        'qka-orientation-tokens.png',
+        'qka-position-tokens.png',
+      ]);
       const html = await fs.readFile(join(root, 'out', 'analysis.html'), 'utf8');
       expect(html).to.include('<figure id="fig-attention-entropy"').and.include('<figure id="fig-qk-embedding-qka"');
       expect(html).to.include('baseline: position branch, last encoder layer self-attention of a token');

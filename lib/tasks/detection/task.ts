@@ -2,22 +2,22 @@
 // Hungarian matching → SetCriterion (total + the last layer's named losses), DETR's optimiser
 // recipe (AdamW, backbone lr 1e-5 vs 1e-4, weight decay 1e-4, StepLR at lr_drop), and COCO
 // evaluation (eval mode → post-processing → COCOeval → the 12 stats as named metrics).
-import { type DetectionBatch, detectionBatches, disposeDetectionBatch, firstImageBatch } from '../../datasets/batching';
-import type { CocoDetectionSet } from '../../datasets/coco';
-import type { CocoResult } from '../../datasets/coco-format';
-import type { DetectionSource } from '../../datasets/detection-sample';
-import type { DetectionTransform } from '../../datasets/detection-transforms';
-import { SetCriterion } from '../../losses/set-criterion';
-import { type CocoEvalResult, evaluateCoco } from '../metrics/coco-eval';
-import { type CocoEvalParams, defaultCocoEvalParams } from '../metrics/coco-params';
-import { type ImageDetections, postprocessDetections, toCocoResults } from '../models/detection-postprocess';
-import type { Detector } from '../models/detector';
-import { disposeDetectorOutputs } from '../models/set-detector';
-import { Rng } from '../runtime/rng';
-import { AdamW, paramGroups } from '../train/adamw';
-import { StepLR } from '../train/step-lr';
-import type { EvalMetrics, TrainTask } from '../train/train';
-import { COCO_STAT_NAMES } from '../metrics/coco-summary';
+import { type DetectionBatch, detectionBatches, disposeDetectionBatch, firstImageBatch } from '../../../datasets/batching';
+import type { CocoDetectionSet } from '../../../datasets/coco';
+import type { CocoResult } from '../../../datasets/coco-format';
+import type { DetectionSource } from '../../../datasets/detection-sample';
+import type { DetectionTransform } from '../../../datasets/detection-transforms';
+import { type CocoEvalResult, evaluateCoco } from '../../metrics/coco-eval';
+import { type CocoEvalParams, defaultCocoEvalParams } from '../../metrics/coco-params';
+import { COCO_STAT_NAMES } from '../../metrics/coco-summary';
+import { type ImageDetections, postprocessDetections } from '../../models/detection-postprocess';
+import { type Detector, detectionCriterion } from '../../models/detector';
+import { disposeDetectorOutputs } from '../../models/set-detector';
+import { Rng } from '../../runtime/rng';
+import { AdamW, paramGroups } from '../../train/adamw';
+import { StepLR } from '../../train/step-lr';
+import type { EvalMetrics, TrainTask } from '../../train/train';
+import { toCocoResults } from './coco-results';
 
 /** Terms of the last decoder layer that go into the log (the aux copies are optimised, not logged). */
 const LOGGED_TERMS = ['loss_ce', 'loss_bbox', 'loss_giou', 'class_error', 'cardinality_error'] as const;
@@ -34,12 +34,6 @@ export function cocoEvalParamsFor(areas?: AreaThresholds): CocoEvalParams {
   if (areas === undefined) return params;
   const all = params.areaRng[0] as readonly [number, number];
   return { ...params, areaRng: [all, [0, areas.small], [areas.small, areas.large], [areas.large, all[1]]] };
-}
-
-/** DETR's criterion for a Conditional DETR (focal) or DETR (softmax) model, aux layers included when the model returns them. */
-export function detectionCriterion(model: Detector): SetCriterion {
-  const layers = model.auxLoss ? model.transformer.decoder.layers.length : 1;
-  return model.classHead === 'focal' ? SetCriterion.conditionalDetr(model.numClasses, layers) : SetCriterion.detr(model.numClasses, layers);
 }
 
 export interface DetectionEvalOptions {
@@ -68,7 +62,11 @@ export async function evaluateDetector(model: Detector, source: CocoDetectionSet
     const batches = detectionBatches(source, { batchSize: options.batchSize ?? 8, transform: options.transform, rng: new Rng(0), shuffle: false });
     for await (const batch of batches) {
       const outputs = model.forward(batch);
-      const detections = await postprocessDetections(outputs, batch.targets.map((t) => t.origSize), model.classHead);
+      const detections = await postprocessDetections(
+        outputs,
+        batch.targets.map((t) => t.origSize),
+        model.classHead,
+      );
       disposeDetectorOutputs(outputs);
       disposeDetectionBatch(batch);
       batch.targets.forEach((target, i) => results.push(...toCocoResults(detections[i] as ImageDetections, target.imageId, source.categories)));

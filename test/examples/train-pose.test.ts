@@ -1,6 +1,7 @@
 // examples/train-pose.ts runs end to end with a tiny budget (2 scenes, 4-frame trajectories, 1 epoch = 1 step).
-import { mkdtemp, rm } from 'node:fs/promises';
+
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';

@@ -3,19 +3,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { generateSyntheticShapes, syntheticShapesSource } from '../../datasets/synthetic-shapes';
-import { evaluateCoco } from '../../lib/metrics/coco-eval';
-import { buildDetector } from '../../lib/models/detector';
-import { Rng } from '../../lib/runtime/rng';
-import { COCO_STAT_NAMES } from '../../lib/metrics/coco-summary';
-import { cocoEvalParamsFor, createDetectionTask, evaluateDetector } from '../../lib/tasks/detection';
-import { readRunLog } from '../../lib/train/run-log';
-import { train } from '../../lib/train/train';
+import { generateSyntheticShapes, syntheticShapesSource } from '../../../datasets/synthetic-shapes';
+import { evaluateCoco } from '../../../lib/metrics/coco-eval';
+import { COCO_STAT_NAMES } from '../../../lib/metrics/coco-summary';
+import { buildDetector } from '../../../lib/models/detector';
+import { Rng } from '../../../lib/runtime/rng';
+import { cocoEvalParamsFor, createDetectionTask, evaluateDetector } from '../../../lib/tasks/detection/task';
+import { readRunLog } from '../../../lib/train/run-log';
+import { train } from '../../../lib/train/train';
 
 const shapes = (count: number, seed: string) => syntheticShapesSource(generateSyntheticShapes({ count, height: 32, width: 32, seed, maxObjects: 3 }));
 const tinyModel = (model: 'conditional' | 'detr') =>
   buildDetector(
-    { model, numClasses: 5, backbone: 'small', smallChannels: [4, 8, 8, 16], numQueries: 8, hiddenDim: 16, nheads: 2, encLayers: 1, decLayers: 2, dimFeedforward: 32, dropout: 0 },
+    {
+      model,
+      numClasses: 5,
+      backbone: 'small',
+      smallChannels: [4, 8, 8, 16],
+      numQueries: 8,
+      hiddenDim: 16,
+      nheads: 2,
+      encLayers: 1,
+      decLayers: 2,
+      dimFeedforward: 32,
+      dropout: 0,
+    },
     new Rng(1),
   );
 
@@ -28,8 +40,18 @@ describe('detection task (training and COCO evaluation glue)', () => {
 
   it('area ranges for small images replace COCO 32² / 96²', () => {
     const params = cocoEvalParamsFor({ small: 10, large: 90 });
-    expect(params.areaRng).to.deep.equal([[0, 1e10], [0, 10], [10, 90], [90, 1e10]]);
-    expect(cocoEvalParamsFor().areaRng).to.deep.equal([[0, 1e10], [0, 1024], [1024, 9216], [9216, 1e10]]);
+    expect(params.areaRng).to.deep.equal([
+      [0, 1e10],
+      [0, 10],
+      [10, 90],
+      [90, 1e10],
+    ]);
+    expect(cocoEvalParamsFor().areaRng).to.deep.equal([
+      [0, 1e10],
+      [0, 1024],
+      [1024, 9216],
+      [9216, 1e10],
+    ]);
   });
 
   it('evaluates a detector: top-k results per image and the 12 stats by name', async () => {
@@ -52,8 +74,19 @@ describe('detection task (training and COCO evaluation glue)', () => {
   it('trains with train(): DETR param groups, matcher timing, eval records, flat numTensors', async () => {
     const model = tinyModel('detr');
     const matchTimes: number[] = [];
-    const task = createDetectionTask({ model, train: shapes(4, 'train'), val: shapes(2, 'val'), batchSize: 2, lr: 1e-3, areas: { small: 20, large: 200 }, onMatchTime: (ms) => matchTimes.push(ms) });
-    expect(task.optimizer.groups.map((g) => [g.name, g.lr])).to.deep.equal([['main', 1e-3], ['backbone', 1e-4]]);
+    const task = createDetectionTask({
+      model,
+      train: shapes(4, 'train'),
+      val: shapes(2, 'val'),
+      batchSize: 2,
+      lr: 1e-3,
+      areas: { small: 20, large: 200 },
+      onMatchTime: (ms) => matchTimes.push(ms),
+    });
+    expect(task.optimizer.groups.map((g) => [g.name, g.lr])).to.deep.equal([
+      ['main', 1e-3],
+      ['backbone', 1e-4],
+    ]);
     const backbone = task.optimizer.groups[1]?.params.map(([n]) => n) ?? [];
     expect(backbone.length).to.be.above(0);
     expect(backbone.every((n) => n.startsWith('backbone.0.body.'))).to.equal(true);
@@ -82,7 +115,13 @@ describe('detection task (training and COCO evaluation glue)', () => {
       }
     }
     const epoch = log.find((r) => r.type === 'epoch');
-    expect(Object.keys(epoch?.type === 'epoch' ? epoch.terms : {}).sort()).to.deep.equal(['cardinality_error', 'class_error', 'loss_bbox', 'loss_ce', 'loss_giou']);
+    expect(Object.keys(epoch?.type === 'epoch' ? epoch.terms : {}).sort()).to.deep.equal([
+      'cardinality_error',
+      'class_error',
+      'loss_bbox',
+      'loss_ce',
+      'loss_giou',
+    ]);
     model.dispose();
   });
 });

@@ -1,13 +1,12 @@
 // A detector run end to end from its DetectionRunConfig: build the model, load or generate the
-// data, train with lib/train (progress, checkpoints, resume, evaluation every N epochs, log.jsonl);
-// and a trained model back from a checkpoint (its config travels in the checkpoint metadata).
-import type { CocoDetectionSet } from '../../datasets/coco';
-import { type Detector, buildDetector } from '../models/detector';
-import { Rng } from '../runtime/rng';
-import { disposeCheckpoint, loadCheckpoint } from '../train/checkpoint';
-import { type TrainOptions, type TrainResult, train } from '../train/train';
-import { createDetectionTask } from './detection';
-import { type DetectionRunConfig, decodeDetectionRunConfig, detectionAreas, detectionTransforms, loadDetectionSplit, runConfigJson } from './detection-run';
+// data, train with lib/train (progress, checkpoints, resume, evaluation every N epochs, log.jsonl).
+import type { CocoDetectionSet } from '../../../datasets/coco';
+import { buildDetector, type Detector } from '../../models/detector';
+import { Rng } from '../../runtime/rng';
+import { type TrainOptions, type TrainResult, train } from '../../train/train';
+import { type DetectionRunConfig, runConfigJson } from './config';
+import { detectionAreas, detectionTransforms, loadDetectionSplit } from './data';
+import { createDetectionTask } from './task';
 
 export interface DetectionData {
   readonly train: CocoDetectionSet;
@@ -19,7 +18,10 @@ export async function loadDetectionData(config: Pick<DetectionRunConfig, 'data'>
   return { train: trainSet, val };
 }
 
-export type TrainDetectorOptions = Pick<TrainOptions, 'runDir' | 'resume' | 'overwrite' | 'quiet' | 'logEvery' | 'signal' | 'progressStream' | 'onStep' | 'name'> & {
+export type TrainDetectorOptions = Pick<
+  TrainOptions,
+  'runDir' | 'resume' | 'overwrite' | 'quiet' | 'logEvery' | 'signal' | 'progressStream' | 'onStep' | 'name'
+> & {
   /** Already loaded data (default: loaded from config.data). */
   readonly data?: DetectionData;
   /** Milliseconds of each step's Hungarian matching. */
@@ -60,17 +62,4 @@ export async function trainDetector(config: DetectionRunConfig, options: TrainDe
     stepsPerEpoch: Math.ceil(data.train.length / training.batchSize),
   });
   return { result, model };
-}
-
-/** The model of a checkpoint with the run config stored in it (model in eval mode). */
-export async function loadDetectorCheckpoint(path: string): Promise<{ model: Detector; config: DetectionRunConfig }> {
-  const checkpoint = await loadCheckpoint(path);
-  try {
-    const config = decodeDetectionRunConfig(checkpoint.config, `${path} metadata 'config'`);
-    const model = buildDetector(config.detector, new Rng(0));
-    model.loadStateDict(checkpoint.weights);
-    return { model: model.eval(), config };
-  } finally {
-    disposeCheckpoint(checkpoint);
-  }
 }

@@ -11,7 +11,7 @@ import { writePng } from '../../datasets/image';
 import { generateSyntheticShapes, writeSyntheticShapes } from '../../datasets/synthetic-shapes';
 import { parseJson } from '../../lib/io/decode';
 import { COCO_STAT_NAMES } from '../../lib/metrics/coco-summary';
-import { decodeDetectionRunConfig } from '../../lib/tasks/detection-run';
+import { decodeDetectionRunConfig } from '../../lib/tasks/detection/config';
 import { readRunLog } from '../../lib/train/run-log';
 import { runCommand } from '../helpers/run-command';
 
@@ -21,9 +21,38 @@ describe('condformer train / eval / predict detect', () => {
   let checkpoint: string;
   const backend = () => ['--backend', tf.getBackend()]; // keep the suite's backend
   const tinyRun = () => [
-    '--data', 'synthetic', '--train-images', '4', '--val-images', '2', '--image-size', '32', '--epochs', '1', '--batch-size', '2',
-    '--hidden-dim', '16', '--heads', '2', '--enc-layers', '1', '--dec-layers', '1', '--ffn', '32', '--queries', '5',
-    '--small-channels', '4,8,8,16', '--run-dir', runDir, '--quiet', '--seed', '0', ...backend(),
+    '--data',
+    'synthetic',
+    '--train-images',
+    '4',
+    '--val-images',
+    '2',
+    '--image-size',
+    '32',
+    '--epochs',
+    '1',
+    '--batch-size',
+    '2',
+    '--hidden-dim',
+    '16',
+    '--heads',
+    '2',
+    '--enc-layers',
+    '1',
+    '--dec-layers',
+    '1',
+    '--ffn',
+    '32',
+    '--queries',
+    '5',
+    '--small-channels',
+    '4,8,8,16',
+    '--run-dir',
+    runDir,
+    '--quiet',
+    '--seed',
+    '0',
+    ...backend(),
   ];
 
   before(() => {
@@ -41,7 +70,8 @@ describe('condformer train / eval / predict detect', () => {
       `log ${join(runDir, 'log.jsonl')}`,
       `report ${join(runDir, 'report.html')}`,
     ]);
-    for (const f of ['log.jsonl', 'config.json', 'checkpoints/last.safetensors', 'report.html']) expect(existsSync(join(runDir, f)), f).to.equal(true);
+    for (const f of ['log.jsonl', 'config.json', 'checkpoints/last.safetensors', 'report.html'])
+      expect(existsSync(join(runDir, f)), f).to.equal(true);
     const configPath = join(runDir, 'config.json');
     const config = decodeDetectionRunConfig(parseJson(readFileSync(configPath, 'utf8'), configPath), configPath);
     expect(config.detector).to.include({ model: 'conditional', backbone: 'small', numClasses: 5, numQueries: 5, hiddenDim: 16 });
@@ -85,7 +115,11 @@ describe('condformer train / eval / predict detect', () => {
     expect(code).to.equal(0);
     expect((parseJson(out, 'stdout') as { stats: number[] }).stats).to.have.length(12);
     expect(err).to.match(/^2 images, [\d.]+ images\/s$/m);
-    const missing = await runCommand(evalDetect, ['--checkpoint', checkpoint, '--data', join(dir, 'nowhere'), ...backend()]).catch((e: Error) => ({ code: 1, out: '', err: e.message }));
+    const missing = await runCommand(evalDetect, ['--checkpoint', checkpoint, '--data', join(dir, 'nowhere'), ...backend()]).catch((e: Error) => ({
+      code: 1,
+      out: '',
+      err: e.message,
+    }));
     expect(missing.err).to.contain(join(dir, 'nowhere', 'annotations', 'instances_val.json'));
   });
 
@@ -96,7 +130,16 @@ describe('condformer train / eval / predict detect', () => {
     if (image === undefined) throw new Error('no image');
     await writePng(imagePath, image);
     const outPath = join(dir, 'out', 'pred.png');
-    const { code, out, err } = await runCommand(predictDetect, [imagePath, '--checkpoint', checkpoint, '--out', outPath, '--threshold', '0', ...backend()]);
+    const { code, out, err } = await runCommand(predictDetect, [
+      imagePath,
+      '--checkpoint',
+      checkpoint,
+      '--out',
+      outPath,
+      '--threshold',
+      '0',
+      ...backend(),
+    ]);
     expect(code).to.equal(0);
     const meta = await sharp(outPath).metadata();
     expect([meta.format, meta.width, meta.height]).to.deep.equal(['png', 56, 40]);

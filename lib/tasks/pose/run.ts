@@ -1,30 +1,25 @@
 // One pose training run end to end: build the task from a config, train it with the shared loop
 // (checkpoints, resume, log.jsonl), then evaluate on the test split next to the scene-mean
 // baseline. Used by `condformer train pose`, `npm start`, the ablation and examples/train-pose.ts.
-import type { PoseEvaluation } from '../metrics/pose-metrics';
-import { Rng } from '../runtime/rng';
-import { runPaths, train, type TrainOptions, type TrainResult } from '../train/train';
-import { createPoseTask, evaluatePredictions, poseTrainConfigJson, predictPoses, sceneMeanBaseline, type PosePredictions, type PoseTrainConfig } from './pose';
-import type { PoseSplits } from './pose-data';
-import { poseEvalMetrics } from '../report/pose-eval-metrics';
 
-export interface PoseRunOptions {
+import { poseEvalMetrics } from '../../metrics/pose-eval-metrics';
+import type { PoseEvaluation } from '../../metrics/pose-metrics';
+import { Rng } from '../../runtime/rng';
+import { runPaths, type TrainOptions, type TrainResult, train } from '../../train/train';
+import { type PoseTrainConfig, poseTrainConfigJson } from './config';
+import type { PoseSplits } from './data';
+import { createPoseTask, evaluatePredictions, type PosePredictions, predictPoses, sceneMeanBaseline } from './task';
+
+/** The shared loop's options (lib/train/train.ts), plus the data, the recipe and the diagnostics switch. */
+export type PoseRunOptions = Pick<
+  TrainOptions,
+  'runDir' | 'epochs' | 'seed' | 'resume' | 'overwrite' | 'quiet' | 'evalEvery' | 'logEvery' | 'signal' | 'onStep' | 'progressStream' | 'name'
+> & {
   readonly data: PoseSplits;
   readonly config: PoseTrainConfig;
-  readonly epochs: number;
-  readonly runDir: string;
-  readonly seed?: number;
-  readonly resume?: boolean | string;
-  readonly overwrite?: boolean;
-  readonly quiet?: boolean;
-  /** Evaluate on the test split every N epochs during training (default: only at the end). */
-  readonly evalEvery?: number;
   /** Also measure attention entropy and QK centroid distance per encoder layer on the test split. */
   readonly diagnostics?: boolean;
-  readonly logEvery?: number;
-  readonly signal?: AbortSignal;
-  readonly onStep?: TrainOptions['onStep'];
-}
+};
 
 export interface PoseRunResult {
   readonly train: TrainResult;
@@ -37,7 +32,8 @@ export interface PoseRunResult {
 }
 
 export async function runPoseTraining(options: PoseRunOptions): Promise<PoseRunResult> {
-  const { data, config, epochs } = options;
+  const { data, config, diagnostics, ...trainOptions } = options;
+  const { epochs } = options;
   const started = Date.now();
   const rng = new Rng(options.seed ?? 0);
   const evalOptions = { resize: config.resize, crop: config.crop, batchSize: Math.max(config.batchSize, 16) };
@@ -53,20 +49,14 @@ export async function runPoseTraining(options: PoseRunOptions): Promise<PoseRunR
   });
   try {
     const result = await train(task, {
-      runDir: options.runDir,
-      epochs,
+      ...trainOptions,
       rng,
       config: { ...poseTrainConfigJson(config), data: data.spec, epochs, seed: options.seed ?? 0 },
+      // evaluate on the test split every N epochs during training (default: only at the end)
       evalEvery: options.evalEvery ?? epochs,
-      resume: options.resume,
-      overwrite: options.overwrite,
-      quiet: options.quiet,
-      logEvery: options.logEvery,
-      signal: options.signal,
-      onStep: options.onStep,
       stepsPerEpoch: Math.floor(data.train.table.rows.length / config.batchSize),
     });
-    const predictions = await predictPoses(trainable.model, data.test, { ...evalOptions, rng: new Rng(0), diagnostics: options.diagnostics });
+    const predictions = await predictPoses(trainable.model, data.test, { ...evalOptions, rng: new Rng(0), diagnostics });
     return {
       train: result,
       evaluation: evaluatePredictions(predictions),
@@ -81,4 +71,3 @@ export async function runPoseTraining(options: PoseRunOptions): Promise<PoseRunR
     trainable.dispose();
   }
 }
-

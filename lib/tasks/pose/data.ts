@@ -3,36 +3,39 @@
 // The choice is a small JSON spec stored with every run, so evaluation can rebuild the same data.
 import { dirname, join } from 'node:path';
 import * as t from 'io-ts';
-import { readRgbImage } from '../../datasets/image';
-import { poseTable, readPoseCsv, selectSplit } from '../../datasets/pose-csv';
-import type { PoseSource } from '../../datasets/pose-dataset';
-import { createSyntheticScenes, syntheticPoseSource, type SyntheticScenes } from '../../datasets/synthetic-scenes';
-import { decodeOrThrow } from '../io/decode';
+import { readRgbImage } from '../../../datasets/image';
+import { poseTable, readPoseCsv, selectSplit } from '../../../datasets/pose-csv';
+import type { PoseSource } from '../../../datasets/pose-dataset';
+import { createSyntheticScenes, type SyntheticScenes, syntheticPoseSource } from '../../../datasets/synthetic-scenes';
+import { PositiveInt, withLegacyNames } from '../../io/codecs';
+import { decodeOrThrow } from '../../io/decode';
 
-const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer');
-
-export const PoseDataSpecCodec = t.union([
-  t.type({
-    source: t.literal('synthetic'),
-    numScenes: PositiveInt,
-    seed: t.number,
-    /** Rendered images are size × size. */
-    size: PositiveInt,
-    framesPerSequence: PositiveInt,
-    trainSequences: PositiveInt,
-    /** 0 with heldOut `frames`. */
-    testSequences: t.number,
-    /**
-     * `trajectories`: the test split is whole unseen trajectories (the generator's split);
-     * `frames`: every 4th frame of each trajectory is held out for testing (poses between
-     * training poses: an easier, interpolation-style split for short CPU runs).
-     */
-    heldOut: t.keyof({ trajectories: null, frames: null }),
-  }),
-  t.type({ source: t.literal('csv'), path: t.string, root: t.string }),
-]);
+/** Runs written before the data specs of both tasks said `kind` stored `source`. */
+export const PoseDataSpecCodec = withLegacyNames(
+  t.union([
+    t.type({
+      kind: t.literal('synthetic'),
+      numScenes: PositiveInt,
+      seed: t.number,
+      /** Rendered images are size × size. */
+      size: PositiveInt,
+      framesPerSequence: PositiveInt,
+      trainSequences: PositiveInt,
+      /** 0 with heldOut `frames`. */
+      testSequences: t.number,
+      /**
+       * `trajectories`: the test split is whole unseen trajectories (the generator's split);
+       * `frames`: every 4th frame of each trajectory is held out for testing (poses between
+       * training poses: an easier, interpolation-style split for short CPU runs).
+       */
+      heldOut: t.keyof({ trajectories: null, frames: null }),
+    }),
+    t.type({ kind: t.literal('csv'), path: t.string, root: t.string }),
+  ]),
+  { source: 'kind' },
+);
 export type PoseDataSpec = t.TypeOf<typeof PoseDataSpecCodec>;
-export type SyntheticDataSpec = Extract<PoseDataSpec, { source: 'synthetic' }>;
+export type SyntheticDataSpec = Extract<PoseDataSpec, { kind: 'synthetic' }>;
 
 export interface PoseSplits {
   readonly train: PoseSource;
@@ -56,7 +59,7 @@ export function syntheticDataSpec(options: {
 }): SyntheticDataSpec {
   const { size, numScenes = 4, seed = 0, framesPerSequence = 50, trainSequences = 2, heldOut = 'trajectories' } = options;
   const testSequences = options.testSequences ?? (heldOut === 'frames' ? 0 : 1);
-  return { source: 'synthetic', numScenes, seed, size, framesPerSequence, trainSequences, testSequences, heldOut };
+  return { kind: 'synthetic', numScenes, seed, size, framesPerSequence, trainSequences, testSequences, heldOut };
 }
 
 /**
@@ -83,7 +86,7 @@ function holdOutFrames(scenes: SyntheticScenes): SyntheticScenes {
 
 /** A label file; img_path is relative to `root` (default: the CSV's folder). */
 export function csvDataSpec(path: string, root = dirname(path)): PoseDataSpec {
-  return { source: 'csv', path, root };
+  return { kind: 'csv', path, root };
 }
 
 /** The rows of `split` of a label file. */
@@ -94,9 +97,10 @@ export async function csvSplitSource(csvPath: string, split: string, root: strin
 }
 
 export async function loadPoseSplits(spec: PoseDataSpec): Promise<PoseSplits> {
-  if (spec.source === 'csv') return { train: await csvSplitSource(spec.path, 'train', spec.root), test: await csvSplitSource(spec.path, 'test', spec.root), spec };
-  const { size, heldOut, ...sceneOptions } = spec;
-  const generated = createSyntheticScenes(sceneOptions);
+  if (spec.kind === 'csv')
+    return { train: await csvSplitSource(spec.path, 'train', spec.root), test: await csvSplitSource(spec.path, 'test', spec.root), spec };
+  const { size, heldOut, numScenes, seed, framesPerSequence, trainSequences, testSequences } = spec;
+  const generated = createSyntheticScenes({ numScenes, seed, framesPerSequence, trainSequences, testSequences });
   const scenes = heldOut === 'frames' ? holdOutFrames(generated) : generated;
   const render = { width: size, height: size };
   return { train: syntheticPoseSource(scenes, 'train', render), test: syntheticPoseSource(scenes, 'test', render), spec };
@@ -104,7 +108,7 @@ export async function loadPoseSplits(spec: PoseDataSpec): Promise<PoseSplits> {
 
 /** One line for logs: `synthetic (4 scenes, seed 0, 64²)` or the CSV path. */
 export function describePoseData(spec: PoseDataSpec): string {
-  if (spec.source === 'csv') return spec.path;
+  if (spec.kind === 'csv') return spec.path;
   const test = spec.heldOut === 'frames' ? `every ${HELD_OUT_FRAME_STEP}th frame held out` : `${spec.testSequences} held-out trajectories per scene`;
   return `synthetic (${spec.numScenes} scenes, seed ${spec.seed}, ${spec.size}×${spec.size}, ${spec.trainSequences} trajectories of ${spec.framesPerSequence} frames per scene, ${test})`;
 }

@@ -3,9 +3,18 @@
 // with λ = `lambda_aux` = 0.1; λ = 0 drops the alignment terms (and the model need not keep the
 // encoders' queries / keys). Every term is returned for the log.
 import * as tf from '@tensorflow/tfjs';
-import type { MSTransformerOutput } from '../lib/models/ms-transformer';
-import { CameraPoseLoss, sceneNllLoss } from '../losses/camera-pose-loss';
-import { qkAlignmentLoss } from '../losses/qk-alignment';
+import { type CameraPoseLoss, sceneNllLoss } from './camera-pose-loss';
+import { type LayerQueriesKeys, qkAlignmentLoss } from './qk-alignment';
+
+/** What the objective reads of an MSTransformerOutput (lib/models/ms-transformer.ts). */
+export interface PoseLossInput {
+  /** [B, 7]: (x, y, z, qw, qx, qy, qz). */
+  readonly pose: tf.Tensor2D;
+  /** [B, S] log-probabilities over scenes. */
+  readonly sceneLogDistr: tf.Tensor2D;
+  /** Per branch, every encoder layer's queries / keys (needed when λ > 0). */
+  readonly queriesKeys?: { readonly t: readonly LayerQueriesKeys[]; readonly rot: readonly LayerQueriesKeys[] };
+}
 
 export interface PoseTargets {
   /** [B, 7] (x, y, z, qw, qx, qy, qz). */
@@ -21,7 +30,7 @@ export interface PoseLossResult {
 }
 
 /** The model output must carry `queriesKeys` when `qkaLambda` > 0. */
-export function msTransformerLoss(output: MSTransformerOutput, targets: PoseTargets, criterion: CameraPoseLoss, qkaLambda: number): PoseLossResult {
+export function msTransformerLoss(output: PoseLossInput, targets: PoseTargets, criterion: CameraPoseLoss, qkaLambda: number): PoseLossResult {
   return tf.tidy(() => {
     const { lossX, lossQ, loss: poseLoss } = criterion.forward(output.pose, targets.poses);
     const scene = sceneNllLoss(output.sceneLogDistr, targets.sceneIds);
