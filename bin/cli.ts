@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   'train pose': () => import('./commands/train-pose'),
   'eval pose': () => import('./commands/eval-pose'),
   'ablate pose': () => import('./commands/ablate-pose'),
+  'convert checkpoint': () => import('./commands/convert-checkpoint'),
   convert: () => import('./commands/convert-pose'),
   report: () => import('./commands/report'),
   analyze: () => import('./commands/analyze'),

@@ -1,5 +1,6 @@
 // `condformer predict detect <image> --checkpoint <file> [--out out.png] [--threshold 0.5]`:
-// detections of a trained detector on one image, drawn (boxes, class names, scores) into a PNG.
+// detections of a trained detector (a condformer checkpoint, or official / Hugging Face weights:
+// lib/tasks/detector-weights.ts) on one image, drawn (boxes, class names, scores) into a PNG.
 import { basename, extname, join, dirname } from 'node:path';
 import type { Command } from '../cli';
 import { categoryIdOf, categoryMap } from '../../datasets/category-map';
@@ -13,7 +14,8 @@ import { Rng } from '../../lib/runtime/rng';
 import { initBackend } from '../../lib/runtime/backend';
 import { type LabelledBox, writeDetectionsPng } from '../../lib/tasks/detection-drawing';
 import { maxSizeFor } from '../../lib/tasks/detection-run';
-import { loadDetectorCheckpoint } from '../../lib/tasks/detection-training';
+import { loadDetectorWeights } from '../../lib/tasks/detector-weights';
+import { STATE_DICT_NAMES } from '../../lib/models/state-dict-file';
 import { numberOption } from './train-detect';
 import { parseCommandArgs, UsageError, usageExit } from './args';
 
@@ -25,7 +27,13 @@ original pixels, and the image is written as PNG with the boxes, class names and
 Detections are also printed, one per line: name score x0 y0 x1 y1.
 
 options:
-  --checkpoint FILE   a checkpoint of \`condformer train detect\`
+  --checkpoint FILE   a checkpoint of \`condformer train detect\`, or official DETR / Conditional
+                      DETR weights (.pth as main.py saves them, .safetensors, official or Hugging
+                      Face names); their config is derived from the weights and the pickled args
+  --from NAMES        official | hf: the names in such weights (default detected)
+  --heads N           attention heads, when the weights carry no args.nheads
+  --dilation          a DC5 ResNet (official weights without args.dilation)
+  --image-size N      short side for official weights (default 800; a run's own size otherwise)
   --out FILE          output PNG (default <image>.detections.png next to the image)
   --threshold X       minimum score to keep (default 0.5)
   --json              print the detections as JSON
@@ -36,6 +44,10 @@ exit codes: 0 done, 1 error, 2 bad usage`;
 
 const OPTIONS = {
   checkpoint: { type: 'string' },
+  from: { type: 'string' },
+  heads: { type: 'string' },
+  dilation: { type: 'boolean' },
+  'image-size': { type: 'string' },
   out: { type: 'string' },
   threshold: { type: 'string' },
   json: { type: 'boolean' },
@@ -55,10 +67,19 @@ export const command: Command = {
       if (values.checkpoint === undefined) throw new UsageError('--checkpoint is required');
       const threshold = numberOption(values, 'threshold', 0.5, { min: 0 });
       const out = values.out ?? join(dirname(imagePath), `${basename(imagePath, extname(imagePath))}.detections.png`);
+      const from = values.from === undefined ? undefined : STATE_DICT_NAMES.find((n) => n === values.from);
+      if (from === undefined && values.from !== undefined) throw new UsageError(`--from: expected official or hf, got '${values.from}'`);
+      const overrides = {
+        ...(values.heads === undefined ? {} : { nheads: numberOption(values, 'heads', 8, { integer: true, min: 1 }) }),
+        ...(values.dilation ? { dilation: true } : {}),
+      };
+      const imageSize = values['image-size'] === undefined ? undefined : numberOption(values, 'image-size', 800, { integer: true, min: 1 });
       await initBackend(values.backend, { log: (line) => console.error(line) });
-      const { model, config } = await loadDetectorCheckpoint(values.checkpoint);
+      const weights = await loadDetectorWeights(values.checkpoint, { from, overrides });
+      for (const warning of weights.warnings) console.error(`note: ${warning}`);
+      const { model } = weights;
       const image = await readRgbImage(imagePath);
-      const size = config.data.imageSize;
+      const size = imageSize ?? weights.imageSize;
       const sample = await detrValTransforms(size, maxSizeFor(size))(
         { image, target: { boxes: new Float32Array(0), labels: new Int32Array(0), imageId: 0, origSize: [image.height, image.width] } },
         new Rng(0),
@@ -69,7 +90,7 @@ export const command: Command = {
       disposeDetectorOutputs(outputs);
       disposeDetectionBatch(batch);
       model.dispose();
-      const categories = categoryMap(config.categories);
+      const categories = categoryMap(weights.categories);
       const detections: LabelledBox[] = [];
       found?.scores.forEach((score, i) => {
         const label = found.labels[i] as number;

@@ -58,6 +58,27 @@ export async function readSafetensors(path: string): Promise<Safetensors> {
   return decodeSafetensors(bytes, path);
 }
 
+/**
+ * A file's `__metadata__` from its header alone (no tensor data read), or null when the file is
+ * not safetensors (too short, or no JSON header object after the length).
+ */
+export async function readSafetensorsMetadata(path: string): Promise<Record<string, string> | null> {
+  const handle = await fs.open(path, 'r');
+  try {
+    const head = Buffer.alloc(9);
+    if ((await handle.read(head, 0, 9, 0)).bytesRead < 9 || head[8] !== 0x7b) return null;
+    const length = Number(head.readBigUInt64LE(0));
+    const { size } = await handle.stat();
+    if (8 + length > size) return null;
+    const header = Buffer.alloc(length);
+    await handle.read(header, 0, length, 8);
+    const raw = decodeOrThrow(t.record(t.string, t.unknown), parseJson(header.toString('utf8'), path), path);
+    return raw.__metadata__ === undefined ? {} : decodeOrThrow(t.record(t.string, t.string), raw.__metadata__, `${path} __metadata__`);
+  } finally {
+    await handle.close();
+  }
+}
+
 export interface EncodeOptions {
   /** How float32 tensors are stored (default F32). */
   readonly float?: 'F32' | 'F16' | 'BF16';
