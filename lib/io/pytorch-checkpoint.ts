@@ -165,13 +165,24 @@ function argValue(v: TorchValue): ArgValue | undefined {
 }
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+/** The legacy format's start: PROTO 2, then LONG1 of torch's magic number 0x1950a86a20f9469cfc6c. */
+const LEGACY_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+
+/** True for a file in torch.save's legacy (pre-1.6) pickle or tar format. */
+export function isLegacyTorchFile(bytes: Uint8Array): boolean {
+  return LEGACY_MAGIC.every((b, i) => bytes[i] === b) || (bytes.byteLength > 262 && new TextDecoder('latin1').decode(bytes.subarray(257, 262)) === 'ustar');
+}
+
+/** True for a zip archive (what torch.save writes since 1.6). */
+export function isZipFile(bytes: Uint8Array): boolean {
+  return ZIP_MAGIC.every((b, i) => bytes[i] === b);
+}
 
 /** Decode the bytes of a `torch.save` file; `source` (the path) names every error and warning. */
 export function decodeTorchCheckpoint(bytes: Uint8Array, source = '<buffer>'): TorchCheckpoint {
-  if (!ZIP_MAGIC.every((b, i) => bytes[i] === b)) {
-    const legacy = bytes[0] === 0x80 || (bytes.byteLength > 262 && new TextDecoder('latin1').decode(bytes.subarray(257, 262)) === 'ustar');
+  if (!isZipFile(bytes)) {
     throw new DecodeError(source, [
-      legacy
+      isLegacyTorchFile(bytes)
         ? 'a PyTorch file in the legacy (pre-1.6, non-zip) format, which condformer does not read; re-save it with torch >= 1.6: torch.save(torch.load(f), "new.pth")'
         : 'expected a PyTorch zip checkpoint (torch.save since 1.6, starting with "PK")',
     ]);

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import type * as tf from '@tensorflow/tfjs';
 import { DecodeError } from '../io/decode';
-import { type ArgValue, decodeTorchCheckpoint } from '../io/pytorch-checkpoint';
+import { type ArgValue, decodeTorchCheckpoint, isLegacyTorchFile, isZipFile } from '../io/pytorch-checkpoint';
 import type { LoadReport, Module } from '../nn/module';
 import { decodeSafetensors } from '../nn/safetensors';
 import { hasHfDetrNames, hfToOfficialNames } from './hf-detr-names';
@@ -32,18 +32,15 @@ export interface ReadStateDictOptions {
   readonly from?: StateDictNames;
 }
 
-const isZip = (b: Uint8Array) => b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
 /** safetensors: an 8-byte header length, then the JSON header's "{". */
 const isSafetensors = (b: Uint8Array) => b.byteLength > 8 && b[8] === 0x7b;
-/** The legacy torch.save format starts with pickle's PROTO 2 opcode. */
-const isLegacyPickle = (b: Uint8Array) => b[0] === 0x80;
 
 export function decodeStateDictFile(bytes: Uint8Array, source: string, options: ReadStateDictOptions = {}): StateDictFile {
   let tensors: Map<string, tf.Tensor>;
   let format: StateDictFile['format'];
   let args: StateDictFile['args'];
   const warnings: string[] = [];
-  if (isZip(bytes) || isLegacyPickle(bytes)) {
+  if (isZipFile(bytes) || isLegacyTorchFile(bytes)) {
     const checkpoint = decodeTorchCheckpoint(bytes, source);
     ({ tensors, args } = checkpoint);
     warnings.push(...checkpoint.warnings);
