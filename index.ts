@@ -10,6 +10,9 @@ export * from './lib/nn/layer-norm';
 export * from './lib/nn/dropout';
 export * from './lib/nn/mlp';
 export * from './lib/nn/safetensors';
+export * from './lib/io/tensor-bytes';
+export * from './lib/io/pytorch-pickle';
+export * from './lib/io/pytorch-checkpoint';
 // positional encodings, diagnostics, QKA
 export * from './lib/position/sine';
 export * from './lib/position/reference-points';
@@ -67,6 +70,7 @@ export * from './lib/metrics/coco-eval-files';
 // detection data
 export * from './datasets/coco-format';
 export * from './datasets/category-map';
+export * from './datasets/coco-categories';
 export * from './datasets/image';
 export * from './datasets/detection-sample';
 export * from './datasets/detection-transforms';
@@ -133,10 +137,14 @@ export * from './lib/models/detr';
 export * from './lib/models/conditional-detr';
 export * from './lib/models/detector';
 export * from './lib/models/detection-postprocess';
+export * from './lib/models/hf-detr-names';
+export * from './lib/models/state-dict-file';
+export * from './lib/models/detector-from-state-dict';
 export * from './lib/tasks/detection';
 export * from './lib/tasks/detection-run';
 export * from './lib/tasks/detection-training';
 export * from './lib/tasks/detection-drawing';
+export * from './lib/tasks/detector-weights';
 // pose regressor
 export * from './lib/models/pose-backbone';
 export * from './lib/models/ms-transformer';

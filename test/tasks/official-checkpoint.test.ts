@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
+import { main } from '../../bin/cli';
 import { command as convertCheckpoint } from '../../bin/commands/convert-checkpoint';
 import { command as predictDetect } from '../../bin/commands/predict-detect';
 import { writePng } from '../../datasets/image';
@@ -140,5 +141,20 @@ describe('official and Hugging Face checkpoints end to end', () => {
     const condformer = join(dir, 'condformer.safetensors');
     const own = await runCommand(convertCheckpoint, [condformer, out]).catch((e: Error) => ({ code: 1, err: e.message }));
     expect(own.err).to.match(/condformer\.safetensors: a condformer training checkpoint \(condformer-checkpoint\/1\)/);
+  });
+
+  it("the CLI dispatches 'convert checkpoint' to the new command and 'convert cambridge' still to the pose converter", async () => {
+    const lines: string[] = [];
+    const { log, error } = console;
+    console.log = (...a: unknown[]) => void lines.push(a.join(' '));
+    console.error = (...a: unknown[]) => void lines.push(a.join(' '));
+    try {
+      expect(await main(['convert', 'checkpoint', '--help'])).to.equal(0);
+      expect(await main(['convert', 'cambridge'])).to.equal(2);
+    } finally {
+      Object.assign(console, { log, error });
+    }
+    expect(lines[0]?.split('\n')[0]).to.equal('usage: condformer convert checkpoint <in.pth|in.bin|in.safetensors> <out.safetensors> [options]');
+    expect(lines[1]?.split('\n')[0]).to.equal('usage: condformer convert <cambridge|7scenes> <root> <out.csv> [options]');
   });
 });
