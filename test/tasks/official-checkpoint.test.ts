@@ -106,6 +106,9 @@ describe('official and Hugging Face checkpoints end to end', () => {
     expect((await predict(`${PTH}hf-tiny-conditional-detr.safetensors`, '--heads', '2', '--image-size', String(SIZE))).detections).to.deep.equal(expected);
     expect((await predict(hf, '--heads', '2', '--image-size', String(SIZE))).detections).to.deep.equal(expected);
 
+    const badFrom = await runCommand(predictDetect, [image, '--checkpoint', converted, '--from', 'timm', ...backend()]);
+    expect([badFrom.code, badFrom.err.split('\n')[0]]).to.deep.equal([2, "--from: expected official or hf, got 'timm'"]);
+
     // other weights, other detections (the comparison above can fail)
     const other = join(dir, 'other.safetensors');
     await condformerCheckpoint(other, TINY_DETECTORS['conditional-detr'], null, 5);
