@@ -1,12 +1,11 @@
 // transformers' names ↔ official names on condformer's tiny detectors, against the HF-named files
 // Python wrote with the conversion scripts' rules (test/fixtures/make-pth-fixtures.py), plus
-// state-dict files loading strictly into the model, and the config derived from the weights.
+// state-dict files loading strictly into the model.
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { DecodeError } from '../../lib/io/decode';
 import { buildDetector } from '../../lib/models/detector';
-import { detectorConfigFromStateDict } from '../../lib/models/detector-from-state-dict';
 import { detectorKindOfHfNames, hfToOfficialNames, NameMappingError, officialToHfNames } from '../../lib/models/hf-detr-names';
 import { loadStateDictFile, readStateDictFile } from '../../lib/models/state-dict-file';
 import { readSafetensors } from '../../lib/nn/safetensors';
@@ -131,21 +130,5 @@ describe('Hugging Face DETR / Conditional DETR names', () => {
     await loadStateDictFile(model, `${PTH}hf-tiny-detr.bin`).catch((e: unknown) => (error = e));
     expect((error as Error).message).to.match(/shape mismatch for query_embed\.weight: expected \[4,16\], got \[4,8\]/);
     model.dispose();
-  });
-
-  it('detector config from the weights and the pickled args; what they cannot tell is an error naming the flag', async () => {
-    const pth = await readStateDictFile(`${PTH}official-tiny-conditional-detr.pth`);
-    const derived = detectorConfigFromStateDict(pth.tensors, pth.args, {}, 'official.pth');
-    expect(derived.config).to.deep.equal({ ...TINY_DETECTORS['conditional-detr'], positionEmbedding: 'sine', trainBackbone: false, dropout: 0.1, auxLoss: true });
-    expect(derived.notes).to.deep.equal([]);
-    expect(() => detectorConfigFromStateDict(pth.tensors, { ...pth.args, hidden_dim: 256 }, {}, 'official.pth')).to.throw(DecodeError, 'official.pth: args.hidden_dim = 256 disagrees with the weights (8)');
-    const detr = await readStateDictFile(`${PTH}hf-tiny-detr.bin`);
-    expect(() => detectorConfigFromStateDict(detr.tensors, undefined, {}, 'hf.bin')).to.throw(DecodeError, /hf\.bin: cannot determine the number of attention heads.*pass --heads N/);
-    const fromShapes = detectorConfigFromStateDict(detr.tensors, undefined, { nheads: 2 }, 'hf.bin');
-    expect(fromShapes.config).to.deep.equal({ ...TINY_DETECTORS.detr, positionEmbedding: 'sine', trainBackbone: false });
-    const noQueries = new Map([...detr.tensors].filter(([k]) => k !== 'query_embed.weight'));
-    expect(() => detectorConfigFromStateDict(noQueries, undefined, { nheads: 2 }, 'hf.bin')).to.throw(DecodeError, "hf.bin: cannot determine the number of queries and the hidden size: the state dict has no 'query_embed.weight'");
-    expect(() => detectorConfigFromStateDict(detr.tensors, undefined, { nheads: 3 }, 'hf.bin')).to.throw(DecodeError, 'hf.bin: hidden size 8 is not divisible by 3 heads');
-    tf.dispose([...pth.tensors.values(), ...detr.tensors.values()]);
   });
 });
