@@ -15,13 +15,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
-import { decodeOrThrow, parseJson } from '../lib/io/decode';
-import { setConvImplementation, type ConvImplementation } from '../lib/nn/conv-functional';
-import { initBackend, isBackendName } from '../lib/runtime/backend';
-import { Rng } from '../lib/runtime/rng';
-import type { WasmKernelSet } from '../lib/runtime/wasm-kernels';
-import { AdamW } from '../lib/train/adamw';
-import { ReferenceModel, referenceBatch } from './reference-model';
+import { decodeOrThrow, parseJson } from '../lib/io/decode.js';
+import { setConvImplementation, type ConvImplementation } from '../lib/nn/conv-functional.js';
+import { initBackend, isBackendName } from '../lib/runtime/backend.js';
+import { Rng } from '../lib/runtime/rng.js';
+import type { WasmKernelSet } from '../lib/runtime/wasm-kernels.js';
+import { AdamW } from '../lib/train/adamw.js';
+import { ReferenceModel, referenceBatch } from './reference-model.js';
 
 interface Config {
   readonly label: string;

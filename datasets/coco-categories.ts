@@ -1,7 +1,7 @@
 // COCO 2017's 80 detection categories with their (non-contiguous, 1..90) ids, as in
 // instances_val2017.json. Official DETR / Conditional DETR checkpoints classify by category id
 // (num_classes 91), so a label is an id; ids without a category are 'N/A' (DETR's notebooks).
-import type { CocoCategory } from './coco-format';
+import type { CocoCategory } from './coco-format.js';
 
 const NAMES: readonly (readonly [number, string])[] = [
   [1, 'person'], [2, 'bicycle'], [3, 'car'], [4, 'motorcycle'], [5, 'airplane'], [6, 'bus'], [7, 'train'], [8, 'truck'], [9, 'boat'],

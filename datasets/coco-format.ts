@@ -3,7 +3,7 @@
 // licenses, segmentation, ...) are allowed and kept.
 import { promises as fs } from 'node:fs';
 import * as t from 'io-ts';
-import { DecodeError, decodeOrThrow, parseJson } from '../lib/io/decode';
+import { DecodeError, decodeOrThrow, parseJson } from '../lib/io/decode.js';
 
 /** A leaf codec accepting what `is` accepts; `name` is what error messages say was expected. */
 function leafCodec<A>(name: string, is: (u: unknown) => u is A): t.Type<A, A, unknown> {

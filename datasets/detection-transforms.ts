@@ -1,10 +1,10 @@
 // DETR's image + box augmentations (facebookresearch/detr datasets/transforms.py and
 // make_coco_transforms in datasets/coco.py) on 8-bit images with absolute xyxy pixel boxes.
 // Every random draw goes through the Rng passed to the transform.
-import type { Rng } from '../lib/runtime/rng';
-import type { DetectionSample } from './detection-sample';
-import { cropRgb, flipRgbHorizontal, resizeRgb } from './image';
-import { roundHalfEven } from '../lib/metrics/python-format';
+import type { Rng } from '../lib/runtime/rng.js';
+import type { DetectionSample } from './detection-sample.js';
+import { cropRgb, flipRgbHorizontal, resizeRgb } from './image.js';
+import { roundHalfEven } from '../lib/metrics/python-format.js';
 
 export type DetectionTransform = (sample: DetectionSample, rng: Rng) => Promise<DetectionSample>;
 

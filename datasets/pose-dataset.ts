@@ -3,10 +3,10 @@
 // preprocessed NHWC batches with [B, 7] poses and [B] scene ids.
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../lib/runtime/rng';
-import { readRgbImage, type RgbImage } from './image';
-import { readPoseCsv, selectSplit, type PoseTable } from './pose-csv';
-import { transformPoseImage, type PoseImageTensorData, type PoseTransformConfig } from './pose-transforms';
+import type { Rng } from '../lib/runtime/rng.js';
+import { readRgbImage, type RgbImage } from './image.js';
+import { readPoseCsv, selectSplit, type PoseTable } from './pose-csv.js';
+import { transformPoseImage, type PoseImageTensorData, type PoseTransformConfig } from './pose-transforms.js';
 
 export interface PoseSource {
   readonly table: PoseTable;

@@ -4,11 +4,11 @@
 // with the sizes configurable (small experiments: e.g. resize 64, crop 56). Resize and crop work on
 // 8-bit images (sharp, antialiased bilinear like PIL); colour jitter runs on float pixels with
 // torchvision's tensor formulas. Output: [crop, crop, 3] HWC float, ImageNet-normalised.
-import type { Rng } from '../lib/runtime/rng';
-import { IMAGENET_MEAN, IMAGENET_STD } from './detection-sample';
-import { resizedShape } from './detection-transforms';
-import { cropRgb, resizeRgb, rgbToFloat, type RgbFloatImage, type RgbImage } from './image';
-import { roundHalfEven } from '../lib/metrics/python-format';
+import type { Rng } from '../lib/runtime/rng.js';
+import { IMAGENET_MEAN, IMAGENET_STD } from './detection-sample.js';
+import { resizedShape } from './detection-transforms.js';
+import { cropRgb, resizeRgb, rgbToFloat, type RgbFloatImage, type RgbImage } from './image.js';
+import { roundHalfEven } from '../lib/metrics/python-format.js';
 
 /** torchvision ColorJitter strengths: factors drawn from [max(0, 1 − s), 1 + s], hue from [−h, h]. */
 export interface ColorJitterConfig {

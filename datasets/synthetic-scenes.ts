@@ -4,13 +4,13 @@
 // 7-Scenes conversion), served in memory as a PoseSource or written as labels CSV + PNGs.
 // Deterministic by seed.
 import { join } from 'node:path';
-import { Rng } from '../lib/runtime/rng';
-import { writePng, type RgbImage } from './image';
-import { poseTable, selectSplit, writePoseCsv, type PoseRow, type PoseTable } from './pose-csv';
-import type { PoseSource } from './pose-dataset';
-import { renderView, type RenderOptions } from './raycast/render';
-import { generateScene, type SceneSpec } from './raycast/scene';
-import { randomTrajectory, trajectoryPose } from './raycast/trajectory';
+import { Rng } from '../lib/runtime/rng.js';
+import { writePng, type RgbImage } from './image.js';
+import { poseTable, selectSplit, writePoseCsv, type PoseRow, type PoseTable } from './pose-csv.js';
+import type { PoseSource } from './pose-dataset.js';
+import { renderView, type RenderOptions } from './raycast/render.js';
+import { generateScene, type SceneSpec } from './raycast/scene.js';
+import { randomTrajectory, trajectoryPose } from './raycast/trajectory.js';
 
 export interface SyntheticScenesOptions {
   /** Number of scenes (default 4). */

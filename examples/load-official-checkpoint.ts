@@ -6,12 +6,12 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { buildDetector, type DetectorConfig } from '../lib/models/detector';
-import { detectorConfigFromStateDict } from '../lib/models/detector-from-state-dict';
-import { disposeDetectorOutputs } from '../lib/models/set-detector';
-import { readStateDictFile } from '../lib/models/state-dict-file';
-import { initBackend } from '../lib/runtime/backend';
-import { Rng } from '../lib/runtime/rng';
+import { buildDetector, type DetectorConfig } from '../lib/models/detector.js';
+import { detectorConfigFromStateDict } from '../lib/models/detector-from-state-dict.js';
+import { disposeDetectorOutputs } from '../lib/models/set-detector.js';
+import { readStateDictFile } from '../lib/models/state-dict-file.js';
+import { initBackend } from '../lib/runtime/backend.js';
+import { Rng } from '../lib/runtime/rng.js';
 
 export interface OfficialForward {
   readonly config: DetectorConfig;

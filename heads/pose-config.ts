@@ -3,14 +3,14 @@
 // builds an MSTransformer from it. Every field but `numScenes` has a default: the official
 // 7-Scenes values (EfficientNet-B0, d 256, 6+6 layers, fixed sine PE, shared EMS heads).
 import * as t from 'io-ts';
-import { decodeOrThrow } from '../lib/io/decode';
-import type { Backbone } from '../lib/models/backbone/backbone';
-import { EfficientNetB0 } from '../lib/models/backbone/efficientnet';
-import { MSTransformer } from '../lib/models/ms-transformer';
-import { SmallCNN } from '../lib/models/backbone/small-cnn';
-import { buildPositionEncoding } from '../lib/position/build';
-import { defaultRng, type Rng } from '../lib/runtime/rng';
-import { POSE_REGRESSOR_HIDDEN } from './pose-regressor-head';
+import { decodeOrThrow } from '../lib/io/decode.js';
+import type { Backbone } from '../lib/models/backbone/backbone.js';
+import { EfficientNetB0 } from '../lib/models/backbone/efficientnet.js';
+import { MSTransformer } from '../lib/models/ms-transformer.js';
+import { SmallCNN } from '../lib/models/backbone/small-cnn.js';
+import { buildPositionEncoding } from '../lib/position/build.js';
+import { defaultRng, type Rng } from '../lib/runtime/rng.js';
+import { POSE_REGRESSOR_HIDDEN } from './pose-regressor-head.js';
 
 const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer');
 const Probability = t.refinement(t.number, (p) => p >= 0 && p < 1, 'number in [0, 1)');

@@ -3,9 +3,9 @@
 // with λ = `lambda_aux` = 0.1; λ = 0 drops the alignment terms (and the model need not keep the
 // encoders' queries / keys). Every term is returned for the log.
 import * as tf from '@tensorflow/tfjs';
-import type { MSTransformerOutput } from '../lib/models/ms-transformer';
-import { CameraPoseLoss, sceneNllLoss } from '../losses/camera-pose-loss';
-import { qkAlignmentLoss } from '../losses/qk-alignment';
+import type { MSTransformerOutput } from '../lib/models/ms-transformer.js';
+import { CameraPoseLoss, sceneNllLoss } from '../losses/camera-pose-loss.js';
+import { qkAlignmentLoss } from '../losses/qk-alignment.js';
 
 export interface PoseTargets {
   /** [B, 7] (x, y, z, qw, qx, qy, qz). */

@@ -5,15 +5,15 @@
 // the test set.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { initBackend } from '../../lib/runtime/backend';
-import { QKA_LAMBDA } from '../../losses/qk-alignment';
-import { smallPoseTrainConfig, type PoseDiagnostics } from '../../lib/tasks/pose';
-import { describePoseData, loadPoseSplits, syntheticBenchmarkSpec } from '../../lib/tasks/pose-data';
-import { runPoseTraining } from '../../lib/tasks/pose-run';
-import type { Command } from '../cli';
-import { intOption } from './train-pose';
-import { writeReportSafely } from './finish-run';
-import { parseCommandArgs } from './args';
+import { initBackend } from '../../lib/runtime/backend.js';
+import { QKA_LAMBDA } from '../../losses/qk-alignment.js';
+import { smallPoseTrainConfig, type PoseDiagnostics } from '../../lib/tasks/pose.js';
+import { describePoseData, loadPoseSplits, syntheticBenchmarkSpec } from '../../lib/tasks/pose-data.js';
+import { runPoseTraining } from '../../lib/tasks/pose-run.js';
+import type { Command } from '../cli.js';
+import { intOption } from './train-pose.js';
+import { writeReportSafely } from './finish-run.js';
+import { parseCommandArgs } from './args.js';
 
 interface Variant {
   readonly name: string;

@@ -1,12 +1,12 @@
 // `condformer analyze <checkpoint> [<checkpoint>...] [--data ...]`: attention diagnostics of trained
 // detectors or pose regressors (one arm per checkpoint) written as analysis.html + PNGs.
 import { dirname, join } from 'node:path';
-import type { Command } from '../cli';
-import { analyzeCheckpoints, armLabels } from '../../lib/report/analyze-checkpoints';
-import type { RelativeToken } from '../../lib/report/analyze-pose';
-import { writeDiagnosticsReport } from '../../lib/report/diagnostics-report';
-import { initBackend } from '../../lib/runtime/backend';
-import { parseCommandArgs, UsageError, usageExit } from './args';
+import type { Command } from '../cli.js';
+import { analyzeCheckpoints, armLabels } from '../../lib/report/analyze-checkpoints.js';
+import type { RelativeToken } from '../../lib/report/analyze-pose.js';
+import { writeDiagnosticsReport } from '../../lib/report/diagnostics-report.js';
+import { initBackend } from '../../lib/runtime/backend.js';
+import { parseCommandArgs, UsageError, usageExit } from './args.js';
 
 const USAGE = `usage: condformer analyze <checkpoint> [<checkpoint>...] [options]
 

@@ -4,10 +4,10 @@
 // names in PyTorch layout (lib/models/state-dict-file.ts).
 import { promises as fs } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import type { Command } from '../cli';
-import { readStateDictFile, STATE_DICT_NAMES } from '../../lib/models/state-dict-file';
-import { writeSafetensors } from '../../lib/nn/safetensors';
-import { parseCommandArgs, UsageError, usageExit } from './args';
+import type { Command } from '../cli.js';
+import { readStateDictFile, STATE_DICT_NAMES } from '../../lib/models/state-dict-file.js';
+import { writeSafetensors } from '../../lib/nn/safetensors.js';
+import { parseCommandArgs, UsageError, usageExit } from './args.js';
 
 const USAGE = `usage: condformer convert checkpoint <in.pth|in.bin|in.safetensors> <out.safetensors> [options]
 

@@ -1,10 +1,10 @@
 // `condformer convert cambridge|7scenes <root> <out.csv> [--scenes a,b] [--split train|test]`:
 // writes MS-Transformer label files (datasets/pose-csv.ts) from the datasets' own pose files.
-import type { Command } from '../cli';
-import { convertCambridge } from '../../datasets/cambridge';
-import { writePoseCsv, type PoseRow } from '../../datasets/pose-csv';
-import { convertSevenScenes } from '../../datasets/seven-scenes';
-import { parseCommandArgs } from './args';
+import type { Command } from '../cli.js';
+import { convertCambridge } from '../../datasets/cambridge.js';
+import { writePoseCsv, type PoseRow } from '../../datasets/pose-csv.js';
+import { convertSevenScenes } from '../../datasets/seven-scenes.js';
+import { parseCommandArgs } from './args.js';
 
 const USAGE = `usage: condformer convert <cambridge|7scenes> <root> <out.csv> [options]
 

@@ -1,9 +1,9 @@
 // `condformer eval coco <gt.json> <results.json> [--json]`: COCO bbox evaluation equal to pycocotools
 // COCOeval; prints its 12-line summary, or `{"stats": [...]}` with --json.
-import type { Command } from '../cli';
-import { DecodeError } from '../../lib/io/decode';
-import { evaluateCocoFiles } from '../../lib/metrics/coco-eval-files';
-import { parseCommandArgs } from './args';
+import type { Command } from '../cli.js';
+import { DecodeError } from '../../lib/io/decode.js';
+import { evaluateCocoFiles } from '../../lib/metrics/coco-eval-files.js';
+import { parseCommandArgs } from './args.js';
 
 const USAGE = `usage: condformer eval coco <gt.json> <results.json> [--json]
 

@@ -1,13 +1,13 @@
 // `condformer eval detect --checkpoint <file> [--data <coco-dir|synthetic>]`: COCO evaluation of a
 // trained detector; prints pycocotools' summary (or the 12 stats as JSON).
-import type { Command } from '../cli';
-import { writeFileAtomic } from '../../lib/io/atomic';
-import { initBackend } from '../../lib/runtime/backend';
-import { evaluateDetector } from '../../lib/tasks/detection';
-import { type DetectionDataSpec, type DetectionSplit, detectionAreas, detectionTransforms, loadDetectionSplit } from '../../lib/tasks/detection-run';
-import { loadDetectorCheckpoint } from '../../lib/tasks/detection-training';
-import { numberOption } from './train-detect';
-import { parseCommandArgs, UsageError, usageExit } from './args';
+import type { Command } from '../cli.js';
+import { writeFileAtomic } from '../../lib/io/atomic.js';
+import { initBackend } from '../../lib/runtime/backend.js';
+import { evaluateDetector } from '../../lib/tasks/detection.js';
+import { type DetectionDataSpec, type DetectionSplit, detectionAreas, detectionTransforms, loadDetectionSplit } from '../../lib/tasks/detection-run.js';
+import { loadDetectorCheckpoint } from '../../lib/tasks/detection-training.js';
+import { numberOption } from './train-detect.js';
+import { parseCommandArgs, UsageError, usageExit } from './args.js';
 
 const USAGE = `usage: condformer eval detect --checkpoint <file> [options]
 

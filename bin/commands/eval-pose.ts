@@ -1,14 +1,14 @@
 // `condformer eval pose --checkpoint <file> [--data <csv|synthetic>] [--json]`: per-scene median
 // position / orientation errors of a trained pose regressor on the test split (argmax scenes, as
 // the official test mode). The model and, by default, the data come from the checkpoint's config.
-import { formatPoseTable, poseEvaluationJson } from '../../lib/metrics/pose-metrics';
-import { initBackend } from '../../lib/runtime/backend';
-import { Rng } from '../../lib/runtime/rng';
-import { disposeCheckpoint, loadCheckpoint } from '../../lib/train/checkpoint';
-import { decodePoseTrainConfig, evaluatePredictions, PoseTrainingModel, predictPoses, sceneMeanBaseline } from '../../lib/tasks/pose';
-import { csvDataSpec, decodePoseDataSpec, describePoseData, loadPoseSplits, type PoseDataSpec } from '../../lib/tasks/pose-data';
-import type { Command } from '../cli';
-import { parseCommandArgs } from './args';
+import { formatPoseTable, poseEvaluationJson } from '../../lib/metrics/pose-metrics.js';
+import { initBackend } from '../../lib/runtime/backend.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import { disposeCheckpoint, loadCheckpoint } from '../../lib/train/checkpoint.js';
+import { decodePoseTrainConfig, evaluatePredictions, PoseTrainingModel, predictPoses, sceneMeanBaseline } from '../../lib/tasks/pose.js';
+import { csvDataSpec, decodePoseDataSpec, describePoseData, loadPoseSplits, type PoseDataSpec } from '../../lib/tasks/pose-data.js';
+import type { Command } from '../cli.js';
+import { parseCommandArgs } from './args.js';
 
 const USAGE = `usage: condformer eval pose --checkpoint <file.safetensors> [options]
 

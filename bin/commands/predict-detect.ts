@@ -2,22 +2,22 @@
 // detections of a trained detector (a condformer checkpoint, or official / Hugging Face weights:
 // lib/tasks/detector-weights.ts) on one image, drawn (boxes, class names, scores) into a PNG.
 import { basename, extname, join, dirname } from 'node:path';
-import type { Command } from '../cli';
-import { categoryIdOf, categoryMap } from '../../datasets/category-map';
-import { collateDetection, disposeDetectionBatch } from '../../datasets/batching';
-import { detrValTransforms } from '../../datasets/detection-transforms';
-import { normalizeSample } from '../../datasets/detection-sample';
-import { readRgbImage } from '../../datasets/image';
-import { postprocessDetections } from '../../lib/models/detection-postprocess';
-import { disposeDetectorOutputs } from '../../lib/models/set-detector';
-import { Rng } from '../../lib/runtime/rng';
-import { initBackend } from '../../lib/runtime/backend';
-import { type LabelledBox, writeDetectionsPng } from '../../lib/tasks/detection-drawing';
-import { maxSizeFor } from '../../lib/tasks/detection-run';
-import { loadDetectorWeights } from '../../lib/tasks/detector-weights';
-import { STATE_DICT_NAMES } from '../../lib/models/state-dict-file';
-import { numberOption } from './train-detect';
-import { parseCommandArgs, UsageError, usageExit } from './args';
+import type { Command } from '../cli.js';
+import { categoryIdOf, categoryMap } from '../../datasets/category-map.js';
+import { collateDetection, disposeDetectionBatch } from '../../datasets/batching.js';
+import { detrValTransforms } from '../../datasets/detection-transforms.js';
+import { normalizeSample } from '../../datasets/detection-sample.js';
+import { readRgbImage } from '../../datasets/image.js';
+import { postprocessDetections } from '../../lib/models/detection-postprocess.js';
+import { disposeDetectorOutputs } from '../../lib/models/set-detector.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import { initBackend } from '../../lib/runtime/backend.js';
+import { type LabelledBox, writeDetectionsPng } from '../../lib/tasks/detection-drawing.js';
+import { maxSizeFor } from '../../lib/tasks/detection-run.js';
+import { loadDetectorWeights } from '../../lib/tasks/detector-weights.js';
+import { STATE_DICT_NAMES } from '../../lib/models/state-dict-file.js';
+import { numberOption } from './train-detect.js';
+import { parseCommandArgs, UsageError, usageExit } from './args.js';
 
 const USAGE = `usage: condformer predict detect <image> --checkpoint <file> [options]
 

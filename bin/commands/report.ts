@@ -1,9 +1,9 @@
 // `condformer report <run-dir> [<run-dir>...] [--out <dir>]`: (re)build the self-contained
 // report.html and figures/*.png of one run, or of several runs overlaid.
-import type { Command } from '../cli';
-import { DecodeError } from '../../lib/io/decode';
-import { writeReport } from '../../lib/report/write-report';
-import { parseCommandArgs } from './args';
+import type { Command } from '../cli.js';
+import { DecodeError } from '../../lib/io/decode.js';
+import { writeReport } from '../../lib/report/write-report.js';
+import { parseCommandArgs } from './args.js';
 
 const USAGE = `usage: condformer report <run-dir> [<run-dir>...] [--out <dir>] [--title <text>]
 

@@ -2,15 +2,15 @@
 // shapes, with progress, checkpoints, resume, COCO evaluation every N epochs and log.jsonl.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from '../cli';
-import { DETECTOR_BACKBONES, DETECTOR_KINDS, type DetectorConfig } from '../../lib/models/detector';
-import { initBackend } from '../../lib/runtime/backend';
-import { type DetectionDataSpec, type DetectionRunConfig, decodeDetectionRunConfig } from '../../lib/tasks/detection-run';
-import { loadDetectionData, trainDetector } from '../../lib/tasks/detection-training';
-import { parseJson } from '../../lib/io/decode';
-import { runPaths } from '../../lib/train/train';
-import { finishRun } from './finish-run';
-import { parseCommandArgs, UsageError, usageExit } from './args';
+import type { Command } from '../cli.js';
+import { DETECTOR_BACKBONES, DETECTOR_KINDS, type DetectorConfig } from '../../lib/models/detector.js';
+import { initBackend } from '../../lib/runtime/backend.js';
+import { type DetectionDataSpec, type DetectionRunConfig, decodeDetectionRunConfig } from '../../lib/tasks/detection-run.js';
+import { loadDetectionData, trainDetector } from '../../lib/tasks/detection-training.js';
+import { parseJson } from '../../lib/io/decode.js';
+import { runPaths } from '../../lib/train/train.js';
+import { finishRun } from './finish-run.js';
+import { parseCommandArgs, UsageError, usageExit } from './args.js';
 
 const USAGE = `usage: condformer train detect --data <coco-dir|synthetic> [options]
 

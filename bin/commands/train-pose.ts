@@ -3,15 +3,15 @@
 // scene-mean baseline.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Command } from '../cli';
-import { parseJson } from '../../lib/io/decode';
-import { formatPoseTable } from '../../lib/metrics/pose-metrics';
-import { initBackend } from '../../lib/runtime/backend';
-import { decodePoseTrainConfig, poseTrainConfigFor, type PoseTrainConfig } from '../../lib/tasks/pose';
-import { csvDataSpec, decodePoseDataSpec, describePoseData, loadPoseSplits, syntheticBenchmarkSpec, type PoseDataSpec } from '../../lib/tasks/pose-data';
-import { runPoseTraining } from '../../lib/tasks/pose-run';
-import { finishRun } from './finish-run';
-import { parseCommandArgs } from './args';
+import type { Command } from '../cli.js';
+import { parseJson } from '../../lib/io/decode.js';
+import { formatPoseTable } from '../../lib/metrics/pose-metrics.js';
+import { initBackend } from '../../lib/runtime/backend.js';
+import { decodePoseTrainConfig, poseTrainConfigFor, type PoseTrainConfig } from '../../lib/tasks/pose.js';
+import { csvDataSpec, decodePoseDataSpec, describePoseData, loadPoseSplits, syntheticBenchmarkSpec, type PoseDataSpec } from '../../lib/tasks/pose-data.js';
+import { runPoseTraining } from '../../lib/tasks/pose-run.js';
+import { finishRun } from './finish-run.js';
+import { parseCommandArgs } from './args.js';
 
 const USAGE = `usage: condformer train pose --data <labels.csv|synthetic> [options]
 

@@ -13,9 +13,9 @@
 import { promises as fs } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { unzipSync } from 'fflate';
-import { DecodeError } from './decode';
-import { isPickleGlobal, isPickleObject, qualifiedName, type PickleGlobal, type PickleValue, unpickle } from './pytorch-pickle';
-import { DTYPE_BYTES, type TensorDtype, tensorFromBytes } from './tensor-bytes';
+import { DecodeError } from './decode.js';
+import { isPickleGlobal, isPickleObject, qualifiedName, type PickleGlobal, type PickleValue, unpickle } from './pytorch-pickle.js';
+import { DTYPE_BYTES, type TensorDtype, tensorFromBytes } from './tensor-bytes.js';
 
 /** `torch.<Name>Storage` → the element type it holds. */
 const STORAGE_DTYPES: Readonly<Record<string, TensorDtype>> = {

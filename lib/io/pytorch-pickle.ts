@@ -6,7 +6,7 @@
 // records the class and its arguments), BUILD sets an opaque object's `state`, and persistent ids
 // (torch's storages) go to `hooks.persistentLoad`. No code is ever run; an opcode outside the
 // table is an error naming the byte offset.
-import { DecodeError } from './decode';
+import { DecodeError } from './decode.js';
 
 /** A `module.name` reference (pickle GLOBAL / STACK_GLOBAL). */
 export interface PickleGlobal {

@@ -2,7 +2,7 @@
 // TensorFlow.js holds float32, int32 and bool only: F64 / F16 / BF16 load as float32, I64 as int32
 // (range-checked: a value outside int32 is an error naming the tensor), I32 / U8 as int32.
 import * as tf from '@tensorflow/tfjs';
-import { DecodeError } from './decode';
+import { DecodeError } from './decode.js';
 
 /** safetensors' dtype names (PyTorch storages map onto them in pytorch-checkpoint.ts). */
 export type TensorDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'U8' | 'BOOL';

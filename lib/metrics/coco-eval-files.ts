@@ -1,7 +1,7 @@
 // COCO bbox evaluation of a ground-truth JSON file against a results JSON file, both decoded with
 // the io-ts codecs of datasets/coco-format (errors name the file, the JSON path and what was expected).
-import { readCocoGroundTruth, readCocoResults } from '../../datasets/coco-format';
-import { type CocoEvalResult, evaluateCoco } from './coco-eval';
+import { readCocoGroundTruth, readCocoResults } from '../../datasets/coco-format.js';
+import { type CocoEvalResult, evaluateCoco } from './coco-eval.js';
 
 export async function evaluateCocoFiles(groundTruthPath: string, resultsPath: string): Promise<CocoEvalResult> {
   const gt = await readCocoGroundTruth(groundTruthPath);

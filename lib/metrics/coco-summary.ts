@@ -1,7 +1,7 @@
 // pycocotools COCOeval.summarize() for bbox: the 12 stats, their printed lines, and per-category
 // AP / AP50 / AR100 (area all, the largest maxDets).
-import type { CocoAccumulation } from './coco-eval';
-import { formatFixed } from './python-format';
+import type { CocoAccumulation } from './coco-eval.js';
+import { formatFixed } from './python-format.js';
 
 /** pycocotools' 12 summary stats, in order, as metric names. */
 export const COCO_STAT_NAMES = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;

@@ -3,11 +3,11 @@
 // class. Boxes go cxcywh → xyxy and are scaled to the original image size (absolute pixels), then
 // COCO results use xywh and the category ids of the dataset.
 import * as tf from '@tensorflow/tfjs';
-import type { ClassHeadKind } from '../../heads/detection-heads';
-import { boxCxcywhToXyxy } from '../../losses/box-ops';
-import type { DetectionPrediction } from '../../losses/detection-types';
-import { type CategoryMap, categoryIdOf } from '../../datasets/category-map';
-import type { CocoResult } from '../../datasets/coco-format';
+import type { ClassHeadKind } from '../../heads/detection-heads.js';
+import { boxCxcywhToXyxy } from '../../losses/box-ops.js';
+import type { DetectionPrediction } from '../../losses/detection-types.js';
+import { type CategoryMap, categoryIdOf } from '../../datasets/category-map.js';
+import type { CocoResult } from '../../datasets/coco-format.js';
 
 /** One image's detections, best first for `focal`, in query order for `softmax`. */
 export interface ImageDetections {

@@ -9,9 +9,9 @@
 //   backbone.0.body.layer{1..4}.* (ResNet-18 basic / ResNet-50 bottleneck blocks) or .stages.{i}.conv.weight (small CNN)
 //   backbone.1.row_embed.weight → learned position embedding (none: sine)
 import type * as tf from '@tensorflow/tfjs';
-import { DecodeError } from '../io/decode';
-import type { ArgValue } from '../io/pytorch-checkpoint';
-import { type DetectorConfig, decodeDetectorConfig } from './detector';
+import { DecodeError } from '../io/decode.js';
+import type { ArgValue } from '../io/pytorch-checkpoint.js';
+import { type DetectorConfig, decodeDetectorConfig } from './detector.js';
 
 export interface InferredDetectorConfig {
   readonly config: DetectorConfig;

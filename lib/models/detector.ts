@@ -4,18 +4,18 @@
 // official ones (main.py): d 256, 8 heads, 6 + 6 layers, FFN 2048, dropout 0.1, aux loss, 100
 // queries for DETR and 300 for Conditional DETR.
 import * as t from 'io-ts';
-import { DecodeError, decodeOrThrow } from '../io/decode';
-import { buildPositionEncoding } from '../position/build';
-import { defaultRng, type Rng } from '../runtime/rng';
-import { ConditionalTransformer } from '../transformer/conditional-transformer';
-import { DetrTransformer } from '../transformer/detr-transformer';
-import type { TransformerOptions } from '../transformer/transformer-options';
-import type { Backbone } from './backbone/backbone';
-import { ResNet } from './backbone/resnet';
-import { SmallCNN } from './backbone/small-cnn';
-import { ConditionalDETR } from './conditional-detr';
-import { DetectionJoiner } from './detection-backbone';
-import { DETR } from './detr';
+import { DecodeError, decodeOrThrow } from '../io/decode.js';
+import { buildPositionEncoding } from '../position/build.js';
+import { defaultRng, type Rng } from '../runtime/rng.js';
+import { ConditionalTransformer } from '../transformer/conditional-transformer.js';
+import { DetrTransformer } from '../transformer/detr-transformer.js';
+import type { TransformerOptions } from '../transformer/transformer-options.js';
+import type { Backbone } from './backbone/backbone.js';
+import { ResNet } from './backbone/resnet.js';
+import { SmallCNN } from './backbone/small-cnn.js';
+import { ConditionalDETR } from './conditional-detr.js';
+import { DetectionJoiner } from './detection-backbone.js';
+import { DETR } from './detr.js';
 
 const PositiveInt = new t.Type<number, number, unknown>(
   'positive integer',

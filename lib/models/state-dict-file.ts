@@ -6,11 +6,11 @@
 // (tfjs layout + run config) are read by lib/train/checkpoint.ts instead and refused here.
 import { promises as fs } from 'node:fs';
 import type * as tf from '@tensorflow/tfjs';
-import { DecodeError } from '../io/decode';
-import { type ArgValue, decodeTorchCheckpoint, isLegacyTorchFile, isZipFile } from '../io/pytorch-checkpoint';
-import type { LoadReport, Module } from '../nn/module';
-import { decodeSafetensors } from '../nn/safetensors';
-import { hasHfDetrNames, hfToOfficialNames } from './hf-detr-names';
+import { DecodeError } from '../io/decode.js';
+import { type ArgValue, decodeTorchCheckpoint, isLegacyTorchFile, isZipFile } from '../io/pytorch-checkpoint.js';
+import type { LoadReport, Module } from '../nn/module.js';
+import { decodeSafetensors } from '../nn/safetensors.js';
+import { hasHfDetrNames, hfToOfficialNames } from './hf-detr-names.js';
 
 export type StateDictNames = 'official' | 'hf';
 export const STATE_DICT_NAMES: readonly StateDictNames[] = ['official', 'hf'];

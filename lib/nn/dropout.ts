@@ -1,7 +1,7 @@
 // `nn.Dropout`: active only in training mode, seeded from the run's Rng.
 import * as tf from '@tensorflow/tfjs';
-import { defaultRng, type Rng } from '../runtime/rng';
-import { Module } from './module';
+import { defaultRng, type Rng } from '../runtime/rng.js';
+import { Module } from './module.js';
 
 export class Dropout extends Module {
   constructor(readonly p: number, private readonly rng: Rng = defaultRng()) {

@@ -5,9 +5,9 @@
 import { promises as fs } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
-import { DecodeError, decodeOrThrow, parseJson } from '../io/decode';
-import { writeFileAtomic } from '../io/atomic';
-import { DTYPE_BYTES, tensorFromBytes } from '../io/tensor-bytes';
+import { DecodeError, decodeOrThrow, parseJson } from '../io/decode.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { DTYPE_BYTES, tensorFromBytes } from '../io/tensor-bytes.js';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'I64' | 'BOOL';
 

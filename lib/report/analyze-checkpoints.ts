@@ -4,22 +4,22 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { collateDetection, detectionBatches } from '../../datasets/batching';
-import { normalizeSample } from '../../datasets/detection-sample';
-import { resizeSample } from '../../datasets/detection-transforms';
-import { readRgbImage } from '../../datasets/image';
-import { disposePoseBatch, poseBatches } from '../../datasets/pose-dataset';
-import { poseTestConfig } from '../../datasets/pose-transforms';
-import type { DetectorInputs } from '../models/set-detector';
-import { Rng } from '../runtime/rng';
-import { type DetectionRunConfig, detectionTransforms, loadDetectionSplit, maxSizeFor } from '../tasks/detection-run';
-import { loadDetectorCheckpoint } from '../tasks/detection-training';
-import { decodePoseTrainConfig, PoseTrainingModel, type PoseTrainConfig } from '../tasks/pose';
-import { csvDataSpec, decodePoseDataSpec, loadPoseSplits } from '../tasks/pose-data';
-import { disposeCheckpoint, loadCheckpoint } from '../train/checkpoint';
-import { analyzeDetectors, type DetectorAnalysisOptions, type DetectorArm } from './analyze-detector';
-import { analyzePoseRegressors, type PoseAnalysisOptions, type PoseArm } from './analyze-pose';
-import type { DiagnosticsData } from './diagnostics-report';
+import { collateDetection, detectionBatches } from '../../datasets/batching.js';
+import { normalizeSample } from '../../datasets/detection-sample.js';
+import { resizeSample } from '../../datasets/detection-transforms.js';
+import { readRgbImage } from '../../datasets/image.js';
+import { disposePoseBatch, poseBatches } from '../../datasets/pose-dataset.js';
+import { poseTestConfig } from '../../datasets/pose-transforms.js';
+import type { DetectorInputs } from '../models/set-detector.js';
+import { Rng } from '../runtime/rng.js';
+import { type DetectionRunConfig, detectionTransforms, loadDetectionSplit, maxSizeFor } from '../tasks/detection-run.js';
+import { loadDetectorCheckpoint } from '../tasks/detection-training.js';
+import { decodePoseTrainConfig, PoseTrainingModel, type PoseTrainConfig } from '../tasks/pose.js';
+import { csvDataSpec, decodePoseDataSpec, loadPoseSplits } from '../tasks/pose-data.js';
+import { disposeCheckpoint, loadCheckpoint } from '../train/checkpoint.js';
+import { analyzeDetectors, type DetectorAnalysisOptions, type DetectorArm } from './analyze-detector.js';
+import { analyzePoseRegressors, type PoseAnalysisOptions, type PoseArm } from './analyze-pose.js';
+import type { DiagnosticsData } from './diagnostics-report.js';
 
 export interface CheckpointAnalysisOptions extends Omit<DetectorAnalysisOptions & PoseAnalysisOptions, 'rng'> {
   /** Detectors: an image file or a directory of images; pose: a label CSV. Default: the first run's val / test split. */

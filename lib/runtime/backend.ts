@@ -3,9 +3,9 @@
 // A name (argument, else CONDFORMER_BACKEND) is tried first; when it cannot load, the backends
 // after it in that order are tried. One line reports the choice and why each earlier one was skipped.
 import * as tf from '@tensorflow/tfjs';
-import { errorMessage, importOptional, type ModuleImporter } from './optional-import';
-import { registerWasmTrainingKernels, wasmKernelSet, type WasmKernelSet } from './wasm-kernels';
-import { setUpWebGpu } from './webgpu';
+import { errorMessage, importOptional, type ModuleImporter } from './optional-import.js';
+import { registerWasmTrainingKernels, wasmKernelSet, type WasmKernelSet } from './wasm-kernels.js';
+import { setUpWebGpu } from './webgpu.js';
 
 export const BACKEND_NAMES = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];

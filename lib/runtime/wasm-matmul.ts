@@ -5,8 +5,8 @@
 // a batch against a shared matrix is folded into the rows of one product, other batches go slice
 // by slice (with broadcasting of the batch dimensions).
 import * as tf from '@tensorflow/tfjs';
-import { boolAttr, callKernel, type KernelArgs, optionalInput, release, tensorInput } from './kernel-call';
-import { batchSlice, reshape, stackBatches, transpose } from './wasm-ops';
+import { boolAttr, callKernel, type KernelArgs, optionalInput, release, tensorInput } from './kernel-call.js';
+import { batchSlice, reshape, stackBatches, transpose } from './wasm-ops.js';
 
 /** Multiplies plain operands a [1|Ba, M, K] · b [1, K, N] → [1|Ba, M, N] with the original kernel. */
 type PlainProduct = (a: tf.TensorInfo, b: tf.TensorInfo) => tf.TensorInfo;

@@ -3,7 +3,7 @@
 // with images in `<dir>/{train,val}/`) or synthetic shapes generated in memory from a seed.
 import { join } from 'node:path';
 import * as t from 'io-ts';
-import { type CocoDetectionSet, loadCocoDetection } from '../../datasets/coco';
+import { type CocoDetectionSet, loadCocoDetection } from '../../datasets/coco.js';
 import {
   DETR_AUGMENT,
   type DetectionTransform,
@@ -11,12 +11,12 @@ import {
   detrValTransforms,
   randomHorizontalFlip,
   scaleAugmentConfig,
-} from '../../datasets/detection-transforms';
-import { cocoAreaThresholds, generateSyntheticShapes, syntheticShapesSource } from '../../datasets/synthetic-shapes';
-import { decodeOrThrow } from '../io/decode';
-import { type DetectorConfig, decodeDetectorConfig } from '../models/detector';
-import { type JsonObject, JsonObjectCodec } from '../train/json';
-import type { AreaThresholds } from './detection';
+} from '../../datasets/detection-transforms.js';
+import { cocoAreaThresholds, generateSyntheticShapes, syntheticShapesSource } from '../../datasets/synthetic-shapes.js';
+import { decodeOrThrow } from '../io/decode.js';
+import { type DetectorConfig, decodeDetectorConfig } from '../models/detector.js';
+import { type JsonObject, JsonObjectCodec } from '../train/json.js';
+import type { AreaThresholds } from './detection.js';
 
 export type DetectionSplit = 'train' | 'val';
 

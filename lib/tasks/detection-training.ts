@@ -1,13 +1,13 @@
 // A detector run end to end from its DetectionRunConfig: build the model, load or generate the
 // data, train with lib/train (progress, checkpoints, resume, evaluation every N epochs, log.jsonl);
 // and a trained model back from a checkpoint (its config travels in the checkpoint metadata).
-import type { CocoDetectionSet } from '../../datasets/coco';
-import { type Detector, buildDetector } from '../models/detector';
-import { Rng } from '../runtime/rng';
-import { disposeCheckpoint, loadCheckpoint } from '../train/checkpoint';
-import { type TrainOptions, type TrainResult, train } from '../train/train';
-import { createDetectionTask } from './detection';
-import { type DetectionRunConfig, decodeDetectionRunConfig, detectionAreas, detectionTransforms, loadDetectionSplit, runConfigJson } from './detection-run';
+import type { CocoDetectionSet } from '../../datasets/coco.js';
+import { type Detector, buildDetector } from '../models/detector.js';
+import { Rng } from '../runtime/rng.js';
+import { disposeCheckpoint, loadCheckpoint } from '../train/checkpoint.js';
+import { type TrainOptions, type TrainResult, train } from '../train/train.js';
+import { createDetectionTask } from './detection.js';
+import { type DetectionRunConfig, decodeDetectionRunConfig, detectionAreas, detectionTransforms, loadDetectionSplit, runConfigJson } from './detection-run.js';
 
 export interface DetectionData {
   readonly train: CocoDetectionSet;

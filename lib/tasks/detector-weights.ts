@@ -3,16 +3,16 @@
 // `.safetensors` with official or Hugging Face names (lib/models/state-dict-file.ts), whose config
 // is derived from the weights and the pickled args (lib/models/detector-from-state-dict.ts).
 // Official COCO models (91 labels = COCO category ids) get COCO's category names.
-import { cocoCategoryIdLabels } from '../../datasets/coco-categories';
-import type { CocoCategory } from '../../datasets/coco-format';
-import { buildDetector, type Detector, type DetectorConfig } from '../models/detector';
-import { detectorConfigFromStateDict } from '../models/detector-from-state-dict';
-import { readStateDictFile, type StateDictNames } from '../models/state-dict-file';
-import { StateDictError } from '../nn/module';
-import { readSafetensorsMetadata } from '../nn/safetensors';
-import { Rng } from '../runtime/rng';
-import { CHECKPOINT_FORMAT } from '../train/checkpoint';
-import { loadDetectorCheckpoint } from './detection-training';
+import { cocoCategoryIdLabels } from '../../datasets/coco-categories.js';
+import type { CocoCategory } from '../../datasets/coco-format.js';
+import { buildDetector, type Detector, type DetectorConfig } from '../models/detector.js';
+import { detectorConfigFromStateDict } from '../models/detector-from-state-dict.js';
+import { readStateDictFile, type StateDictNames } from '../models/state-dict-file.js';
+import { StateDictError } from '../nn/module.js';
+import { readSafetensorsMetadata } from '../nn/safetensors.js';
+import { Rng } from '../runtime/rng.js';
+import { CHECKPOINT_FORMAT } from '../train/checkpoint.js';
+import { loadDetectorCheckpoint } from './detection-training.js';
 
 /** DETR's evaluation short side. */
 export const OFFICIAL_IMAGE_SIZE = 800;

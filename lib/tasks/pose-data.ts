@@ -3,11 +3,11 @@
 // The choice is a small JSON spec stored with every run, so evaluation can rebuild the same data.
 import { dirname, join } from 'node:path';
 import * as t from 'io-ts';
-import { readRgbImage } from '../../datasets/image';
-import { poseTable, readPoseCsv, selectSplit } from '../../datasets/pose-csv';
-import type { PoseSource } from '../../datasets/pose-dataset';
-import { createSyntheticScenes, syntheticPoseSource, type SyntheticScenes } from '../../datasets/synthetic-scenes';
-import { decodeOrThrow } from '../io/decode';
+import { readRgbImage } from '../../datasets/image.js';
+import { poseTable, readPoseCsv, selectSplit } from '../../datasets/pose-csv.js';
+import type { PoseSource } from '../../datasets/pose-dataset.js';
+import { createSyntheticScenes, syntheticPoseSource, type SyntheticScenes } from '../../datasets/synthetic-scenes.js';
+import { decodeOrThrow } from '../io/decode.js';
 
 const PositiveInt = t.refinement(t.number, (n) => Number.isInteger(n) && n > 0, 'positive integer');
 

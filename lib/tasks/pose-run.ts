@@ -1,12 +1,12 @@
 // One pose training run end to end: build the task from a config, train it with the shared loop
 // (checkpoints, resume, log.jsonl), then evaluate on the test split next to the scene-mean
 // baseline. Used by `condformer train pose`, `npm start`, the ablation and examples/train-pose.ts.
-import type { PoseEvaluation } from '../metrics/pose-metrics';
-import { Rng } from '../runtime/rng';
-import { runPaths, train, type TrainOptions, type TrainResult } from '../train/train';
-import { createPoseTask, evaluatePredictions, poseTrainConfigJson, predictPoses, sceneMeanBaseline, type PosePredictions, type PoseTrainConfig } from './pose';
-import type { PoseSplits } from './pose-data';
-import { poseEvalMetrics } from '../report/pose-eval-metrics';
+import type { PoseEvaluation } from '../metrics/pose-metrics.js';
+import { Rng } from '../runtime/rng.js';
+import { runPaths, train, type TrainOptions, type TrainResult } from '../train/train.js';
+import { createPoseTask, evaluatePredictions, poseTrainConfigJson, predictPoses, sceneMeanBaseline, type PosePredictions, type PoseTrainConfig } from './pose.js';
+import type { PoseSplits } from './pose-data.js';
+import { poseEvalMetrics } from '../report/pose-eval-metrics.js';
 
 export interface PoseRunOptions {
   readonly data: PoseSplits;

@@ -10,7 +10,7 @@
 // by parameter name so it can be checkpointed and restored into a freshly built model.
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
-import type { Module } from '../nn/module';
+import type { Module } from '../nn/module.js';
 
 export type NamedVariable = readonly [name: string, variable: tf.Variable];
 

@@ -8,16 +8,16 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeFileAtomic } from '../io/atomic';
-import type { Module } from '../nn/module';
-import { Rng, type RngState } from '../runtime/rng';
-import type { AdamW } from './adamw';
-import { type Checkpoint, type EpochTotals, type TrainProgress, disposeCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
-import { clipGradNorm } from './clip-grad-norm';
-import type { JsonObject } from './json';
-import { ProgressLine, type ProgressStream, formatValue } from './progress';
-import { type EpochRecord, type EvalRecord, RunLog } from './run-log';
-import type { LrScheduler } from './step-lr';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { Module } from '../nn/module.js';
+import { Rng, type RngState } from '../runtime/rng.js';
+import type { AdamW } from './adamw.js';
+import { type Checkpoint, type EpochTotals, type TrainProgress, disposeCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { clipGradNorm } from './clip-grad-norm.js';
+import type { JsonObject } from './json.js';
+import { ProgressLine, type ProgressStream, formatValue } from './progress.js';
+import { type EpochRecord, type EvalRecord, RunLog } from './run-log.js';
+import type { LrScheduler } from './step-lr.js';
 
 export interface LossOutput {
   /** The scalar that is differentiated. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { ImageReadError, blankRgb, drawBoxes, floatToRgb, readRgbFloat, readRgbImage, resizeRgb, writePng } from '../../datasets/image';
+import { ImageReadError, blankRgb, drawBoxes, floatToRgb, readRgbFloat, readRgbImage, resizeRgb, writePng } from '../../datasets/image.js';
 
 describe('image I/O', () => {
   const dir = mkdtempSync(join(tmpdir(), 'image-io-'));

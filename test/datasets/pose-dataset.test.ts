@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { Rng } from '../../lib/runtime/rng';
-import { predictSceneMeans, sceneMeanPoses } from '../../datasets/pose-baseline';
-import { poseTable, type PoseRow } from '../../datasets/pose-csv';
+import { Rng } from '../../lib/runtime/rng.js';
+import { predictSceneMeans, sceneMeanPoses } from '../../datasets/pose-baseline.js';
+import { poseTable, type PoseRow } from '../../datasets/pose-csv.js';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writePng } from '../../datasets/image';
-import { writePoseCsv } from '../../datasets/pose-csv';
-import { disposePoseBatch, poseBatches, poseCsvSource, sceneEqualizedEpoch, type PoseSource } from '../../datasets/pose-dataset';
-import { poseTestConfig, poseTrainConfig } from '../../datasets/pose-transforms';
+import { writePng } from '../../datasets/image.js';
+import { writePoseCsv } from '../../datasets/pose-csv.js';
+import { disposePoseBatch, poseBatches, poseCsvSource, sceneEqualizedEpoch, type PoseSource } from '../../datasets/pose-dataset.js';
+import { poseTestConfig, poseTrainConfig } from '../../datasets/pose-transforms.js';
 
 const row = (scene: string, t: [number, number, number], q: [number, number, number, number]): PoseRow => ({ scene, split: 'train', seq: 'seq-01', imgPath: `${scene}/x.png`, t, q });
 

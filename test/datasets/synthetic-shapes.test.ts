@@ -1,11 +1,11 @@
 import { expect } from 'chai';
-import { decodeCocoGroundTruth } from '../../datasets/coco-format';
+import { decodeCocoGroundTruth } from '../../datasets/coco-format.js';
 import {
   SHAPE_KINDS,
   cocoAreaThresholds,
   generateSyntheticImage,
   generateSyntheticShapes,
-} from '../../datasets/synthetic-shapes';
+} from '../../datasets/synthetic-shapes.js';
 
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
   a !== undefined && b !== undefined && Buffer.from(a).equals(Buffer.from(b));

@@ -3,8 +3,8 @@
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { forwardOfficialCheckpoint } from '../../examples/load-official-checkpoint';
-import { TINY_DETECTORS } from '../fixtures/make-tiny-detectors';
+import { forwardOfficialCheckpoint } from '../../examples/load-official-checkpoint.js';
+import { TINY_DETECTORS } from '../fixtures/make-tiny-detectors.js';
 
 const PTH = fileURLToPath(new URL('../fixtures/pth/', import.meta.url));
 

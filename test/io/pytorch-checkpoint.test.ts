@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { DecodeError } from '../../lib/io/decode';
-import { decodeTorchCheckpoint, readTorchCheckpoint } from '../../lib/io/pytorch-checkpoint';
-import { unpickle } from '../../lib/io/pytorch-pickle';
-import { readSafetensors } from '../../lib/nn/safetensors';
+import { DecodeError } from '../../lib/io/decode.js';
+import { decodeTorchCheckpoint, readTorchCheckpoint } from '../../lib/io/pytorch-checkpoint.js';
+import { unpickle } from '../../lib/io/pytorch-pickle.js';
+import { readSafetensors } from '../../lib/nn/safetensors.js';
 
 const PTH = fileURLToPath(new URL('../fixtures/pth/', import.meta.url));
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatFixed } from '../../lib/metrics/python-format';
+import { formatFixed } from '../../lib/metrics/python-format.js';
 
 describe("formatFixed (Python's '{:0.Nf}')", () => {
   it('rounds exact binary ties half to even, like Python', () => {

@@ -3,11 +3,11 @@
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { DecodeError } from '../../lib/io/decode';
-import { detectorConfigFromStateDict } from '../../lib/models/detector-from-state-dict';
-import { readStateDictFile } from '../../lib/models/state-dict-file';
-import { readSafetensors } from '../../lib/nn/safetensors';
-import { TINY_DETECTORS } from '../fixtures/make-tiny-detectors';
+import { DecodeError } from '../../lib/io/decode.js';
+import { detectorConfigFromStateDict } from '../../lib/models/detector-from-state-dict.js';
+import { readStateDictFile } from '../../lib/models/state-dict-file.js';
+import { readSafetensors } from '../../lib/nn/safetensors.js';
+import { TINY_DETECTORS } from '../fixtures/make-tiny-detectors.js';
 
 const PTH = fileURLToPath(new URL('../fixtures/pth/', import.meta.url));
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { categoryMap } from '../../datasets/category-map';
-import { postprocessDetections, toCocoResults } from '../../lib/models/detection-postprocess';
+import { categoryMap } from '../../datasets/category-map.js';
+import { postprocessDetections, toCocoResults } from '../../lib/models/detection-postprocess.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const close = (a: ArrayLike<number>, b: readonly number[], tol = 1e-5) => {

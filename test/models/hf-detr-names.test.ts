@@ -4,13 +4,13 @@
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { DecodeError } from '../../lib/io/decode';
-import { buildDetector } from '../../lib/models/detector';
-import { detectorKindOfHfNames, hfToOfficialNames, NameMappingError, officialToHfNames } from '../../lib/models/hf-detr-names';
-import { loadStateDictFile, readStateDictFile } from '../../lib/models/state-dict-file';
-import { readSafetensors } from '../../lib/nn/safetensors';
-import { Rng } from '../../lib/runtime/rng';
-import { TINY_DETECTORS } from '../fixtures/make-tiny-detectors';
+import { DecodeError } from '../../lib/io/decode.js';
+import { buildDetector } from '../../lib/models/detector.js';
+import { detectorKindOfHfNames, hfToOfficialNames, NameMappingError, officialToHfNames } from '../../lib/models/hf-detr-names.js';
+import { loadStateDictFile, readStateDictFile } from '../../lib/models/state-dict-file.js';
+import { readSafetensors } from '../../lib/nn/safetensors.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import { TINY_DETECTORS } from '../fixtures/make-tiny-detectors.js';
 
 const PTH = fileURLToPath(new URL('../fixtures/pth/', import.meta.url));
 

@@ -2,12 +2,12 @@
 // per-scene heads, official state_dict names, and the QKA term of the training loss.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { buildPoseRegressor, type PoseRegressorConfigInput } from '../../heads/pose-config';
-import { msTransformerLoss } from '../../heads/pose-loss';
-import { disposeMSTransformerOutput, type MSTransformer } from '../../lib/models/ms-transformer';
-import { Rng } from '../../lib/runtime/rng';
-import { CameraPoseLoss } from '../../losses/camera-pose-loss';
-import { qkAlignmentLoss } from '../../losses/qk-alignment';
+import { buildPoseRegressor, type PoseRegressorConfigInput } from '../../heads/pose-config.js';
+import { msTransformerLoss } from '../../heads/pose-loss.js';
+import { disposeMSTransformerOutput, type MSTransformer } from '../../lib/models/ms-transformer.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import { CameraPoseLoss } from '../../losses/camera-pose-loss.js';
+import { qkAlignmentLoss } from '../../losses/qk-alignment.js';
 
 const S = 3;
 const TINY: PoseRegressorConfigInput = {

@@ -6,19 +6,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { command as analyzeCommand } from '../../bin/commands/analyze';
-import { externalReferences } from '../../lib/report/html';
-import { armLabels } from '../../lib/report/analyze-checkpoints';
-import { buildDetector, type DetectorConfig } from '../../lib/models/detector';
-import { Rng } from '../../lib/runtime/rng';
-import { type DetectionRunConfig, runConfigJson } from '../../lib/tasks/detection-run';
-import type { Module } from '../../lib/nn/module';
-import { PoseTrainingModel, poseTrainConfigJson, smallPoseTrainConfig } from '../../lib/tasks/pose';
-import { syntheticDataSpec } from '../../lib/tasks/pose-data';
-import { AdamW, paramGroups } from '../../lib/train/adamw';
-import type { JsonObject } from '../../lib/train/json';
-import { saveCheckpoint } from '../../lib/train/checkpoint';
-import { runCommand } from '../helpers/run-command';
+import { command as analyzeCommand } from '../../bin/commands/analyze.js';
+import { externalReferences } from '../../lib/report/html.js';
+import { armLabels } from '../../lib/report/analyze-checkpoints.js';
+import { buildDetector, type DetectorConfig } from '../../lib/models/detector.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import { type DetectionRunConfig, runConfigJson } from '../../lib/tasks/detection-run.js';
+import type { Module } from '../../lib/nn/module.js';
+import { PoseTrainingModel, poseTrainConfigJson, smallPoseTrainConfig } from '../../lib/tasks/pose.js';
+import { syntheticDataSpec } from '../../lib/tasks/pose-data.js';
+import { AdamW, paramGroups } from '../../lib/train/adamw.js';
+import type { JsonObject } from '../../lib/train/json.js';
+import { saveCheckpoint } from '../../lib/train/checkpoint.js';
+import { runCommand } from '../helpers/run-command.js';
 
 /** A checkpoint of `model` with `config` as its run config (weights as initialised). */
 async function writeCheckpoint(path: string, model: Module, config: JsonObject): Promise<string> {

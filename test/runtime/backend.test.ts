@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { BACKEND_NAMES, initBackend, type InitBackendOptions } from '../../lib/runtime/backend';
-import type { ModuleImporter } from '../../lib/runtime/optional-import';
+import { BACKEND_NAMES, initBackend, type InitBackendOptions } from '../../lib/runtime/backend.js';
+import type { ModuleImporter } from '../../lib/runtime/optional-import.js';
 
 /** An importer that fails like Node does for a package that is not installed. */
 const nothingInstalled: ModuleImporter = async (specifier) => {

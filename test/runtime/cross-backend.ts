@@ -2,7 +2,7 @@
 // one), seeded inputs, and element-wise comparison.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { Rng } from '../../lib/runtime/rng';
+import { Rng } from '../../lib/runtime/rng.js';
 
 /** Run `f` on `backend` and return its outputs' values; the previous backend is restored. */
 export async function onBackend(backend: string, f: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {

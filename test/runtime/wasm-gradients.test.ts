@@ -3,8 +3,8 @@
 // (gather → params), against the cpu backend and finite differences.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { registerWasmTrainingKernels } from '../../lib/runtime/wasm-kernels';
-import { expectClose, expectWasmMatchesCpu, normal, onBackend, type Sample, tensorOf } from './cross-backend';
+import { registerWasmTrainingKernels } from '../../lib/runtime/wasm-kernels.js';
+import { expectClose, expectWasmMatchesCpu, normal, onBackend, type Sample, tensorOf } from './cross-backend.js';
 
 type Pad = 'same' | 'valid' | number;
 // [x shape, filter shape, strides, pad]

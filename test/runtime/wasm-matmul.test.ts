@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { broadcastSource } from '../../lib/runtime/wasm-matmul';
-import { registerWasmTrainingKernels } from '../../lib/runtime/wasm-kernels';
-import { expectWasmMatchesCpu, normal, tensorOf } from './cross-backend';
+import { broadcastSource } from '../../lib/runtime/wasm-matmul.js';
+import { registerWasmTrainingKernels } from '../../lib/runtime/wasm-kernels.js';
+import { expectWasmMatchesCpu, normal, tensorOf } from './cross-backend.js';
 
 // [a shape, b shape, transposeA, transposeB]
 const CASES: [number[], number[], boolean, boolean][] = [

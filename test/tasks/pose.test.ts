@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { command as evalPose } from '../../bin/commands/eval-pose';
-import { readRunLog } from '../../lib/train/run-log';
-import { loadCheckpoint, disposeCheckpoint } from '../../lib/train/checkpoint';
-import { decodePoseRegressorConfig } from '../../heads/pose-config';
-import { smallPoseTrainConfig, type PoseTrainConfig } from '../../lib/tasks/pose';
-import { loadPoseSplits, syntheticDataSpec, type PoseSplits } from '../../lib/tasks/pose-data';
-import { runPoseTraining } from '../../lib/tasks/pose-run';
-import { runCommand } from '../helpers/run-command';
+import { command as evalPose } from '../../bin/commands/eval-pose.js';
+import { readRunLog } from '../../lib/train/run-log.js';
+import { loadCheckpoint, disposeCheckpoint } from '../../lib/train/checkpoint.js';
+import { decodePoseRegressorConfig } from '../../heads/pose-config.js';
+import { smallPoseTrainConfig, type PoseTrainConfig } from '../../lib/tasks/pose.js';
+import { loadPoseSplits, syntheticDataSpec, type PoseSplits } from '../../lib/tasks/pose-data.js';
+import { runPoseTraining } from '../../lib/tasks/pose-run.js';
+import { runCommand } from '../helpers/run-command.js';
 
 function tinyConfig(qkaLambda: number): PoseTrainConfig {
   const base = smallPoseTrainConfig(2);

@@ -2,7 +2,7 @@
 // (float64 Python): g = ∂L/∂p + wd·p, then Adam with bias correction; no decoupled decay.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { AdamW } from '../../lib/train/adamw';
+import { AdamW } from '../../lib/train/adamw.js';
 
 describe('AdamW with l2WeightDecay (torch.optim.Adam weight_decay)', () => {
   function threeSteps(l2WeightDecay: boolean): number[][] {
