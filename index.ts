@@ -1,4 +1,6 @@
 // condformer: the public API. Every building block is exported from here.
+// TensorFlow.js itself (a peer dependency: one copy in the consumer's tree), so that users need not import it.
+export * as tf from '@tensorflow/tfjs';
 export * from './lib/runtime/rng.js';
 export * from './lib/io/decode.js';
 export * from './lib/io/atomic.js';

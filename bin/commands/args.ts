@@ -6,12 +6,14 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 export class UsageError extends Error {}
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+/** What node's strict parseArgs returns for `options` (spelled out so that declarations can name it). */
+type ParsedCommandArgs<O extends OptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: boolean; strict: true }>>;
 
 /**
  * The parsed arguments, or the exit code when parsing already ended the command: 0 after
  * `--help` (usage printed), 2 on bad usage (the error and the usage on stderr).
  */
-export function parseCommandArgs<const O extends OptionsConfig>(args: string[], options: O, usage: string, allowPositionals = false) {
+export function parseCommandArgs<const O extends OptionsConfig>(args: string[], options: O, usage: string, allowPositionals = false): ParsedCommandArgs<O> | 0 | 2 {
   try {
     const parsed = parseArgs({ args, options, allowPositionals, strict: true });
     if ((parsed.values as Record<string, unknown>).help === true) {
