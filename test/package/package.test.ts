@@ -195,7 +195,7 @@ describe('npm package: packed, installed in a fresh project, used from TypeScrip
     expectForward(output, reference, 1e-5);
   });
 
-  it('a plain-JavaScript consumer under plain node runs the same forward pass on wasm (condformer kernels), silently', () => {
+  it('a plain-JavaScript consumer importing tfjs itself runs the same forward pass on wasm (condformer kernels) under plain node, silently', () => {
     const consumer = runOk(process.execPath, ['consumer.mjs', 'wasm', JSON.stringify(FORWARD_CASE)], project);
     expect(consumer.stderr).to.equal('');
     const output = JSON.parse(consumer.stdout) as ConsumerOutput;
