@@ -6,11 +6,11 @@
 //   npx tsx bench/attention.ts [--iterations 5] [--warmup 2]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import type { Module } from '../lib/nn/module';
-import { initBackend } from '../lib/runtime/backend';
-import { Rng } from '../lib/runtime/rng';
-import { ConditionalDecoderLayer } from '../lib/transformer/conditional-decoder-layer';
-import { TransformerEncoderLayer } from '../lib/transformer/encoder-layer';
+import type { Module } from '../lib/nn/module.js';
+import { initBackend } from '../lib/runtime/backend.js';
+import { Rng } from '../lib/runtime/rng.js';
+import { ConditionalDecoderLayer } from '../lib/transformer/conditional-decoder-layer.js';
+import { TransformerEncoderLayer } from '../lib/transformer/encoder-layer.js';
 
 interface Case {
   readonly name: string;

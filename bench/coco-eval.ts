@@ -1,8 +1,8 @@
 // COCO evaluator speed: 5,000 images × 100 detections (80 categories, ~7 GT boxes per image with
 // some crowd), generated deterministically; prints the evaluation time and the stats.
 // `npx tsx bench/coco-eval.ts [numImages] [detsPerImage]`
-import { type CocoEvalAnnotation, type CocoEvalDetection, evaluateCoco } from '../lib/metrics/coco-eval';
-import { Rng } from '../lib/runtime/rng';
+import { type CocoEvalAnnotation, type CocoEvalDetection, evaluateCoco } from '../lib/metrics/coco-eval.js';
+import { Rng } from '../lib/runtime/rng.js';
 
 const NUM_CATEGORIES = 80;
 const WIDTH = 640;

@@ -8,16 +8,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type CocoDetectionSet, cocoDetectionFromMemory } from '../datasets/coco';
-import type { CocoGroundTruth } from '../datasets/coco-format';
-import { randomHorizontalFlip } from '../datasets/detection-transforms';
-import { blankRgb, type RgbImage } from '../datasets/image';
-import { cocoAreaThresholds, generateSyntheticShapes, SHAPE_KINDS, syntheticShapesSource } from '../datasets/synthetic-shapes';
-import { buildDetector, type DetectorConfig } from '../lib/models/detector';
-import { initBackend } from '../lib/runtime/backend';
-import { Rng } from '../lib/runtime/rng';
-import { createDetectionTask } from '../lib/tasks/detection/task';
-import { train } from '../lib/train/train';
+import { type CocoDetectionSet, cocoDetectionFromMemory } from '../datasets/coco.js';
+import type { CocoGroundTruth } from '../datasets/coco-format.js';
+import { randomHorizontalFlip } from '../datasets/detection-transforms.js';
+import { blankRgb, type RgbImage } from '../datasets/image.js';
+import { cocoAreaThresholds, generateSyntheticShapes, SHAPE_KINDS, syntheticShapesSource } from '../datasets/synthetic-shapes.js';
+import { buildDetector, type DetectorConfig } from '../lib/models/detector.js';
+import { initBackend } from '../lib/runtime/backend.js';
+import { Rng } from '../lib/runtime/rng.js';
+import { createDetectionTask } from '../lib/tasks/detection/task.js';
+import { train } from '../lib/train/train.js';
 
 const { values } = parseArgs({
   options: {

@@ -5,13 +5,13 @@
 //   npx tsx bench/gpu-check.ts [--backend torch] [--runs 10] [--warmup 2]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { setConvImplementation } from '../lib/nn/conv-functional';
-import { Rng } from '../lib/runtime/rng';
-import { setUpTorch, type TorchBackendName } from '../lib/runtime/torch/setup';
-import { AdamW } from '../lib/train/adamw';
-import { expectSameOutput, runOnBackend } from '../test/runtime/cross-backend';
-import { KERNEL_CASES } from '../test/runtime/torch-kernel-cases';
-import { ReferenceModel, referenceBatch } from './reference-model';
+import { setConvImplementation } from '../lib/nn/conv-functional.js';
+import { Rng } from '../lib/runtime/rng.js';
+import { setUpTorch, type TorchBackendName } from '../lib/runtime/torch/setup.js';
+import { AdamW } from '../lib/train/adamw.js';
+import { expectSameOutput, runOnBackend } from '../test/runtime/cross-backend.js';
+import { KERNEL_CASES } from '../test/runtime/torch-kernel-cases.js';
+import { ReferenceModel, referenceBatch } from './reference-model.js';
 
 const { values } = parseArgs({
   options: { backend: { type: 'string', default: 'torch-cuda' }, runs: { type: 'string', default: '10' }, warmup: { type: 'string', default: '2' } },

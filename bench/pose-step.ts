@@ -9,12 +9,12 @@
 //   npx tsx bench/pose-step.ts [--backend wasm] [--runs 10] [--warmup 2]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { disposePoseBatch, type PoseBatch } from '../datasets/pose-dataset';
-import { initBackend, isBackendName } from '../lib/runtime/backend';
-import { Rng } from '../lib/runtime/rng';
-import { smallPoseTrainConfig } from '../lib/tasks/pose/config';
-import { loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose/data';
-import { createPoseTask } from '../lib/tasks/pose/task';
+import { disposePoseBatch, type PoseBatch } from '../datasets/pose-dataset.js';
+import { initBackend, isBackendName } from '../lib/runtime/backend.js';
+import { Rng } from '../lib/runtime/rng.js';
+import { smallPoseTrainConfig } from '../lib/tasks/pose/config.js';
+import { loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose/data.js';
+import { createPoseTask } from '../lib/tasks/pose/task.js';
 
 const NUM_SCENES = 4;
 

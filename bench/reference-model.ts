@@ -2,13 +2,13 @@
 // 224×224×3 images → 16×16 patch conv to d 256 → + learned row / column embeddings → 2 pre-norm
 // encoder layers (8 heads, GELU MLP ×4) → per token a sigmoid class head and a box MLP head.
 import * as tf from '@tensorflow/tfjs';
-import { Conv2d } from '../lib/nn/conv2d';
-import { Linear } from '../lib/nn/linear';
-import { MLP } from '../lib/nn/mlp';
-import { Module, ModuleList } from '../lib/nn/module';
-import { PositionEmbeddingLearned } from '../lib/position/learned-embedding';
-import type { Rng } from '../lib/runtime/rng';
-import { TransformerEncoderLayer } from '../lib/transformer/encoder-layer';
+import { Conv2d } from '../lib/nn/conv2d.js';
+import { Linear } from '../lib/nn/linear.js';
+import { MLP } from '../lib/nn/mlp.js';
+import { Module, ModuleList } from '../lib/nn/module.js';
+import { PositionEmbeddingLearned } from '../lib/position/learned-embedding.js';
+import type { Rng } from '../lib/runtime/rng.js';
+import { TransformerEncoderLayer } from '../lib/transformer/encoder-layer.js';
 
 export const REFERENCE = { batch: 2, image: 224, patch: 16, dModel: 256, nhead: 8, layers: 2, numClasses: 20 } as const;
 

@@ -23,14 +23,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
-import { decodeOrThrow, parseJson } from '../lib/io/decode';
-import { type ConvImplementation, setConvImplementation } from '../lib/nn/conv-functional';
-import { initBackend, isBackendName } from '../lib/runtime/backend';
-import { Rng } from '../lib/runtime/rng';
-import { DEFAULT_GOMP_SPINCOUNT } from '../lib/runtime/torch/addon';
-import type { WasmKernelSet } from '../lib/runtime/wasm-kernels';
-import { AdamW } from '../lib/train/adamw';
-import { ReferenceModel, referenceBatch } from './reference-model';
+import { decodeOrThrow, parseJson } from '../lib/io/decode.js';
+import { type ConvImplementation, setConvImplementation } from '../lib/nn/conv-functional.js';
+import { initBackend, isBackendName } from '../lib/runtime/backend.js';
+import { Rng } from '../lib/runtime/rng.js';
+import { DEFAULT_GOMP_SPINCOUNT } from '../lib/runtime/torch/addon.js';
+import type { WasmKernelSet } from '../lib/runtime/wasm-kernels.js';
+import { AdamW } from '../lib/train/adamw.js';
+import { ReferenceModel, referenceBatch } from './reference-model.js';
 
 interface Config {
   /** The key of the --json line. */

@@ -3,12 +3,12 @@
 // 224). Then the "predict the scene mean" baseline on the default synthetic split (the errors a
 // pose regressor has to beat). Usage: npx tsx bench/synthetic-scenes.ts [--images N] [--scenes N]
 import { parseArgs } from 'node:util';
-import { predictSceneMeans, sceneMeanPoses } from '../datasets/pose-baseline';
-import { selectSplit } from '../datasets/pose-csv';
-import { poseTrainConfig, transformPoseImage } from '../datasets/pose-transforms';
-import { createSyntheticScenes, renderSyntheticRow } from '../datasets/synthetic-scenes';
-import { evaluatePoses, formatPoseTable } from '../lib/metrics/pose-metrics';
-import { Rng } from '../lib/runtime/rng';
+import { predictSceneMeans, sceneMeanPoses } from '../datasets/pose-baseline.js';
+import { selectSplit } from '../datasets/pose-csv.js';
+import { poseTrainConfig, transformPoseImage } from '../datasets/pose-transforms.js';
+import { createSyntheticScenes, renderSyntheticRow } from '../datasets/synthetic-scenes.js';
+import { evaluatePoses, formatPoseTable } from '../lib/metrics/pose-metrics.js';
+import { Rng } from '../lib/runtime/rng.js';
 
 const { values } = parseArgs({ options: { images: { type: 'string', default: '100' }, scenes: { type: 'string', default: '4' } } });
 const count = Number(values.images);

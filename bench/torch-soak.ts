@@ -6,14 +6,14 @@
 //   npx tsx bench/torch-soak.ts [--steps 1000] [--every 100] [--backend torch]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { Conv2d } from '../lib/nn/conv2d';
-import { Linear } from '../lib/nn/linear';
-import { Module, ModuleList } from '../lib/nn/module';
-import { initBackend } from '../lib/runtime/backend';
-import { Rng } from '../lib/runtime/rng';
-import { torchAddon } from '../lib/runtime/torch/setup';
-import { AdamW } from '../lib/train/adamw';
-import { TransformerEncoderLayer } from '../lib/transformer/encoder-layer';
+import { Conv2d } from '../lib/nn/conv2d.js';
+import { Linear } from '../lib/nn/linear.js';
+import { Module, ModuleList } from '../lib/nn/module.js';
+import { initBackend } from '../lib/runtime/backend.js';
+import { Rng } from '../lib/runtime/rng.js';
+import { torchAddon } from '../lib/runtime/torch/setup.js';
+import { AdamW } from '../lib/train/adamw.js';
+import { TransformerEncoderLayer } from '../lib/transformer/encoder-layer.js';
 
 class SoakModel extends Module {
   readonly stem: Conv2d;

@@ -6,8 +6,8 @@
 //   npx tsx bench/wasm-kernels.ts [--runs 5] [--cpu-runs 1]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../lib/runtime/backend';
-import { Rng } from '../lib/runtime/rng';
+import { initBackend } from '../lib/runtime/backend.js';
+import { Rng } from '../lib/runtime/rng.js';
 
 interface Case {
   readonly name: string;

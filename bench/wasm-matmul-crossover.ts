@@ -6,9 +6,9 @@
 //   npx tsx bench/wasm-matmul-crossover.ts [--runs 15]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../lib/runtime/backend';
-import { callKernel, release } from '../lib/runtime/kernel-call';
-import { fastBatchMatMul, STOCK_BATCHED_MAX_SLICE_MULTIPLY_ADDS } from '../lib/runtime/wasm-matmul';
+import { initBackend } from '../lib/runtime/backend.js';
+import { callKernel, release } from '../lib/runtime/kernel-call.js';
+import { fastBatchMatMul, STOCK_BATCHED_MAX_SLICE_MULTIPLY_ADDS } from '../lib/runtime/wasm-matmul.js';
 
 const SLICES = 128;
 // [tokens, width]: a slice of q·kᵀ (and of p·v) is tokens²·width multiply-adds.

@@ -2,19 +2,20 @@
 // bin/commands/, each loaded only when used so that start-up stays fast. Commands never import
 // each other or this file: what they share is in bin/shared/.
 
-import type { Command } from './shared/command';
+import type { Command } from './shared/command.js';
 
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
-  'train detect': () => import('./commands/train-detect'),
-  'eval detect': () => import('./commands/eval-detect'),
-  'predict detect': () => import('./commands/predict-detect'),
-  'eval coco': () => import('./commands/eval-coco'),
-  'train pose': () => import('./commands/train-pose'),
-  'eval pose': () => import('./commands/eval-pose'),
-  'ablate pose': () => import('./commands/ablate-pose'),
-  convert: () => import('./commands/convert-pose'),
-  report: () => import('./commands/report'),
-  analyze: () => import('./commands/analyze'),
+  'train detect': () => import('./commands/train-detect.js'),
+  'eval detect': () => import('./commands/eval-detect.js'),
+  'predict detect': () => import('./commands/predict-detect.js'),
+  'eval coco': () => import('./commands/eval-coco.js'),
+  'train pose': () => import('./commands/train-pose.js'),
+  'eval pose': () => import('./commands/eval-pose.js'),
+  'ablate pose': () => import('./commands/ablate-pose.js'),
+  'convert checkpoint': () => import('./commands/convert-checkpoint.js'),
+  convert: () => import('./commands/convert-pose.js'),
+  report: () => import('./commands/report.js'),
+  analyze: () => import('./commands/analyze.js'),
 };
 
 export function usage(): string {

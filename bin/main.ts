@@ -4,12 +4,12 @@
 // the per-scene median errors on held-out frames of the scenes' trajectories next to the
 // "predict each scene's mean pose" baseline, and where the checkpoint, the log and the report are.
 import { join } from 'node:path';
-import { formatPoseTable, type PoseEvaluation } from '../lib/metrics/pose-metrics';
-import { initBackend } from '../lib/runtime/backend';
-import { smallPoseTrainConfig } from '../lib/tasks/pose/config';
-import { describePoseData, loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose/data';
-import { runPoseTraining } from '../lib/tasks/pose/run';
-import { writeReportSafely } from './shared/finish-run';
+import { formatPoseTable, type PoseEvaluation } from '../lib/metrics/pose-metrics.js';
+import { initBackend } from '../lib/runtime/backend.js';
+import { smallPoseTrainConfig } from '../lib/tasks/pose/config.js';
+import { describePoseData, loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose/data.js';
+import { runPoseTraining } from '../lib/tasks/pose/run.js';
+import { writeReportSafely } from './shared/finish-run.js';
 
 /** Stop training after this long (the run evaluates whatever it reached); the epoch cap usually ends it first on an idle 2-core machine. */
 const TIME_BUDGET_SECONDS = 270;

@@ -2,9 +2,9 @@
 // nested_tensor_from_tensor_list), a padding mask, and per-image targets; plus an epoch iterator
 // that reads, augments and normalises samples ahead of the consumer.
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../lib/runtime/rng';
-import { type DetectionSource, type NormalizedSample, normalizeSample } from './detection-sample';
-import type { DetectionTransform } from './detection-transforms';
+import type { Rng } from '../lib/runtime/rng.js';
+import { type DetectionSource, type NormalizedSample, normalizeSample } from './detection-sample.js';
+import type { DetectionTransform } from './detection-transforms.js';
 
 export interface DetectionBatchTarget {
   /** [n] int32. */

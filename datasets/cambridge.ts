@@ -5,9 +5,9 @@
 // component, as in the official label files.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { DecodeError, decodeOrThrow } from '../lib/io/decode';
-import { finiteNumbersFromText, type PoseRow } from './pose-csv';
-import { findSceneFolders } from './scene-folders';
+import { DecodeError, decodeOrThrow } from '../lib/io/decode.js';
+import { finiteNumbersFromText, type PoseRow } from './pose-csv.js';
+import { findSceneFolders } from './scene-folders.js';
 
 const HEADER_LINES = 3;
 const SPLIT_FILES = { train: 'dataset_train.txt', test: 'dataset_test.txt' } as const;

@@ -2,7 +2,7 @@
 // classes); 'contiguous' maps them, in ascending id order, to labels 0..K-1 (K = numClasses).
 // 'category-id' keeps the raw id as the label as DETR does (its num_classes = max id + 1 = 91 on
 // COCO, so its official checkpoints' class heads line up).
-import type { CocoCategory } from './coco-format';
+import type { CocoCategory } from './coco-format.js';
 
 export type LabelMode = 'contiguous' | 'category-id';
 

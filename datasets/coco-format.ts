@@ -3,8 +3,8 @@
 // licenses, segmentation, ...) are allowed and kept.
 import { promises as fs } from 'node:fs';
 import * as t from 'io-ts';
-import { leafCodec, NonNegative, numberWhere } from '../lib/io/codecs';
-import { DecodeError, decodeOrThrow, parseJson } from '../lib/io/decode';
+import { leafCodec, NonNegative, numberWhere } from '../lib/io/codecs.js';
+import { DecodeError, decodeOrThrow, parseJson } from '../lib/io/decode.js';
 
 const Id = numberWhere('integer id', Number.isSafeInteger);
 const PositiveSize = numberWhere('positive number', (n) => Number.isFinite(n) && n > 0);

@@ -4,11 +4,11 @@
 // and those left without area removed; category ids map to labels through a CategoryMap.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { DecodeError } from '../lib/io/decode';
-import { type CategoryMap, categoryMap, type LabelMode, labelOf } from './category-map';
-import { type CocoAnnotation, type CocoGroundTruth, type CocoImage, checkBoxesInsideImages, readCocoGroundTruth } from './coco-format';
-import type { DetectionSample, DetectionSampleTarget, DetectionSource } from './detection-sample';
-import { type RgbImage, readRgbImage } from './image';
+import { DecodeError } from '../lib/io/decode.js';
+import { type CategoryMap, categoryMap, type LabelMode, labelOf } from './category-map.js';
+import { type CocoAnnotation, type CocoGroundTruth, type CocoImage, checkBoxesInsideImages, readCocoGroundTruth } from './coco-format.js';
+import type { DetectionSample, DetectionSampleTarget, DetectionSource } from './detection-sample.js';
+import { type RgbImage, readRgbImage } from './image.js';
 
 /** Training target of one image: non-crowd boxes clipped to the image, degenerate ones removed. */
 export function cocoTarget(image: CocoImage, annotations: readonly CocoAnnotation[], categories: CategoryMap): DetectionSampleTarget {

@@ -1,8 +1,8 @@
 // One detection example on its way from the dataset to the model: an 8-bit image with absolute
 // xyxy pixel boxes while transforms run (as DETR keeps them), then `normalizeSample` gives the
 // model-ready form: ImageNet-normalised float pixels and normalised cxcywh boxes.
-import type { CategoryMap } from './category-map';
-import type { RgbImage } from './image';
+import type { CategoryMap } from './category-map.js';
+import type { RgbImage } from './image.js';
 
 export interface DetectionSampleTarget {
   /** [n * 4] `x0, y0, x1, y1` in pixels of the current image. */

@@ -2,10 +2,10 @@
 // make_coco_transforms in datasets/coco.py) on 8-bit images with absolute xyxy pixel boxes.
 // Every random draw goes through the Rng passed to the transform.
 
-import { roundHalfEven } from '../lib/io/python-number';
-import type { Rng } from '../lib/runtime/rng';
-import type { DetectionSample } from './detection-sample';
-import { cropRgb, flipRgbHorizontal, resizeRgb } from './image';
+import { roundHalfEven } from '../lib/io/python-number.js';
+import type { Rng } from '../lib/runtime/rng.js';
+import type { DetectionSample } from './detection-sample.js';
+import { cropRgb, flipRgbHorizontal, resizeRgb } from './image.js';
 
 export type DetectionTransform = (sample: DetectionSample, rng: Rng) => Promise<DetectionSample>;
 

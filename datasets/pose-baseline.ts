@@ -1,8 +1,8 @@
 // The "predict the scene mean" baseline: per scene, the mean training position and the mean
 // training orientation (sign-aligned quaternion average). A regressor that has learnt anything
 // beats it; one that only recognises the scene matches it.
-import type { PoseTable } from './pose-csv';
-import { meanQuaternion, type Quaternion, type Vec3 } from './quaternion';
+import type { PoseTable } from './pose-csv.js';
+import { meanQuaternion, type Quaternion, type Vec3 } from './quaternion.js';
 
 export interface SceneMeanPose {
   readonly scene: string;

@@ -10,9 +10,9 @@
 // values that would need quoting, so what we write always reads back identically.
 import { promises as fs } from 'node:fs';
 import * as t from 'io-ts';
-import { writeFileAtomic } from '../lib/io/atomic';
-import { DecodeError, decodeOrThrow } from '../lib/io/decode';
-import type { Quaternion, Vec3 } from './quaternion';
+import { writeFileAtomic } from '../lib/io/atomic.js';
+import { DecodeError, decodeOrThrow } from '../lib/io/decode.js';
+import type { Quaternion, Vec3 } from './quaternion.js';
 
 export const POSE_CSV_COLUMNS = ['scene', 'split', 'seq', 'img_path', 't1', 't2', 't3', 'q1', 'q2', 'q3', 'q4'] as const;
 

@@ -3,10 +3,10 @@
 // preprocessed NHWC batches with [B, 7] poses and [B] scene ids.
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../lib/runtime/rng';
-import { type RgbImage, readRgbImage } from './image';
-import { type PoseTable, readPoseCsv, selectSplit } from './pose-csv';
-import { type PoseImageTensorData, type PoseTransformConfig, transformPoseImage } from './pose-transforms';
+import type { Rng } from '../lib/runtime/rng.js';
+import { type RgbImage, readRgbImage } from './image.js';
+import { type PoseTable, readPoseCsv, selectSplit } from './pose-csv.js';
+import { type PoseImageTensorData, type PoseTransformConfig, transformPoseImage } from './pose-transforms.js';
 
 export interface PoseSource {
   readonly table: PoseTable;

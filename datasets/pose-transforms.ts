@@ -5,11 +5,11 @@
 // 8-bit images (sharp, antialiased bilinear like PIL); colour jitter runs on float pixels with
 // torchvision's tensor formulas. Output: [crop, crop, 3] HWC float, ImageNet-normalised.
 
-import { roundHalfEven } from '../lib/io/python-number';
-import type { Rng } from '../lib/runtime/rng';
-import { IMAGENET_MEAN, IMAGENET_STD } from './detection-sample';
-import { resizedShape } from './detection-transforms';
-import { cropRgb, type RgbFloatImage, type RgbImage, resizeRgb, rgbToFloat } from './image';
+import { roundHalfEven } from '../lib/io/python-number.js';
+import type { Rng } from '../lib/runtime/rng.js';
+import { IMAGENET_MEAN, IMAGENET_STD } from './detection-sample.js';
+import { resizedShape } from './detection-transforms.js';
+import { cropRgb, type RgbFloatImage, type RgbImage, resizeRgb, rgbToFloat } from './image.js';
 
 /** torchvision ColorJitter strengths: factors drawn from [max(0, 1 − s), 1 + s], hue from [−h, h]. */
 export interface ColorJitterConfig {

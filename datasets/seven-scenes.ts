@@ -5,10 +5,10 @@
 // (w, x, y, z with w ≥ 0).
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { DecodeError, decodeOrThrow } from '../lib/io/decode';
-import { finiteNumbersFromText, type PoseRow } from './pose-csv';
-import { rotationToQuaternion } from './quaternion';
-import { findSceneFolders } from './scene-folders';
+import { DecodeError, decodeOrThrow } from '../lib/io/decode.js';
+import { finiteNumbersFromText, type PoseRow } from './pose-csv.js';
+import { rotationToQuaternion } from './quaternion.js';
+import { findSceneFolders } from './scene-folders.js';
 
 const SPLIT_FILES = { train: 'TrainSplit.txt', test: 'TestSplit.txt' } as const;
 export type SevenScenesSplit = keyof typeof SPLIT_FILES;

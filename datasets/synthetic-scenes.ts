@@ -4,13 +4,13 @@
 // 7-Scenes conversion), served in memory as a PoseSource or written as labels CSV + PNGs.
 // Deterministic by seed.
 import { join } from 'node:path';
-import { Rng } from '../lib/runtime/rng';
-import { type RgbImage, writePng } from './image';
-import { type PoseRow, type PoseTable, poseTable, selectSplit, writePoseCsv } from './pose-csv';
-import type { PoseSource } from './pose-dataset';
-import { type RenderOptions, renderView } from './raycast/render';
-import { generateScene, type SceneSpec } from './raycast/scene';
-import { randomTrajectory, trajectoryPose } from './raycast/trajectory';
+import { Rng } from '../lib/runtime/rng.js';
+import { type RgbImage, writePng } from './image.js';
+import { type PoseRow, type PoseTable, poseTable, selectSplit, writePoseCsv } from './pose-csv.js';
+import type { PoseSource } from './pose-dataset.js';
+import { type RenderOptions, renderView } from './raycast/render.js';
+import { generateScene, type SceneSpec } from './raycast/scene.js';
+import { randomTrajectory, trajectoryPose } from './raycast/trajectory.js';
 
 export interface SyntheticScenesOptions {
   /** Number of scenes (default 4). */

@@ -4,12 +4,12 @@
 // rescaled to the image size (cocoAreaThresholds). Image `id` depends only on (seed, id), so any
 // subset can be regenerated exactly.
 import { join } from 'node:path';
-import { writeFileAtomic } from '../lib/io/atomic';
-import { Rng } from '../lib/runtime/rng';
-import type { LabelMode } from './category-map';
-import { type CocoDetectionSet, cocoDetectionFromMemory } from './coco';
-import type { CocoAnnotation, CocoGroundTruth, CocoImage } from './coco-format';
-import { type RgbColour, type RgbImage, writePng } from './image';
+import { writeFileAtomic } from '../lib/io/atomic.js';
+import { Rng } from '../lib/runtime/rng.js';
+import type { LabelMode } from './category-map.js';
+import { type CocoDetectionSet, cocoDetectionFromMemory } from './coco.js';
+import type { CocoAnnotation, CocoGroundTruth, CocoImage } from './coco-format.js';
+import { type RgbColour, type RgbImage, writePng } from './image.js';
 
 export const SHAPE_KINDS = ['rectangle', 'ellipse', 'triangle', 'cross', 'star'] as const;
 export type ShapeKind = (typeof SHAPE_KINDS)[number];

@@ -8,18 +8,18 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { MultiHeadAttention } from '../lib/attention/multi-head-attention';
-import { inverseSigmoid } from '../lib/nn/functional';
-import { normal } from '../lib/nn/init';
-import { LayerNorm } from '../lib/nn/layer-norm';
-import { Linear } from '../lib/nn/linear';
-import { MLP } from '../lib/nn/mlp';
-import { Module } from '../lib/nn/module';
-import { sineEmbedReferencePoints } from '../lib/position/reference-points';
-import { sinePositionEmbedding } from '../lib/position/sine-embedding';
-import { initBackend } from '../lib/runtime/backend';
-import { Rng } from '../lib/runtime/rng';
-import { flattenFeatureMap } from '../lib/transformer/tokens';
+import { MultiHeadAttention } from '../lib/attention/multi-head-attention.js';
+import { inverseSigmoid } from '../lib/nn/functional.js';
+import { normal } from '../lib/nn/init.js';
+import { LayerNorm } from '../lib/nn/layer-norm.js';
+import { Linear } from '../lib/nn/linear.js';
+import { MLP } from '../lib/nn/mlp.js';
+import { Module } from '../lib/nn/module.js';
+import { sineEmbedReferencePoints } from '../lib/position/reference-points.js';
+import { sinePositionEmbedding } from '../lib/position/sine-embedding.js';
+import { initBackend } from '../lib/runtime/backend.js';
+import { Rng } from '../lib/runtime/rng.js';
+import { flattenFeatureMap } from '../lib/transformer/tokens.js';
 
 class BlobCenterHead extends Module {
   readonly query_embed: tf.Variable; // [1, C]

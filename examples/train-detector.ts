@@ -6,13 +6,13 @@
 //   npx tsx examples/train-detector.ts --epochs 20 --run-dir runs/example-detector
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { randomHorizontalFlip } from '../datasets/detection-transforms';
-import { cocoAreaThresholds, generateSyntheticShapes, syntheticShapesSource } from '../datasets/synthetic-shapes';
-import { buildDetector } from '../lib/models/detector';
-import { initBackend } from '../lib/runtime/backend';
-import { Rng } from '../lib/runtime/rng';
-import { createDetectionTask } from '../lib/tasks/detection/task';
-import { type TrainResult, train } from '../lib/train/train';
+import { randomHorizontalFlip } from '../datasets/detection-transforms.js';
+import { cocoAreaThresholds, generateSyntheticShapes, syntheticShapesSource } from '../datasets/synthetic-shapes.js';
+import { buildDetector } from '../lib/models/detector.js';
+import { initBackend } from '../lib/runtime/backend.js';
+import { Rng } from '../lib/runtime/rng.js';
+import { createDetectionTask } from '../lib/tasks/detection/task.js';
+import { type TrainResult, train } from '../lib/train/train.js';
 
 export interface DetectorExampleOptions {
   readonly runDir: string;

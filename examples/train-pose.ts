@@ -4,11 +4,11 @@
 //   npx tsx examples/train-pose.ts --epochs 12
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { formatPoseTable } from '../lib/metrics/pose-metrics';
-import { initBackend } from '../lib/runtime/backend';
-import { smallPoseTrainConfig } from '../lib/tasks/pose/config';
-import { loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose/data';
-import { type PoseRunResult, runPoseTraining } from '../lib/tasks/pose/run';
+import { formatPoseTable } from '../lib/metrics/pose-metrics.js';
+import { initBackend } from '../lib/runtime/backend.js';
+import { smallPoseTrainConfig } from '../lib/tasks/pose/config.js';
+import { loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose/data.js';
+import { type PoseRunResult, runPoseTraining } from '../lib/tasks/pose/run.js';
 
 export interface PoseExampleOptions {
   readonly epochs: number;

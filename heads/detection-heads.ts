@@ -3,10 +3,10 @@
 // normalised cxcywh boxes: a plain sigmoid (DETR) or a sigmoid of the offsets added to the
 // inverse sigmoid of the reference point (Conditional DETR).
 import * as tf from '@tensorflow/tfjs';
-import { inverseSigmoid } from '../lib/nn/functional';
-import { Linear } from '../lib/nn/linear';
-import { MLP } from '../lib/nn/mlp';
-import type { Rng } from '../lib/runtime/rng';
+import { inverseSigmoid } from '../lib/nn/functional.js';
+import { Linear } from '../lib/nn/linear.js';
+import { MLP } from '../lib/nn/mlp.js';
+import type { Rng } from '../lib/runtime/rng.js';
 
 /** softmax: DETR, K + 1 logits (the last is no-object); focal: Conditional DETR, K sigmoid logits. */
 export type ClassHeadKind = 'softmax' | 'focal';

@@ -2,11 +2,11 @@
 // fc_h Linear(d, 1024) → GELU → fc_o Linear(1024, out) regressing one pose component (3 for the
 // position, 4 for the quaternion), xavier_uniform on the weights. `use_prior` is not supported.
 import * as tf from '@tensorflow/tfjs';
-import { gelu } from '../lib/nn/functional';
-import { resetXavier } from '../lib/nn/init';
-import { Linear } from '../lib/nn/linear';
-import { Module } from '../lib/nn/module';
-import { defaultRng, type Rng } from '../lib/runtime/rng';
+import { gelu } from '../lib/nn/functional.js';
+import { resetXavier } from '../lib/nn/init.js';
+import { Linear } from '../lib/nn/linear.js';
+import { Module } from '../lib/nn/module.js';
+import { defaultRng, type Rng } from '../lib/runtime/rng.js';
 
 /** The official hidden width (`ch = 1024`). */
 export const POSE_REGRESSOR_HIDDEN = 1024;

@@ -6,7 +6,7 @@
 //   learnable: L = l_x·e^(−s_x) + s_x + l_q·e^(−s_q) + s_q
 //   fixed:     L = s_x·l_x + s_q·l_q
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../lib/nn/module';
+import { Module } from '../lib/nn/module.js';
 
 export interface CameraPoseLossConfig {
   /** Learn s_x, s_q (homoscedastic uncertainty weighting); false = fixed weights. */

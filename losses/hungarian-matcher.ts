@@ -3,9 +3,9 @@
 // all decoder layers handed in together) come from one batched tensor computation with the targets
 // of every image concatenated, read back once, then split per image and solved with munkres.
 import * as tf from '@tensorflow/tfjs';
-import { boxCxcywhToXyxy, generalizedBoxIou } from './box-ops';
-import type { DetectionPrediction, DetectionTarget, ImageMatch } from './detection-types';
-import { linearSumAssignment } from './linear-sum-assignment';
+import { boxCxcywhToXyxy, generalizedBoxIou } from './box-ops.js';
+import type { DetectionPrediction, DetectionTarget, ImageMatch } from './detection-types.js';
+import { linearSumAssignment } from './linear-sum-assignment.js';
 
 /** softmax: −p(class), DETR. focal: the focal positive − negative cost (α 0.25, γ 2), Conditional DETR. */
 export type ClassCost = 'softmax' | 'focal';

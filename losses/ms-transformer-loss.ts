@@ -3,8 +3,8 @@
 // with λ = `lambda_aux` = 0.1; λ = 0 drops the alignment terms (and the model need not keep the
 // encoders' queries / keys). Every term is returned for the log.
 import * as tf from '@tensorflow/tfjs';
-import { type CameraPoseLoss, sceneNllLoss } from './camera-pose-loss';
-import { type LayerQueriesKeys, qkAlignmentLoss } from './qk-alignment';
+import { type CameraPoseLoss, sceneNllLoss } from './camera-pose-loss.js';
+import { type LayerQueriesKeys, qkAlignmentLoss } from './qk-alignment.js';
 
 /** What the objective reads of an MSTransformerOutput (lib/models/ms-transformer.ts). */
 export interface PoseLossInput {

@@ -3,7 +3,7 @@
 // λ = 0.1 (`lambda_aux`), where L_t / L_rot are this loss on the translation / rotation encoders;
 // the pose loss composes that sum, this function returns one branch's unweighted term.
 import * as tf from '@tensorflow/tfjs';
-import { qkCentroidDistance } from '../lib/diagnostics/qk-centroid';
+import { qkCentroidDistance } from '../lib/diagnostics/qk-centroid.js';
 
 export interface LayerQueriesKeys {
   readonly queries: tf.Tensor; // [B, H, Lq, dh]

@@ -10,10 +10,10 @@
 //     return criterion.compute(outputs, targets, matches).total;
 //   });
 import * as tf from '@tensorflow/tfjs';
-import { boxCxcywhToXyxy, broadcastGeneralizedBoxIou } from './box-ops';
-import type { DetectionOutputs, DetectionPrediction, DetectionTarget, ImageMatch } from './detection-types';
-import { sigmoidFocalLoss } from './focal-loss';
-import { HungarianMatcher } from './hungarian-matcher';
+import { boxCxcywhToXyxy, broadcastGeneralizedBoxIou } from './box-ops.js';
+import type { DetectionOutputs, DetectionPrediction, DetectionTarget, ImageMatch } from './detection-types.js';
+import { sigmoidFocalLoss } from './focal-loss.js';
+import { HungarianMatcher } from './hungarian-matcher.js';
 
 /** Per-layer loss names; layer j < L−1 appends `_j`. `class_error` exists for the last layer only. */
 export type LayerLossName = 'loss_ce' | 'loss_bbox' | 'loss_giou' | 'cardinality_error';

@@ -5,15 +5,15 @@
 // the test set.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { initBackend } from '../../lib/runtime/backend';
-import { type PositionEmbeddingKind, smallPoseTrainConfig } from '../../lib/tasks/pose/config';
-import { describePoseData, loadPoseSplits, syntheticBenchmarkSpec } from '../../lib/tasks/pose/data';
-import { runPoseTraining } from '../../lib/tasks/pose/run';
-import type { PoseDiagnostics } from '../../lib/tasks/pose/task';
-import { QKA_LAMBDA } from '../../losses/qk-alignment';
-import { defineCommand, intValue, UsageError } from '../shared/command';
-import { writeReportSafely } from '../shared/finish-run';
-import { backendOption, epochsOption, seedOption } from '../shared/options';
+import { initBackend } from '../../lib/runtime/backend.js';
+import { type PositionEmbeddingKind, smallPoseTrainConfig } from '../../lib/tasks/pose/config.js';
+import { describePoseData, loadPoseSplits, syntheticBenchmarkSpec } from '../../lib/tasks/pose/data.js';
+import { runPoseTraining } from '../../lib/tasks/pose/run.js';
+import type { PoseDiagnostics } from '../../lib/tasks/pose/task.js';
+import { QKA_LAMBDA } from '../../losses/qk-alignment.js';
+import { defineCommand, intValue, UsageError } from '../shared/command.js';
+import { writeReportSafely } from '../shared/finish-run.js';
+import { backendOption, epochsOption, seedOption } from '../shared/options.js';
 
 interface Variant {
   readonly name: string;

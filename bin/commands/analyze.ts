@@ -1,12 +1,12 @@
 // `condformer analyze <checkpoint> [<checkpoint>...] [--data ...]`: attention diagnostics of trained
 // detectors or pose regressors (one arm per checkpoint) written as analysis.html + PNGs.
 import { dirname, join } from 'node:path';
-import { analyzeCheckpoints, armLabels } from '../../lib/report/analyze-checkpoints';
-import type { RelativeToken } from '../../lib/report/analyze-pose';
-import { writeDiagnosticsReport } from '../../lib/report/diagnostics-report';
-import { initBackend } from '../../lib/runtime/backend';
-import { choiceValue, defineCommand, optionalInt, UsageError } from '../shared/command';
-import { backendOption, poseCsvRootOption, seedOption } from '../shared/options';
+import { analyzeCheckpoints, armLabels } from '../../lib/report/analyze-checkpoints.js';
+import type { RelativeToken } from '../../lib/report/analyze-pose.js';
+import { writeDiagnosticsReport } from '../../lib/report/diagnostics-report.js';
+import { initBackend } from '../../lib/runtime/backend.js';
+import { choiceValue, defineCommand, optionalInt, UsageError } from '../shared/command.js';
+import { backendOption, poseCsvRootOption, seedOption } from '../shared/options.js';
 
 function parseTokens(value: string | undefined): RelativeToken[] | undefined {
   if (value === undefined) return undefined;

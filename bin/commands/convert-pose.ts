@@ -1,9 +1,9 @@
 // `condformer convert cambridge|7scenes <root> <out.csv> [--scenes a,b] [--split train|test]`:
 // writes MS-Transformer label files (datasets/pose-csv.ts) from the datasets' own pose files.
-import { convertCambridge } from '../../datasets/cambridge';
-import { type PoseRow, writePoseCsv } from '../../datasets/pose-csv';
-import { convertSevenScenes } from '../../datasets/seven-scenes';
-import { defineCommand, UsageError } from '../shared/command';
+import { convertCambridge } from '../../datasets/cambridge.js';
+import { type PoseRow, writePoseCsv } from '../../datasets/pose-csv.js';
+import { convertSevenScenes } from '../../datasets/seven-scenes.js';
+import { defineCommand, UsageError } from '../shared/command.js';
 
 const SPLITS = ['train', 'test'] as const;
 

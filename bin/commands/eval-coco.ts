@@ -1,8 +1,8 @@
 // `condformer eval coco <gt.json> <results.json> [--json]`: COCO bbox evaluation equal to pycocotools
 // COCOeval; prints its 12-line summary, or `{"stats": [...]}` with --json.
-import { DecodeError } from '../../lib/io/decode';
-import { evaluateCocoFiles } from '../../lib/tasks/detection/coco-results';
-import { defineCommand, UsageError } from '../shared/command';
+import { DecodeError } from '../../lib/io/decode.js';
+import { evaluateCocoFiles } from '../../lib/tasks/detection/coco-results.js';
+import { defineCommand, UsageError } from '../shared/command.js';
 
 export const command = defineCommand(
   'COCO bbox evaluation (pycocotools COCOeval) of a results file against ground truth',

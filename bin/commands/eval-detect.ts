@@ -1,12 +1,18 @@
 // `condformer eval detect --checkpoint <file> [--data <coco-dir|synthetic>]`: COCO evaluation of a
 // trained detector; prints pycocotools' summary (or the 12 stats as JSON).
-import { writeFileAtomic } from '../../lib/io/atomic';
-import { initBackend } from '../../lib/runtime/backend';
-import { loadDetectorCheckpoint } from '../../lib/tasks/detection/checkpoint';
-import { type DetectionDataSpec, type DetectionSplit, detectionAreas, detectionTransforms, loadDetectionSplit } from '../../lib/tasks/detection/data';
-import { evaluateDetector } from '../../lib/tasks/detection/task';
-import { choiceValue, defineCommand, intValue, required, UsageError } from '../shared/command';
-import { backendOption } from '../shared/options';
+import { writeFileAtomic } from '../../lib/io/atomic.js';
+import { initBackend } from '../../lib/runtime/backend.js';
+import { loadDetectorCheckpoint } from '../../lib/tasks/detection/checkpoint.js';
+import {
+  type DetectionDataSpec,
+  type DetectionSplit,
+  detectionAreas,
+  detectionTransforms,
+  loadDetectionSplit,
+} from '../../lib/tasks/detection/data.js';
+import { evaluateDetector } from '../../lib/tasks/detection/task.js';
+import { choiceValue, defineCommand, intValue, required, UsageError } from '../shared/command.js';
+import { backendOption } from '../shared/options.js';
 
 const SPLITS: readonly DetectionSplit[] = ['val', 'train'];
 

@@ -1,14 +1,14 @@
 // `condformer eval pose --checkpoint <file> [--data <csv|synthetic>] [--json]`: per-scene median
 // position / orientation errors of a trained pose regressor on the test split (argmax scenes, as
 // the official test mode). The model and, by default, the data come from the checkpoint's config.
-import { formatPoseTable, poseEvaluationJson } from '../../lib/metrics/pose-metrics';
-import { initBackend } from '../../lib/runtime/backend';
-import { Rng } from '../../lib/runtime/rng';
-import { loadPoseCheckpoint } from '../../lib/tasks/pose/checkpoint';
-import { csvDataSpec, describePoseData, loadPoseSplits, type PoseDataSpec } from '../../lib/tasks/pose/data';
-import { evaluatePredictions, predictPoses, sceneMeanBaseline } from '../../lib/tasks/pose/task';
-import { defineCommand, required } from '../shared/command';
-import { backendOption, poseCsvRootOption } from '../shared/options';
+import { formatPoseTable, poseEvaluationJson } from '../../lib/metrics/pose-metrics.js';
+import { initBackend } from '../../lib/runtime/backend.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import { loadPoseCheckpoint } from '../../lib/tasks/pose/checkpoint.js';
+import { csvDataSpec, describePoseData, loadPoseSplits, type PoseDataSpec } from '../../lib/tasks/pose/data.js';
+import { evaluatePredictions, predictPoses, sceneMeanBaseline } from '../../lib/tasks/pose/task.js';
+import { defineCommand, required } from '../shared/command.js';
+import { backendOption, poseCsvRootOption } from '../shared/options.js';
 
 export const command = defineCommand(
   'evaluate a trained pose regressor: per-scene median errors and recall',

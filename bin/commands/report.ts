@@ -1,8 +1,8 @@
 // `condformer report <run-dir> [<run-dir>...] [--out <dir>]`: (re)build the self-contained
 // report.html and figures/*.png of one run, or of several runs overlaid.
-import { DecodeError } from '../../lib/io/decode';
-import { writeReport } from '../../lib/report/write-report';
-import { defineCommand, numberValue, UsageError } from '../shared/command';
+import { DecodeError } from '../../lib/io/decode.js';
+import { writeReport } from '../../lib/report/write-report.js';
+import { defineCommand, numberValue, UsageError } from '../shared/command.js';
 
 export const command = defineCommand(
   'HTML report (inline SVG charts, PNG copies) of one or several training runs',

@@ -2,16 +2,16 @@
 // shapes, with progress, checkpoints, resume, COCO evaluation every N epochs and log.jsonl.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseJson } from '../../lib/io/decode';
-import { DETECTOR_BACKBONES, DETECTOR_KINDS, type DetectorConfig } from '../../lib/models/detector';
-import { initBackend } from '../../lib/runtime/backend';
-import { type DetectionRunConfig, decodeDetectionRunConfig } from '../../lib/tasks/detection/config';
-import type { DetectionDataSpec } from '../../lib/tasks/detection/data';
-import { loadDetectionData, trainDetector } from '../../lib/tasks/detection/run';
-import { runPaths } from '../../lib/train/train';
-import { choiceValue, defineCommand, inSection, intValue, numberValue, type OptionValues, UsageError } from '../shared/command';
-import { finishRun } from '../shared/finish-run';
-import { backendOption, epochsOption, quietOption, runDirOptions, seedOption } from '../shared/options';
+import { parseJson } from '../../lib/io/decode.js';
+import { DETECTOR_BACKBONES, DETECTOR_KINDS, type DetectorConfig } from '../../lib/models/detector.js';
+import { initBackend } from '../../lib/runtime/backend.js';
+import { type DetectionRunConfig, decodeDetectionRunConfig } from '../../lib/tasks/detection/config.js';
+import type { DetectionDataSpec } from '../../lib/tasks/detection/data.js';
+import { loadDetectionData, trainDetector } from '../../lib/tasks/detection/run.js';
+import { runPaths } from '../../lib/train/train.js';
+import { choiceValue, defineCommand, inSection, intValue, numberValue, type OptionValues, UsageError } from '../shared/command.js';
+import { finishRun } from '../shared/finish-run.js';
+import { backendOption, epochsOption, quietOption, runDirOptions, seedOption } from '../shared/options.js';
 
 const OPTIONS = {
   ...inSection('data', {

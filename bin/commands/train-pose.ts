@@ -3,16 +3,16 @@
 // scene-mean baseline.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseJson } from '../../lib/io/decode';
-import { formatPoseTable } from '../../lib/metrics/pose-metrics';
-import { initBackend } from '../../lib/runtime/backend';
-import { decodePoseRunConfig, type PoseTrainConfig, poseTrainConfigFor } from '../../lib/tasks/pose/config';
-import { csvDataSpec, describePoseData, loadPoseSplits, type PoseDataSpec, syntheticBenchmarkSpec } from '../../lib/tasks/pose/data';
-import { runPoseTraining } from '../../lib/tasks/pose/run';
-import { runPaths } from '../../lib/train/train';
-import { choiceValue, defineCommand, intValue, numberValue, required } from '../shared/command';
-import { finishRun } from '../shared/finish-run';
-import { backendOption, epochsOption, poseCsvRootOption, runDirOptions, seedOption } from '../shared/options';
+import { parseJson } from '../../lib/io/decode.js';
+import { formatPoseTable } from '../../lib/metrics/pose-metrics.js';
+import { initBackend } from '../../lib/runtime/backend.js';
+import { decodePoseRunConfig, type PoseTrainConfig, poseTrainConfigFor } from '../../lib/tasks/pose/config.js';
+import { csvDataSpec, describePoseData, loadPoseSplits, type PoseDataSpec, syntheticBenchmarkSpec } from '../../lib/tasks/pose/data.js';
+import { runPoseTraining } from '../../lib/tasks/pose/run.js';
+import { runPaths } from '../../lib/train/train.js';
+import { choiceValue, defineCommand, intValue, numberValue, required } from '../shared/command.js';
+import { finishRun } from '../shared/finish-run.js';
+import { backendOption, epochsOption, poseCsvRootOption, runDirOptions, seedOption } from '../shared/options.js';
 
 export const command = defineCommand(
   'train the MS-Transformer multi-scene pose regressor (QKA, fixed / learned PE)',

@@ -2,7 +2,7 @@
 // directory with --resume / --overwrite, the epoch budget and --quiet. Each command spreads the
 // ones it takes into its option table (bin/shared/command.ts, `inSection` to group them); the
 // defaults that differ between commands are arguments.
-import type { OptionSpec } from './command';
+import type { OptionSpec } from './command.js';
 
 export const backendOption = {
   backend: { type: 'string', value: 'NAME', help: 'tfjs backend (auto, wasm, cpu, tfjs-node, ...; default auto, see CONDFORMER_BACKEND)' },

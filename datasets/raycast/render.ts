@@ -4,10 +4,10 @@
 // boxes), ambient light, and, outdoors, a sky gradient and distance fog. Colours are treated as
 // display values (no gamma curve). Output is 8-bit RGB. Scalar code on typed arrays, no
 // allocation per pixel.
-import type { RgbImage } from '../image';
-import { type Quaternion, quaternionToRotation, type Vec3 } from '../quaternion';
-import type { SceneSpec, SurfaceMaterial } from './scene';
-import { albedo } from './textures';
+import type { RgbImage } from '../image.js';
+import { type Quaternion, quaternionToRotation, type Vec3 } from '../quaternion.js';
+import type { SceneSpec, SurfaceMaterial } from './scene.js';
+import { albedo } from './textures.js';
 
 /** Camera pose: position and camera-to-world orientation (w, x, y, z); camera axes x right, y down, z forward. */
 export interface CameraPose {

@@ -2,8 +2,8 @@
 // block (ground plane, sky, buildings around a plaza), furnished with axis-aligned boxes, textured
 // procedurally and lit by one light. World frame: y up, metres. Everything is drawn from an Rng,
 // so a seed fixes the scene.
-import type { Rng } from '../../lib/runtime/rng';
-import type { Vec3 } from '../quaternion';
+import type { Rng } from '../../lib/runtime/rng.js';
+import type { Vec3 } from '../quaternion.js';
 
 export type TextureKind = 'checker' | 'stripes' | 'bricks' | 'noise' | 'tiles';
 export const TEXTURE_KINDS: readonly TextureKind[] = ['checker', 'stripes', 'bricks', 'noise', 'tiles'];

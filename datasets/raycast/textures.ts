@@ -1,5 +1,5 @@
 // Procedural textures: albedo at surface coordinates (u, v) in metres.
-import type { SurfaceMaterial } from './scene';
+import type { SurfaceMaterial } from './scene.js';
 
 /** Integer lattice hash → [0, 1). */
 function hash2(x: number, y: number, seed: number): number {

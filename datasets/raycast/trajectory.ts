@@ -1,9 +1,9 @@
 // Smooth camera trajectories inside a scene's free region: the centre follows independent
 // sinusoids per axis, the heading sweeps and wobbles, pitch and roll oscillate gently.
-import type { Rng } from '../../lib/runtime/rng';
-import { rotationToQuaternion } from '../quaternion';
-import type { CameraPose } from './render';
-import type { SceneSpec } from './scene';
+import type { Rng } from '../../lib/runtime/rng.js';
+import { rotationToQuaternion } from '../quaternion.js';
+import type { CameraPose } from './render.js';
+import type { SceneSpec } from './scene.js';
 
 export interface Trajectory {
   /** Per axis: cycles over the sequence and phase (radians); the amplitude is the free region's half-size. */

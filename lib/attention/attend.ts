@@ -7,10 +7,10 @@
 //   q_h·k_h = q_c,h·k_c,h + q_s,h·k_s,h (a content term plus a spatial term); the head dim doubles
 //   to 2C / H and the logits are scaled by 1/√(2C / H).
 import * as tf from '@tensorflow/tfjs';
-import { linear } from '../nn/linear';
-import { dropout as randomDropout } from '../runtime/fused-dropout';
-import { mergeHeads, splitHeads } from './heads';
-import { keyPaddingBias } from './key-padding';
+import { linear } from '../nn/linear.js';
+import { dropout as randomDropout } from '../runtime/fused-dropout.js';
+import { mergeHeads, splitHeads } from './heads.js';
+import { keyPaddingBias } from './key-padding.js';
 
 export type CombineMode = 'add' | 'concat';
 

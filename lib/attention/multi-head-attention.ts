@@ -1,11 +1,11 @@
 // `MultiHeadAttention`: the parameters of one attention (optional packed input projection and
 // `out_proj`, under PyTorch's state_dict names) plus dropout; the computation is `multiHeadAttention`.
 import * as tf from '@tensorflow/tfjs';
-import { xavierUniform } from '../nn/init';
-import { Linear } from '../nn/linear';
-import { Module } from '../nn/module';
-import { defaultRng, type Rng } from '../runtime/rng';
-import { type AttentionInputs, type AttentionOutput, type CombineMode, multiHeadAttention } from './attend';
+import { xavierUniform } from '../nn/init.js';
+import { Linear } from '../nn/linear.js';
+import { Module } from '../nn/module.js';
+import { defaultRng, type Rng } from '../runtime/rng.js';
+import { type AttentionInputs, type AttentionOutput, type CombineMode, multiHeadAttention } from './attend.js';
 
 export interface MultiHeadAttentionOptions {
   /** C: channels of the content query and key (and of the spatial parts). */

@@ -1,6 +1,6 @@
 // Decoding of external input with io-ts: never cast. Errors name the source (file, row), the JSON
 // path and what was expected.
-import { isLeft } from 'fp-ts/lib/Either';
+import { isLeft } from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 
 export class DecodeError extends Error {

@@ -3,9 +3,9 @@
 // ranges from the GT `area` field and w·h for detections), accumulate (101-point interpolated
 // precision with the monotone envelope, -1 where a category has no GT) and summarize.
 // Works on plain typed objects; `coco-eval-files.ts` reads and decodes JSON files.
-import { cocoBoxIou } from './coco-box-iou';
-import { type CocoEvalParams, defaultCocoEvalParams } from './coco-params';
-import { type CocoAccumulation, type CocoSummary, summarizeCoco } from './coco-summary';
+import { cocoBoxIou } from './coco-box-iou.js';
+import { type CocoEvalParams, defaultCocoEvalParams } from './coco-params.js';
+import { type CocoAccumulation, type CocoSummary, summarizeCoco } from './coco-summary.js';
 
 export interface CocoEvalAnnotation {
   readonly id: number;

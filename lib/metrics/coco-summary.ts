@@ -1,7 +1,7 @@
 // pycocotools COCOeval.summarize() for bbox: the 12 stats, their printed lines, and per-category
 // AP / AP50 / AR100 (area all, the largest maxDets).
-import { formatFixed } from '../io/python-number';
-import type { CocoEvalParams } from './coco-params';
+import { formatFixed } from '../io/python-number.js';
+import type { CocoEvalParams } from './coco-params.js';
 
 /** pycocotools' 12 summary stats, in order, as metric names. */
 /** What COCOeval.accumulate() leaves for the summary (lib/metrics/coco-eval.ts computes it). */

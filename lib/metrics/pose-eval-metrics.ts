@@ -3,7 +3,7 @@
 //   recall/<threshold>                                     pooled over all images
 //   scene/<scene>/medianPositionError, scene/<scene>/medianOrientationError, scene/<scene>/recall/<threshold>
 // where <threshold> is `thresholdLabel` (`0.25m/2deg`).
-import { type PoseEvaluation, thresholdLabel } from '../metrics/pose-metrics';
+import { type PoseEvaluation, thresholdLabel } from '../metrics/pose-metrics.js';
 
 export type PoseQuantity = 'position' | 'orientation' | 'recall';
 

@@ -3,9 +3,9 @@
 // added to inverse_sigmoid(reference) before the sigmoid. bbox_embed's last layer starts at zero,
 // so the initial box centres are the reference points (and w = h = 0.5).
 import type * as tf from '@tensorflow/tfjs';
-import { referenceRelativeBoxes } from '../../heads/detection-heads';
-import type { ConditionalTransformer } from '../transformer/conditional-transformer';
-import { SetDetector, type SetDetectorParts } from './set-detector';
+import { referenceRelativeBoxes } from '../../heads/detection-heads.js';
+import type { ConditionalTransformer } from '../transformer/conditional-transformer.js';
+import { SetDetector, type SetDetectorParts } from './set-detector.js';
 
 export class ConditionalDETR extends SetDetector<ConditionalTransformer> {
   readonly classHead = 'focal' as const;

@@ -3,10 +3,10 @@
 // embedding's are `backbone.1.*`. It returns the last feature map, the image padding mask resized
 // to it (nearest, as F.interpolate) and the map's position embedding.
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../nn/module';
-import type { PositionEncoder } from '../position/position-encoder';
-import type { Backbone } from './backbone/backbone';
-import { interpolateMask } from './backbone/mask';
+import { Module } from '../nn/module.js';
+import type { PositionEncoder } from '../position/position-encoder.js';
+import type { Backbone } from './backbone/backbone.js';
+import { interpolateMask } from './backbone/mask.js';
 
 /** DETR's `Backbone` (BackboneBase): the CNN registered as `body`. */
 export class BackboneBody extends Module {

@@ -3,9 +3,9 @@
 // class. Boxes go cxcywh → xyxy and are scaled to the original image size (absolute pixels); the
 // COCO results (xywh, the dataset's category ids) are made in lib/tasks/detection/coco-results.ts.
 import * as tf from '@tensorflow/tfjs';
-import type { ClassHeadKind } from '../../heads/detection-heads';
-import { boxCxcywhToXyxy } from '../../losses/box-ops';
-import type { DetectionPrediction } from '../../losses/detection-types';
+import type { ClassHeadKind } from '../../heads/detection-heads.js';
+import { boxCxcywhToXyxy } from '../../losses/box-ops.js';
+import type { DetectionPrediction } from '../../losses/detection-types.js';
 
 /** One image's detections, best first for `focal`, in query order for `softmax`. */
 export interface ImageDetections {

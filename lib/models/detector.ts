@@ -5,22 +5,22 @@
 // queries for DETR and 300 for Conditional DETR. `buildDetectorParts` is DETR's `build(args)`: the model, its
 // criterion and its post-processing.
 import * as t from 'io-ts';
-import type { DetectionPrediction } from '../../losses/detection-types';
-import { SetCriterion } from '../../losses/set-criterion';
-import { keysOf, PositiveInt, Probability } from '../io/codecs';
-import { DecodeError, decodeOrThrow } from '../io/decode';
-import { buildPositionEncoding } from '../position/build';
-import { defaultRng, type Rng } from '../runtime/rng';
-import { ConditionalTransformer } from '../transformer/conditional-transformer';
-import { DetrTransformer } from '../transformer/detr-transformer';
-import type { TransformerOptions } from '../transformer/transformer-options';
-import type { Backbone } from './backbone/backbone';
-import { ResNet } from './backbone/resnet';
-import { SmallCNN } from './backbone/small-cnn';
-import { ConditionalDETR } from './conditional-detr';
-import { DetectionJoiner } from './detection-backbone';
-import { type ImageDetections, postprocessDetections } from './detection-postprocess';
-import { DETR } from './detr';
+import type { DetectionPrediction } from '../../losses/detection-types.js';
+import { SetCriterion } from '../../losses/set-criterion.js';
+import { keysOf, PositiveInt, Probability } from '../io/codecs.js';
+import { DecodeError, decodeOrThrow } from '../io/decode.js';
+import { buildPositionEncoding } from '../position/build.js';
+import { defaultRng, type Rng } from '../runtime/rng.js';
+import { ConditionalTransformer } from '../transformer/conditional-transformer.js';
+import { DetrTransformer } from '../transformer/detr-transformer.js';
+import type { TransformerOptions } from '../transformer/transformer-options.js';
+import type { Backbone } from './backbone/backbone.js';
+import { ResNet } from './backbone/resnet.js';
+import { SmallCNN } from './backbone/small-cnn.js';
+import { ConditionalDETR } from './conditional-detr.js';
+import { DetectionJoiner } from './detection-backbone.js';
+import { type ImageDetections, postprocessDetections } from './detection-postprocess.js';
+import { DETR } from './detr.js';
 
 export const DETECTOR_KINDS = ['conditional', 'detr'] as const;
 export const DETECTOR_BACKBONES = ['small', 'resnet18', 'resnet50'] as const;

@@ -8,17 +8,17 @@
 // `regressor_head_t` / `regressor_head_rot`: one shared PoseRegressor (EMS, the default) or one
 // per scene (MS, `regressor_head_t.<i>.*`). Parameter names are the official state_dict's.
 import * as tf from '@tensorflow/tfjs';
-import { PoseRegressorHead } from '../../heads/pose-regressor-head';
-import type { LayerQueriesKeys } from '../../losses/qk-alignment';
-import { Conv2d } from '../nn/conv2d';
-import { Embedding } from '../nn/embedding';
-import { Linear } from '../nn/linear';
-import { Module, ModuleList } from '../nn/module';
-import type { PositionEncoder } from '../position/position-encoder';
-import { defaultRng, type Rng } from '../runtime/rng';
-import { MSTTransformer } from '../transformer/mst-transformer';
-import type { Backbone } from './backbone/backbone';
-import { PoseBackboneJoiner } from './pose-backbone';
+import { PoseRegressorHead } from '../../heads/pose-regressor-head.js';
+import type { LayerQueriesKeys } from '../../losses/qk-alignment.js';
+import { Conv2d } from '../nn/conv2d.js';
+import { Embedding } from '../nn/embedding.js';
+import { Linear } from '../nn/linear.js';
+import { Module, ModuleList } from '../nn/module.js';
+import type { PositionEncoder } from '../position/position-encoder.js';
+import { defaultRng, type Rng } from '../runtime/rng.js';
+import { MSTTransformer } from '../transformer/mst-transformer.js';
+import type { Backbone } from './backbone/backbone.js';
+import { PoseBackboneJoiner } from './pose-backbone.js';
 
 export type RegressorHeadKind = 'shared' | 'per-scene';
 

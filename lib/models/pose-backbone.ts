@@ -4,9 +4,9 @@
 // `_conv_stem.weight`) and, for the learned encoding, `backbone.1.row_embed.weight`. One position
 // encoding serves both endpoints. ActMST feeds unpadded images: the mask is all false.
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../nn/module';
-import type { PositionEncoder } from '../position/position-encoder';
-import type { Backbone } from './backbone/backbone';
+import { Module } from '../nn/module.js';
+import type { PositionEncoder } from '../position/position-encoder.js';
+import type { Backbone } from './backbone/backbone.js';
 
 /** The endpoints MS-Transformer reads: [position branch, orientation branch] (`"reduction"` in the configs). */
 export const MST_REDUCTIONS = ['reduction_4', 'reduction_3'] as const;

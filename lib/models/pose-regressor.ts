@@ -5,17 +5,17 @@
 // and the loss composition. Every field but `numScenes` has a default: the official 7-Scenes
 // values (EfficientNet-B0, d 256, 6+6 layers, fixed sine PE, shared EMS heads).
 import * as t from 'io-ts';
-import { POSE_REGRESSOR_HIDDEN } from '../../heads/pose-regressor-head';
-import { CameraPoseLoss, type CameraPoseLossConfig } from '../../losses/camera-pose-loss';
-import { msTransformerLoss } from '../../losses/ms-transformer-loss';
-import { keysOf, PositiveInt, Probability, withLegacyNames } from '../io/codecs';
-import { decodeOrThrow } from '../io/decode';
-import { buildPositionEncoding } from '../position/build';
-import { defaultRng, type Rng } from '../runtime/rng';
-import type { Backbone } from './backbone/backbone';
-import { EfficientNetB0 } from './backbone/efficientnet';
-import { SmallCNN } from './backbone/small-cnn';
-import { MSTransformer } from './ms-transformer';
+import { POSE_REGRESSOR_HIDDEN } from '../../heads/pose-regressor-head.js';
+import { CameraPoseLoss, type CameraPoseLossConfig } from '../../losses/camera-pose-loss.js';
+import { msTransformerLoss } from '../../losses/ms-transformer-loss.js';
+import { keysOf, PositiveInt, Probability, withLegacyNames } from '../io/codecs.js';
+import { decodeOrThrow } from '../io/decode.js';
+import { buildPositionEncoding } from '../position/build.js';
+import { defaultRng, type Rng } from '../runtime/rng.js';
+import type { Backbone } from './backbone/backbone.js';
+import { EfficientNetB0 } from './backbone/efficientnet.js';
+import { SmallCNN } from './backbone/small-cnn.js';
+import { MSTransformer } from './ms-transformer.js';
 
 const RequiredFields = t.type({ numScenes: PositiveInt });
 const OptionalFields = t.partial({

@@ -3,18 +3,18 @@
 // `bbox_embed` on every decoder layer. Registration order and names follow the official modules:
 // transformer, class_embed, bbox_embed, query_embed, input_proj, backbone.
 import * as tf from '@tensorflow/tfjs';
-import { type ClassHeadKind, createBboxEmbed, createClassEmbed } from '../../heads/detection-heads';
-import type { DetectionOutputs, DetectionPrediction } from '../../losses/detection-types';
-import type { AttentionRecord } from '../attention/attend';
-import { Conv2d } from '../nn/conv2d';
-import { Embedding } from '../nn/embedding';
-import type { Linear } from '../nn/linear';
-import type { MLP } from '../nn/mlp';
-import { Module } from '../nn/module';
-import type { Rng } from '../runtime/rng';
-import type { DecoderLayerAttention } from '../transformer/decoder-layer';
-import type { TransformerInputs } from '../transformer/tokens';
-import type { DetectionJoiner } from './detection-backbone';
+import { type ClassHeadKind, createBboxEmbed, createClassEmbed } from '../../heads/detection-heads.js';
+import type { DetectionOutputs, DetectionPrediction } from '../../losses/detection-types.js';
+import type { AttentionRecord } from '../attention/attend.js';
+import { Conv2d } from '../nn/conv2d.js';
+import { Embedding } from '../nn/embedding.js';
+import type { Linear } from '../nn/linear.js';
+import type { MLP } from '../nn/mlp.js';
+import { Module } from '../nn/module.js';
+import type { Rng } from '../runtime/rng.js';
+import type { DecoderLayerAttention } from '../transformer/decoder-layer.js';
+import type { TransformerInputs } from '../transformer/tokens.js';
+import type { DetectionJoiner } from './detection-backbone.js';
 
 /** A padded image batch: images [B, H, W, 3], mask [B, H, W] bool (true = padding). */
 export interface DetectorInputs {

@@ -3,7 +3,7 @@
 // running = (1 - momentum) · running + momentum · batch (unbiased variance), as PyTorch does;
 // eval mode uses the running statistics.
 import * as tf from '@tensorflow/tfjs';
-import { Module } from './module';
+import { Module } from './module.js';
 
 export interface BatchNormOptions {
   /** Default 1e-5 (efficientnet_pytorch: 1e-3). */

@@ -3,12 +3,12 @@
 // (groups = in channels) stores [kh, kw, 1, C], which is PyTorch's [C, 1, kh, kw] under the same
 // 'conv2d' layout conversion (see depthwiseConv2dNHWC).
 import * as tf from '@tensorflow/tfjs';
-import { defaultRng, type Rng } from '../runtime/rng';
-import { type Conv2dPadding, conv2dNHWC, depthwiseConv2dNHWC } from './conv-functional';
-import { fans, kaimingUniformDefault, uniform } from './init';
-import { Module } from './module';
+import { defaultRng, type Rng } from '../runtime/rng.js';
+import { type Conv2dPadding, conv2dNHWC, depthwiseConv2dNHWC } from './conv-functional.js';
+import { fans, kaimingUniformDefault, uniform } from './init.js';
+import { Module } from './module.js';
 
-export type { Conv2dPadding } from './conv-functional';
+export type { Conv2dPadding } from './conv-functional.js';
 
 export interface Conv2dOptions {
   readonly stride?: number;

@@ -1,8 +1,8 @@
 // `nn.Dropout`: active only in training mode, seeded from the run's Rng.
 import type * as tf from '@tensorflow/tfjs';
-import { dropout } from '../runtime/fused-dropout';
-import { defaultRng, type Rng } from '../runtime/rng';
-import { Module } from './module';
+import { dropout } from '../runtime/fused-dropout.js';
+import { defaultRng, type Rng } from '../runtime/rng.js';
+import { Module } from './module.js';
 
 export class Dropout extends Module {
   constructor(

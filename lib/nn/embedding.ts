@@ -1,8 +1,8 @@
 // `nn.Embedding`: a lookup table [num, dim] ('plain' layout), initialised N(0, 1) as PyTorch.
 import * as tf from '@tensorflow/tfjs';
-import { defaultRng, type Rng } from '../runtime/rng';
-import { normal } from './init';
-import { Module } from './module';
+import { defaultRng, type Rng } from '../runtime/rng.js';
+import { normal } from './init.js';
+import { Module } from './module.js';
 
 export class Embedding extends Module {
   readonly weight: tf.Variable; // [num, dim]

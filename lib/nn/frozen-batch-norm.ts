@@ -2,8 +2,8 @@
 // parameters. weight, bias, running_mean and running_var are all buffers (never trained); there
 // is no num_batches_tracked (strip it from torchvision checkpoints with `withoutBatchCounters`).
 import * as tf from '@tensorflow/tfjs';
-import { affineNorm } from './batch-norm';
-import { Module, type StateDict } from './module';
+import { affineNorm } from './batch-norm.js';
+import { Module, type StateDict } from './module.js';
 
 export class FrozenBatchNorm2d extends Module {
   readonly weight: tf.Variable; // [C]

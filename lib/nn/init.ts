@@ -1,7 +1,7 @@
 // Parameter initialisers with PyTorch's definitions, drawing from a seeded Rng.
 import * as tf from '@tensorflow/tfjs';
-import { defaultRng, type Rng } from '../runtime/rng';
-import type { TorchLayout } from './module';
+import { defaultRng, type Rng } from '../runtime/rng.js';
+import type { TorchLayout } from './module.js';
 
 /** PyTorch's (fan_in, fan_out) of a tensor given in our layout. */
 export function fans(shape: readonly number[], layout: TorchLayout): [number, number] {

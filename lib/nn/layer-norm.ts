@@ -1,6 +1,6 @@
 // `nn.LayerNorm` over the last axis (eps 1e-5, affine).
 import * as tf from '@tensorflow/tfjs';
-import { Module } from './module';
+import { Module } from './module.js';
 
 export class LayerNorm extends Module {
   readonly weight: tf.Variable; // [C]

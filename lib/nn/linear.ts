@@ -1,8 +1,8 @@
 // `nn.Linear`: y = x W + b on the last axis. Weight stored [in, out] (PyTorch: [out, in]).
 import * as tf from '@tensorflow/tfjs';
-import { defaultRng, type Rng } from '../runtime/rng';
-import { kaimingUniformDefault, uniform } from './init';
-import { Module } from './module';
+import { defaultRng, type Rng } from '../runtime/rng.js';
+import { kaimingUniformDefault, uniform } from './init.js';
+import { Module } from './module.js';
 
 export class Linear extends Module {
   readonly weight: tf.Variable; // [in, out]

@@ -1,8 +1,8 @@
 // DETR's `MLP`: n Linear layers with ReLU between them (`layers.0`, `layers.1`, ...).
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../runtime/rng';
-import { Linear } from './linear';
-import { Module, ModuleList } from './module';
+import type { Rng } from '../runtime/rng.js';
+import { Linear } from './linear.js';
+import { Module, ModuleList } from './module.js';
 
 export class MLP extends Module {
   readonly layers: ModuleList<Linear>;

@@ -1,12 +1,13 @@
 // safetensors read / write: an 8-byte little-endian header length N, N bytes of JSON
 // ({name: {dtype, shape, data_offsets}}, optional "__metadata__" of strings), then the data.
-// F32 / F16 / BF16 load as float32, I64 as int32 (range-checked), BOOL as bool. float32 tensors
+// F32 / F16 / BF16 load as float32, I64 as int32 (range-checked), BOOL as bool (io/tensor-bytes.ts). float32 tensors
 // are written as F32, or as F16 / BF16 (round to nearest even) on request.
 import { promises as fs } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
-import { writeFileAtomic } from '../io/atomic';
-import { DecodeError, decodeOrThrow, parseJson } from '../io/decode';
+import { writeFileAtomic } from '../io/atomic.js';
+import { DecodeError, decodeOrThrow, parseJson } from '../io/decode.js';
+import { DTYPE_BYTES, tensorFromBytes } from '../io/tensor-bytes.js';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'I64' | 'BOOL';
 
@@ -20,8 +21,6 @@ export interface Safetensors {
   readonly tensors: Map<string, tf.Tensor>;
   readonly metadata: Record<string, string>;
 }
-
-const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2, I64: 8, BOOL: 1 };
 
 export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Safetensors {
   if (bytes.byteLength < 8) throw new DecodeError(source, ['file shorter than the 8-byte header length']);
@@ -40,52 +39,13 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Safet
     const entry = decodeOrThrow(Entry, value, `${source} tensor '${name}'`);
     const [start, end] = entry.data_offsets;
     const size = entry.shape.reduce((a, b) => a * b, 1);
-    if (end - start !== size * BYTES[entry.dtype] || dataStart + end > bytes.byteLength) {
+    if (end - start !== size * DTYPE_BYTES[entry.dtype] || dataStart + end > bytes.byteLength) {
       throw new DecodeError(source, [`tensor '${name}': data_offsets [${start}, ${end}] do not fit shape [${entry.shape}] of ${entry.dtype}`]);
     }
     const chunk = new Uint8Array(bytes.subarray(dataStart + start, dataStart + end)); // a copy, so aligned at 0
-    tensors.set(name, toTensor(chunk, entry.dtype, entry.shape, `${source} tensor '${name}'`));
+    tensors.set(name, tensorFromBytes(chunk, entry.dtype, entry.shape, `${source} tensor '${name}'`));
   }
   return { tensors, metadata };
-}
-
-function toTensor(chunk: Uint8Array, dtype: SafetensorsDtype, shape: number[], where: string): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  switch (dtype) {
-    case 'F32':
-      return tf.tensor(new Float32Array(chunk.buffer, 0, n), shape, 'float32');
-    case 'F16': {
-      const half = new Uint16Array(chunk.buffer, 0, n);
-      return tf.tensor(Float32Array.from(half, halfToFloat), shape, 'float32');
-    }
-    case 'BF16': {
-      const half = new Uint16Array(chunk.buffer, 0, n);
-      const out = new Uint32Array(n);
-      for (let i = 0; i < n; i++) out[i] = (half[i] as number) << 16;
-      return tf.tensor(new Float32Array(out.buffer), shape, 'float32');
-    }
-    case 'I64': {
-      const wide = new BigInt64Array(chunk.buffer, 0, n);
-      const out = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = wide[i] as bigint;
-        if (v > 2147483647n || v < -2147483648n) throw new DecodeError(where, [`I64 value ${v} does not fit int32`]);
-        out[i] = Number(v);
-      }
-      return tf.tensor(out, shape, 'int32');
-    }
-    case 'BOOL':
-      return tf.tensor(Uint8Array.from(chunk.subarray(0, n)), shape, 'bool');
-  }
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
 export async function readSafetensors(path: string): Promise<Safetensors> {
@@ -96,6 +56,27 @@ export async function readSafetensors(path: string): Promise<Safetensors> {
     throw new Error(`cannot read safetensors file ${path}: ${(err as Error).message}`);
   }
   return decodeSafetensors(bytes, path);
+}
+
+/**
+ * A file's `__metadata__` from its header alone (no tensor data read), or null when the file is
+ * not safetensors (too short, or no JSON header object after the length).
+ */
+export async function readSafetensorsMetadata(path: string): Promise<Record<string, string> | null> {
+  const handle = await fs.open(path, 'r');
+  try {
+    const head = Buffer.alloc(9);
+    if ((await handle.read(head, 0, 9, 0)).bytesRead < 9 || head[8] !== 0x7b) return null;
+    const length = Number(head.readBigUInt64LE(0));
+    const { size } = await handle.stat();
+    if (8 + length > size) return null;
+    const header = Buffer.alloc(length);
+    await handle.read(header, 0, length, 8);
+    const raw = decodeOrThrow(t.record(t.string, t.unknown), parseJson(header.toString('utf8'), path), path);
+    return raw.__metadata__ === undefined ? {} : decodeOrThrow(t.record(t.string, t.string), raw.__metadata__, `${path} __metadata__`);
+  } finally {
+    await handle.close();
+  }
 }
 
 export interface EncodeOptions {

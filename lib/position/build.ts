@@ -1,8 +1,8 @@
 // `build_position_encoding` of DETR / ActMST: hidden_dim / 2 features per coordinate.
-import type { Rng } from '../runtime/rng';
-import { PositionEmbeddingLearned } from './learned-embedding';
-import type { PositionEncoder } from './position-encoder';
-import { PositionEmbeddingSine } from './sine-embedding';
+import type { Rng } from '../runtime/rng.js';
+import { PositionEmbeddingLearned } from './learned-embedding.js';
+import type { PositionEncoder } from './position-encoder.js';
+import { PositionEmbeddingSine } from './sine-embedding.js';
 
 export type PositionEncodingKind = 'sine' | 'learned';
 

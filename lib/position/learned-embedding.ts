@@ -1,10 +1,10 @@
 // DETR / ActMST `PositionEmbeddingLearned`: one learned vector per row and per column (at most
 // 50 of each), channels [col_embed(x) | row_embed(y)] as in ActMST's pencoder.py.
 import * as tf from '@tensorflow/tfjs';
-import { Embedding } from '../nn/embedding';
-import { Module } from '../nn/module';
-import { defaultRng, type Rng } from '../runtime/rng';
-import type { PositionEncoder } from './position-encoder';
+import { Embedding } from '../nn/embedding.js';
+import { Module } from '../nn/module.js';
+import { defaultRng, type Rng } from '../runtime/rng.js';
+import type { PositionEncoder } from './position-encoder.js';
 
 /** Rows / columns the official tables cover. */
 export const LEARNED_POSITION_TABLE_SIZE = 50;

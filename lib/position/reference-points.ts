@@ -1,6 +1,6 @@
 // Conditional DETR's sine embedding of the decoder reference points (`gen_sineembed_for_position`).
 import * as tf from '@tensorflow/tfjs';
-import { sineCode } from './sine';
+import { sineCode } from './sine.js';
 
 /**
  * points: [..., 2] with (x, y) in (0, 1) → [..., 2·numPosFeats] = [sine(y) | sine(x)], each

@@ -2,9 +2,9 @@
 // `models/transposenet/pencoder.py` copy is code-identical; ActMST builds it with
 // normalize = false, DETR's `build_position_encoding` with normalize = true.
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../nn/module';
-import type { PositionEncoder } from './position-encoder';
-import { sineCode } from './sine';
+import { Module } from '../nn/module.js';
+import type { PositionEncoder } from './position-encoder.js';
+import { sineCode } from './sine.js';
 
 export interface SineEmbeddingOptions {
   /** Channels per coordinate (output has 2·numPosFeats); even. Default 64. */

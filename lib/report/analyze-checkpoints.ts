@@ -4,25 +4,25 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { collateDetection, detectionBatches } from '../../datasets/batching';
-import { normalizeSample } from '../../datasets/detection-sample';
-import { resizeSample } from '../../datasets/detection-transforms';
-import { readRgbImage } from '../../datasets/image';
-import { disposePoseBatch, poseBatches } from '../../datasets/pose-dataset';
-import { poseTestConfig } from '../../datasets/pose-transforms';
-import type { DetectorInputs } from '../models/set-detector';
-import { Rng } from '../runtime/rng';
-import { loadDetectorCheckpoint } from '../tasks/detection/checkpoint';
-import type { DetectionRunConfig } from '../tasks/detection/config';
-import { detectionTransforms, loadDetectionSplit, maxSizeFor } from '../tasks/detection/data';
-import { loadPoseCheckpoint } from '../tasks/pose/checkpoint';
-import type { PoseTrainConfig } from '../tasks/pose/config';
-import { csvDataSpec, loadPoseSplits, type PoseDataSpec } from '../tasks/pose/data';
-import type { PoseTrainingModel } from '../tasks/pose/task';
-import { disposeCheckpoint, loadCheckpoint } from '../train/checkpoint';
-import { analyzeDetectors, type DetectorAnalysisOptions, type DetectorArm } from './analyze-detector';
-import { analyzePoseRegressors, type PoseAnalysisOptions, type PoseArm } from './analyze-pose';
-import type { DiagnosticsData } from './diagnostics-report';
+import { collateDetection, detectionBatches } from '../../datasets/batching.js';
+import { normalizeSample } from '../../datasets/detection-sample.js';
+import { resizeSample } from '../../datasets/detection-transforms.js';
+import { readRgbImage } from '../../datasets/image.js';
+import { disposePoseBatch, poseBatches } from '../../datasets/pose-dataset.js';
+import { poseTestConfig } from '../../datasets/pose-transforms.js';
+import type { DetectorInputs } from '../models/set-detector.js';
+import { Rng } from '../runtime/rng.js';
+import { loadDetectorCheckpoint } from '../tasks/detection/checkpoint.js';
+import type { DetectionRunConfig } from '../tasks/detection/config.js';
+import { detectionTransforms, loadDetectionSplit, maxSizeFor } from '../tasks/detection/data.js';
+import { loadPoseCheckpoint } from '../tasks/pose/checkpoint.js';
+import type { PoseTrainConfig } from '../tasks/pose/config.js';
+import { csvDataSpec, loadPoseSplits, type PoseDataSpec } from '../tasks/pose/data.js';
+import type { PoseTrainingModel } from '../tasks/pose/task.js';
+import { disposeCheckpoint, loadCheckpoint } from '../train/checkpoint.js';
+import { analyzeDetectors, type DetectorAnalysisOptions, type DetectorArm } from './analyze-detector.js';
+import { analyzePoseRegressors, type PoseAnalysisOptions, type PoseArm } from './analyze-pose.js';
+import type { DiagnosticsData } from './diagnostics-report.js';
 
 export interface CheckpointAnalysisOptions extends Omit<DetectorAnalysisOptions & PoseAnalysisOptions, 'rng'> {
   /** Detectors: an image file or a directory of images; pose: a label CSV. Default: the first run's val / test split. */

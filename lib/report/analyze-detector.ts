@@ -3,19 +3,19 @@
 // and keys, and each top-scoring decoder query's cross-attention over the image with its box
 // (spatial, content and combined for Conditional DETR, as in its paper's figure; combined for DETR).
 import * as tf from '@tensorflow/tfjs';
-import type { XyxyBox } from '../../datasets/image';
-import type { Detector } from '../models/detector';
-import { type DetectorInputs, disposeDetectorOutputs } from '../models/set-detector';
-import type { Rng } from '../runtime/rng';
-import { attentionOverlay, type PanelTile, panelPng } from './attention-overlay';
-import { conditionalAttentionParts } from './cross-attention-parts';
-import type { DiagnosticsData } from './diagnostics-report';
-import { denormalisedImage, enlargeForDisplay } from './display-image';
-import { embedQueriesKeys } from './embedding';
-import { EncoderStatistics } from './encoder-statistics';
-import type { EntropyRow, PurityHistogramRow, QkDistanceRow } from './figures';
-import type { ReportImage } from './html';
-import { slug } from './slug';
+import type { XyxyBox } from '../../datasets/image.js';
+import type { Detector } from '../models/detector.js';
+import { type DetectorInputs, disposeDetectorOutputs } from '../models/set-detector.js';
+import type { Rng } from '../runtime/rng.js';
+import { attentionOverlay, type PanelTile, panelPng } from './attention-overlay.js';
+import { conditionalAttentionParts } from './cross-attention-parts.js';
+import type { DiagnosticsData } from './diagnostics-report.js';
+import { denormalisedImage, enlargeForDisplay } from './display-image.js';
+import { embedQueriesKeys } from './embedding.js';
+import { EncoderStatistics } from './encoder-statistics.js';
+import type { EntropyRow, PurityHistogramRow, QkDistanceRow } from './figures.js';
+import type { ReportImage } from './html.js';
+import { slug } from './slug.js';
 
 export interface DetectorArm {
   readonly label: string;

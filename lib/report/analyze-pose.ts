@@ -3,18 +3,18 @@
 // one encoder head's queries and keys, and the last encoder layer's attention of chosen tokens
 // over the image (mean over heads), the token's own cell outlined.
 import * as tf from '@tensorflow/tfjs';
-import type { AttentionRecord } from '../attention/attend';
-import { encoderAttentionMaps } from '../diagnostics/attention-maps';
-import { disposeMSTransformerOutput, type MSTransformer, type MSTransformerOutput } from '../models/ms-transformer';
-import type { AnalysisOptions } from './analyze-detector';
-import { attentionOverlay, cellBox, panelPng } from './attention-overlay';
-import type { DiagnosticsData } from './diagnostics-report';
-import { denormalisedImage, enlargeForDisplay } from './display-image';
-import { embedQueriesKeys } from './embedding';
-import { EncoderStatistics } from './encoder-statistics';
-import type { EntropyRow, PurityHistogramRow, QkDistanceRow } from './figures';
-import type { ReportImage } from './html';
-import { slug } from './slug';
+import type { AttentionRecord } from '../attention/attend.js';
+import { encoderAttentionMaps } from '../diagnostics/attention-maps.js';
+import { disposeMSTransformerOutput, type MSTransformer, type MSTransformerOutput } from '../models/ms-transformer.js';
+import type { AnalysisOptions } from './analyze-detector.js';
+import { attentionOverlay, cellBox, panelPng } from './attention-overlay.js';
+import type { DiagnosticsData } from './diagnostics-report.js';
+import { denormalisedImage, enlargeForDisplay } from './display-image.js';
+import { embedQueriesKeys } from './embedding.js';
+import { EncoderStatistics } from './encoder-statistics.js';
+import type { EntropyRow, PurityHistogramRow, QkDistanceRow } from './figures.js';
+import type { ReportImage } from './html.js';
+import { slug } from './slug.js';
 
 export interface PoseArm {
   readonly label: string;

@@ -3,8 +3,8 @@
 // over the image, with an optional box (e.g. the query's predicted box). Several overlays go into
 // one labelled PNG panel (e.g. spatial | content | combined cross-attention of one decoder query).
 import sharp from 'sharp';
-import { drawBoxes, type RgbColour, type RgbImage, type XyxyBox } from '../../datasets/image';
-import { colourAt, colourLut } from './colormap';
+import { drawBoxes, type RgbColour, type RgbImage, type XyxyBox } from '../../datasets/image.js';
+import { colourAt, colourLut } from './colormap.js';
 
 /** A map on the feature grid: `data[y * width + x]`, e.g. one query's attention weights. */
 export interface AttentionGrid {

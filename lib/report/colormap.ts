@@ -1,6 +1,6 @@
 // Continuous colour maps as 256-entry RGB lookup tables, from Vega's named schemes (viridis, inferno, …).
 import * as vega from 'vega';
-import type { RgbColour } from '../../datasets/image';
+import type { RgbColour } from '../../datasets/image.js';
 
 export type ColourLut = readonly RgbColour[];
 

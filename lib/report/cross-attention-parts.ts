@@ -3,8 +3,8 @@
 // content map softmax(q_c·k_c/√d), a spatial map softmax(q_s·k_s/√d) and their normalised product,
 // the combined weights the model uses.
 import * as tf from '@tensorflow/tfjs';
-import type { AttentionRecord } from '../attention/attend';
-import { keyPaddingBias } from '../attention/key-padding';
+import type { AttentionRecord } from '../attention/attend.js';
+import { keyPaddingBias } from '../attention/key-padding.js';
 
 export interface AttentionParts {
   /** Each [B, H, Lq, Lk], rows summing to 1. */

@@ -2,8 +2,8 @@
 // QK centroid distance heatmap, a query/key embedding and attention-map PNGs, in one
 // self-contained `analysis.html` plus `figures/*.png` and `attention/*.png`.
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic';
-import { type RenderedFigure, renderFigure } from './figure';
+import { writeFileAtomic } from '../io/atomic.js';
+import { type RenderedFigure, renderFigure } from './figure.js';
 import {
   type EmbeddingPoint,
   type EntropyRow,
@@ -13,10 +13,10 @@ import {
   purityHistogramFigure,
   type QkDistanceRow,
   qkDistanceHeatmapFigure,
-} from './figures';
-import type { ReportImage, ReportSection } from './html';
-import type { Table } from './run-tables';
-import { writeReportPage } from './write-report';
+} from './figures.js';
+import type { ReportImage, ReportSection } from './html.js';
+import type { Table } from './run-tables.js';
+import { writeReportPage } from './write-report.js';
 
 export interface DiagnosticsData {
   readonly title: string;

@@ -1,7 +1,7 @@
 // Model inputs back to pictures: ImageNet-normalised pixels → 8-bit RGB for overlays.
 import type * as tf from '@tensorflow/tfjs';
-import { IMAGENET_MEAN, IMAGENET_STD } from '../../datasets/detection-sample';
-import { type RgbImage, resizeRgb } from '../../datasets/image';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../../datasets/detection-sample.js';
+import { type RgbImage, resizeRgb } from '../../datasets/image.js';
 
 /** images [B, H, W, 3] normalised ((x/255 − mean)/std) → image `index`, optionally cropped to its unpadded [h, w]. */
 export async function denormalisedImage(images: tf.Tensor4D, index = 0, size?: readonly [number, number]): Promise<RgbImage> {

@@ -1,7 +1,7 @@
 // 2D embedding of one attention head's queries and keys with UMAP (umap-js), seeded by an Rng.
 import { UMAP } from 'umap-js';
-import type { Rng } from '../runtime/rng';
-import type { EmbeddingPoint } from './figures';
+import type { Rng } from '../runtime/rng.js';
+import type { EmbeddingPoint } from './figures.js';
 
 export interface EmbeddingOptions {
   readonly rng: Rng;

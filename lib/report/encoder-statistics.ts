@@ -2,11 +2,11 @@
 // query–key centroid distance per head, and the query-region purity histogram (pooled over heads),
 // turned into the rows of the diagnostics figures.
 import * as tf from '@tensorflow/tfjs';
-import type { AttentionRecord } from '../attention/attend';
-import { attentionEntropy } from '../diagnostics/attention-entropy';
-import { qkCentroidDistance } from '../diagnostics/qk-centroid';
-import { DEFAULT_PURITY_K, purityHistogram, queryRegionPurity } from '../diagnostics/query-region-purity';
-import type { EntropyRow, PurityHistogramRow, QkDistanceRow } from './figures';
+import type { AttentionRecord } from '../attention/attend.js';
+import { attentionEntropy } from '../diagnostics/attention-entropy.js';
+import { qkCentroidDistance } from '../diagnostics/qk-centroid.js';
+import { DEFAULT_PURITY_K, purityHistogram, queryRegionPurity } from '../diagnostics/query-region-purity.js';
+import type { EntropyRow, PurityHistogramRow, QkDistanceRow } from './figures.js';
 
 export interface EncoderStatisticsOptions {
   /** Neighbours for the purity (default DEFAULT_PURITY_K = 10, capped at Lq + Lk − 1). */

@@ -2,7 +2,7 @@
 // attention entropy per encoder layer (arms side by side), query-region purity histograms, the
 // query–key centroid distance per layer and head, and a 2D embedding of one head's queries and keys.
 import type { TopLevelSpec } from 'vega-lite';
-import { type Figure, specBase } from './figure';
+import { type Figure, specBase } from './figure.js';
 
 export interface EntropyRow {
   /** Ablation arm / model, e.g. `baseline`, `+QKA`. */

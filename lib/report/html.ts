@@ -1,7 +1,7 @@
 // Self-contained HTML reports: figures as inline SVG, tables, inline CSS; no script, no link, no
 // URL fetched from anywhere (checked by `externalReferences` before a report is written).
-import type { RenderedFigure } from './figure';
-import type { Table } from './run-tables';
+import type { RenderedFigure } from './figure.js';
+import type { Table } from './run-tables.js';
 
 export interface ReportSection {
   readonly heading: string;

@@ -1,9 +1,9 @@
 // A run directory read back for reporting: config.json, the run log and the checkpoints present.
 import { promises as fs } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { decodeOrThrow, parseJson } from '../io/decode';
-import { type JsonObject, JsonObjectCodec } from '../train/json';
-import { type EpochRecord, type EvalRecord, type RunRecord, readRunLog, type TrainRecord } from '../train/run-log';
+import { decodeOrThrow, parseJson } from '../io/decode.js';
+import { type JsonObject, JsonObjectCodec } from '../train/json.js';
+import { type EpochRecord, type EvalRecord, type RunRecord, readRunLog, type TrainRecord } from '../train/run-log.js';
 
 export interface RunData {
   /** The label in legends and tables (the run directory's name, made unique among compared runs). */

@@ -1,11 +1,11 @@
 // The figures of a run report, from one or several runs (overlaid, one colour per run): training
 // loss and each term, learning rate, images/s, and the evaluation curves: AP and the 12 COCO
 // stats for detection, per-scene median errors and recall for pose, every other metric as is.
-import { COCO_STAT_NAMES } from '../metrics/coco-summary';
-import { type PoseMetricKey, parsePoseMetricKey } from '../metrics/pose-eval-metrics';
-import type { Figure } from './figure';
-import type { RunData } from './run-data';
-import { type SeriesFigureOptions, type SeriesRow, seriesFigure } from './series-figure';
+import { COCO_STAT_NAMES } from '../metrics/coco-summary.js';
+import { type PoseMetricKey, parsePoseMetricKey } from '../metrics/pose-eval-metrics.js';
+import type { Figure } from './figure.js';
+import type { RunData } from './run-data.js';
+import { type SeriesFigureOptions, type SeriesRow, seriesFigure } from './series-figure.js';
 
 const VALUE = 'value';
 const TOTAL_LOSS = 'loss (total)';

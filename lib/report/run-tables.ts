@@ -1,8 +1,8 @@
 // The tables of a run report: a summary per run and the final evaluation (last eval record).
-import { COCO_STAT_NAMES } from '../metrics/coco-summary';
-import { parsePoseMetricKey } from '../metrics/pose-eval-metrics';
-import { type RunData, runBackends } from './run-data';
-import { isCocoValue } from './run-figures';
+import { COCO_STAT_NAMES } from '../metrics/coco-summary.js';
+import { parsePoseMetricKey } from '../metrics/pose-eval-metrics.js';
+import { type RunData, runBackends } from './run-data.js';
+import { isCocoValue } from './run-figures.js';
 
 export interface Table {
   readonly caption: string;

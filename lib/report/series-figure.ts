@@ -1,7 +1,7 @@
 // The one chart shape of run reports: lines (with points) of y over x, one colour per series,
 // optionally in a grid of panels with their own y scales.
 import type { TopLevelSpec } from 'vega-lite';
-import { type Figure, specBase } from './figure';
+import { type Figure, specBase } from './figure.js';
 
 export type SeriesRow = Readonly<Record<string, string | number>>;
 

@@ -1,12 +1,12 @@
 // `report.html` (self-contained) and `figures/<name>.png` for one run or several runs overlaid.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic';
-import { type RenderedFigure, renderFigure, svgToPng } from './figure';
-import { externalReferences, type ReportPage, type ReportSection, reportHtml } from './html';
-import { loadRuns, type RunData, runBackends } from './run-data';
-import { runFigures } from './run-figures';
-import { finalEvalTables, runSummaryTable } from './run-tables';
+import { writeFileAtomic } from '../io/atomic.js';
+import { type RenderedFigure, renderFigure, svgToPng } from './figure.js';
+import { externalReferences, type ReportPage, type ReportSection, reportHtml } from './html.js';
+import { loadRuns, type RunData, runBackends } from './run-data.js';
+import { runFigures } from './run-figures.js';
+import { finalEvalTables, runSummaryTable } from './run-tables.js';
 
 export interface ReportOptions {
   /** Where report.html and figures/ go (default: the first run directory). */

@@ -5,10 +5,10 @@
 // load, the backends after it in the order below are tried. One line reports the choice and why
 // each earlier one was skipped.
 import * as tf from '@tensorflow/tfjs';
-import { errorMessage, importOptional, type ModuleImporter } from './optional-import';
-import { setUpTorch, type TorchAddonLoader } from './torch/setup';
-import { registerWasmTrainingKernels, type WasmKernelSet, wasmKernelSet } from './wasm-kernels';
-import { setUpWebGpu } from './webgpu';
+import { errorMessage, importOptional, type ModuleImporter } from './optional-import.js';
+import { setUpTorch, type TorchAddonLoader } from './torch/setup.js';
+import { registerWasmTrainingKernels, type WasmKernelSet, wasmKernelSet } from './wasm-kernels.js';
+import { setUpWebGpu } from './webgpu.js';
 
 /** Every backend, in fallback order; `webgpu` is skipped unless named (NAMED_ONLY). */
 export const BACKEND_NAMES = ['torch-cuda', 'tfjs-node-gpu', 'webgpu', 'torch', 'tfjs-node', 'wasm', 'cpu'] as const;

@@ -1,7 +1,7 @@
 // Geometry of a convolution kernel call (strides, padding, rounding from its attributes; NHWC only)
 // as tfjs's Conv2DInfo, for the wasm convolution-gradient kernels.
 import * as tf from '@tensorflow/tfjs';
-import { type KernelArgs, numberArrayAttr } from './kernel-call';
+import { type KernelArgs, numberArrayAttr } from './kernel-call.js';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;

@@ -3,8 +3,15 @@
 // resumed run draws the same numbers it would have drawn without the interruption.
 import seedrandom from 'seedrandom';
 
-/** JSON-serialisable generator state (seedrandom's ARC4 state). */
-export type RngState = seedrandom.State.Arc4;
+/**
+ * JSON-serialisable generator state: seedrandom's ARC4 state (seedrandom.State.Arc4), spelled out
+ * so that the published declarations do not need @types/seedrandom.
+ */
+export interface RngState {
+  i: number;
+  j: number;
+  S: number[];
+}
 
 export class Rng {
   private prng: seedrandom.StatefulPRNG<RngState>;

@@ -5,9 +5,9 @@
 // forward stride and padded as the forward pass; its [Ci, ≥kh, ≥kw, Co] result is cropped to
 // [Ci, kh, kw, Co] and transposed back. It runs on the backend's XNNPACK convolution.
 import type * as tf from '@tensorflow/tfjs';
-import { convInfoOf } from './conv-attrs';
-import { callKernel, type KernelArgs, numberArrayAttr, release, tensorInput } from './kernel-call';
-import { slice, transpose, wasmKernel } from './wasm-ops';
+import { convInfoOf } from './conv-attrs.js';
+import { callKernel, type KernelArgs, numberArrayAttr, release, tensorInput } from './kernel-call.js';
+import { slice, transpose, wasmKernel } from './wasm-ops.js';
 
 export function conv2dBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
   const { backend } = args;

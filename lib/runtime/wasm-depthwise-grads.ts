@@ -6,9 +6,9 @@
 // - input: dx = dy spread out by the stride (zeros between), padded by kh − 1 − top above
 //   (kw − 1 − left on the left) and convolved with the filter rotated by 180°.
 import type * as tf from '@tensorflow/tfjs';
-import { convInfoOf } from './conv-attrs';
-import { callKernel, type KernelArgs, numberArrayAttr, release, type TfjsBackend, tensorInput } from './kernel-call';
-import { reshape, slice, transpose, wasmKernel } from './wasm-ops';
+import { convInfoOf } from './conv-attrs.js';
+import { callKernel, type KernelArgs, numberArrayAttr, release, type TfjsBackend, tensorInput } from './kernel-call.js';
+import { reshape, slice, transpose, wasmKernel } from './wasm-ops.js';
 
 function depthwiseConv(
   backend: TfjsBackend,

@@ -5,8 +5,8 @@
 // references per buffer (`incRef` here, `disposeData` frees at zero, as its own `Reshape` does),
 // and no wasm kernel writes into its inputs.
 import type * as tf from '@tensorflow/tfjs';
-import { type KernelArgs, tensorInput } from './kernel-call';
-import { wasmBackend } from './wasm-ops';
+import { type KernelArgs, tensorInput } from './kernel-call.js';
+import { wasmBackend } from './wasm-ops.js';
 
 export function zeroCopyIdentityWasm(args: KernelArgs): tf.TensorInfo {
   const x = tensorInput(args, 'x');

@@ -5,11 +5,11 @@
 // (./wasm-identity). Registration is process-wide and idempotent.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { conv2dBackpropFilterWasm } from './wasm-conv2d-filter';
-import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from './wasm-depthwise-grads';
-import { zeroCopyIdentityWasm } from './wasm-identity';
-import { fastBatchMatMul, fastFusedMatMul } from './wasm-matmul';
-import { unsortedSegmentSumWasm } from './wasm-segment-sum';
+import { conv2dBackpropFilterWasm } from './wasm-conv2d-filter.js';
+import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from './wasm-depthwise-grads.js';
+import { zeroCopyIdentityWasm } from './wasm-identity.js';
+import { fastBatchMatMul, fastFusedMatMul } from './wasm-matmul.js';
+import { unsortedSegmentSumWasm } from './wasm-segment-sum.js';
 
 /**
  * Which kernels are in place: `all`, `gradients` (the missing gradient kernels, stock matmul and

@@ -6,8 +6,8 @@
 // by slice (with broadcasting of the batch dimensions), except small slices, which the stock
 // batched loop computes faster (STOCK_BATCHED_MAX_SLICE_MULTIPLY_ADDS).
 import * as tf from '@tensorflow/tfjs';
-import { boolAttr, callKernel, type KernelArgs, optionalInput, release, type TfjsBackend, tensorInput } from './kernel-call';
-import { batchSlice, reshape, stackBatches, transpose } from './wasm-ops';
+import { boolAttr, callKernel, type KernelArgs, optionalInput, release, type TfjsBackend, tensorInput } from './kernel-call.js';
+import { batchSlice, reshape, stackBatches, transpose } from './wasm-ops.js';
 
 /** Multiplies plain operands a [1|Ba, M, K] · b [1, K, N] → [1|Ba, M, N] with the original kernel. */
 type PlainProduct = (a: tf.TensorInfo, b: tf.TensorInfo) => tf.TensorInfo;

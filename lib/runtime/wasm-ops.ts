@@ -2,7 +2,7 @@
 // Every result is a new TensorInfo the caller releases (`release` in ./kernel-call).
 import type * as tf from '@tensorflow/tfjs';
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { callKernel, type TfjsBackend } from './kernel-call';
+import { callKernel, type TfjsBackend } from './kernel-call.js';
 
 /** The wasm backend's registered kernel `kernelName`, for `callKernel`. */
 export const wasmKernel = (kernelName: string) => ({ kernelName, backendName: 'wasm' });

@@ -3,8 +3,8 @@
 // which adds the updates of repeated indices. Ids outside [0, numSegments) are an error here
 // (the cpu backend drops them silently).
 import type * as tf from '@tensorflow/tfjs';
-import { callKernel, type KernelArgs, kernelBackend, numberAttr, release, tensorInput } from './kernel-call';
-import { reshape, wasmKernel } from './wasm-ops';
+import { callKernel, type KernelArgs, kernelBackend, numberAttr, release, tensorInput } from './kernel-call.js';
+import { reshape, wasmKernel } from './wasm-ops.js';
 
 export function unsortedSegmentSumWasm(args: KernelArgs): tf.TensorInfo {
   const { backend } = args;

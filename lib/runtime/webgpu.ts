@@ -2,7 +2,7 @@
 // @tensorflow/tfjs-backend-webgpu. Both are optional peer dependencies, imported lazily.
 // `navigator.gpu` must exist before tfjs-backend-webgpu is imported: the package registers its
 // backend at import time only when it finds one.
-import { errorMessage, importOptional, type ModuleImporter } from './optional-import';
+import { errorMessage, importOptional, type ModuleImporter } from './optional-import.js';
 
 /** Only the parts of the WebGPU API used to pick an adapter. */
 interface GpuAdapterLike {

@@ -11,8 +11,8 @@
 // by parameter name so it can be checkpointed and restored into a freshly built model.
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
-import type { Module } from '../nn/module';
-import { fusedAdamWUpdate } from '../runtime/fused-adamw';
+import type { Module } from '../nn/module.js';
+import { fusedAdamWUpdate } from '../runtime/fused-adamw.js';
 
 export type NamedVariable = readonly [name: string, variable: tf.Variable];
 

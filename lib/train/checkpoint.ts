@@ -5,11 +5,11 @@
 // `backend`, `savedAt`. Written atomically (temporary file, then rename).
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
-import { writeFileAtomic } from '../io/atomic';
-import { decodeOrThrow, parseJson } from '../io/decode';
-import { encodeSafetensors, readSafetensors } from '../nn/safetensors';
-import { AdamWMetaCodec, type AdamWState } from './adamw';
-import { type JsonObject, JsonObjectCodec, type JsonValue, JsonValueCodec } from './json';
+import { writeFileAtomic } from '../io/atomic.js';
+import { decodeOrThrow, parseJson } from '../io/decode.js';
+import { encodeSafetensors, readSafetensors } from '../nn/safetensors.js';
+import { AdamWMetaCodec, type AdamWState } from './adamw.js';
+import { type JsonObject, JsonObjectCodec, type JsonValue, JsonValueCodec } from './json.js';
 
 export const CHECKPOINT_FORMAT = 'condformer-checkpoint/1';
 

@@ -10,9 +10,9 @@
 // eval records also carry `step`; train records `lrs` (every group) and `gradNorm` (when clipping).
 import { promises as fs } from 'node:fs';
 import * as t from 'io-ts';
-import { writeFileAtomic } from '../io/atomic';
-import { DecodeError, decodeOrThrow, parseJson } from '../io/decode';
-import { JsonObjectCodec } from './json';
+import { writeFileAtomic } from '../io/atomic.js';
+import { DecodeError, decodeOrThrow, parseJson } from '../io/decode.js';
+import { JsonObjectCodec } from './json.js';
 
 const NumberRecord = t.record(t.string, t.number);
 

@@ -2,9 +2,9 @@
 // `gamma` (torch's recursive form, so the float64 values equal torch's). Call `step()` once per
 // epoch, after the epoch's optimizer steps, as DETR does.
 import * as t from 'io-ts';
-import { decodeOrThrow } from '../io/decode';
-import type { AdamW } from './adamw';
-import type { JsonValue } from './json';
+import { decodeOrThrow } from '../io/decode.js';
+import type { AdamW } from './adamw.js';
+import type { JsonValue } from './json.js';
 
 /** What the training loop needs from a learning-rate schedule (stepped once per epoch). */
 export interface LrScheduler {

@@ -8,17 +8,17 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeFileAtomic } from '../io/atomic';
-import type { Module } from '../nn/module';
-import { Rng, type RngState } from '../runtime/rng';
-import type { AdamW } from './adamw';
-import { type Checkpoint, disposeCheckpoint, type EpochTotals, loadCheckpoint, saveCheckpoint, type TrainProgress } from './checkpoint';
-import { clipGradNorm } from './clip-grad-norm';
-import type { JsonObject } from './json';
-import { formatValue, ProgressLine, type ProgressStream } from './progress';
-import { type EpochRecord, type EvalRecord, RunLog } from './run-log';
-import type { LrScheduler } from './step-lr';
-import { checkWasmMemory, estimateStepMemory } from './wasm-memory';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { Module } from '../nn/module.js';
+import { Rng, type RngState } from '../runtime/rng.js';
+import type { AdamW } from './adamw.js';
+import { type Checkpoint, disposeCheckpoint, type EpochTotals, loadCheckpoint, saveCheckpoint, type TrainProgress } from './checkpoint.js';
+import { clipGradNorm } from './clip-grad-norm.js';
+import type { JsonObject } from './json.js';
+import { formatValue, ProgressLine, type ProgressStream } from './progress.js';
+import { type EpochRecord, type EvalRecord, RunLog } from './run-log.js';
+import type { LrScheduler } from './step-lr.js';
+import { checkWasmMemory, estimateStepMemory } from './wasm-memory.js';
 
 export interface LossOutput {
   /** The scalar that is differentiated. */

@@ -7,17 +7,17 @@
 //   ca_kcontent(memory). Only in the first layer (`isFirst`) do the content query and key also get
 //   ca_qpos(query_pos) and ca_kpos(pos) added, and only that layer has `ca_qpos_proj`.
 import * as tf from '@tensorflow/tfjs';
-import type { AttentionRecord } from '../attention/attend';
-import { MultiHeadAttention } from '../attention/multi-head-attention';
-import { Dropout } from '../nn/dropout';
-import type { Activation } from '../nn/functional';
-import { LayerNorm } from '../nn/layer-norm';
-import { Linear } from '../nn/linear';
-import { Module } from '../nn/module';
-import { defaultRng } from '../runtime/rng';
-import type { DecoderForwardOptions, DecoderLayerOutput } from './decoder-layer';
-import { feedForward } from './feed-forward';
-import { resolveLayerOptions, type TransformerLayerOptions } from './options';
+import type { AttentionRecord } from '../attention/attend.js';
+import { MultiHeadAttention } from '../attention/multi-head-attention.js';
+import { Dropout } from '../nn/dropout.js';
+import type { Activation } from '../nn/functional.js';
+import { LayerNorm } from '../nn/layer-norm.js';
+import { Linear } from '../nn/linear.js';
+import { Module } from '../nn/module.js';
+import { defaultRng } from '../runtime/rng.js';
+import type { DecoderForwardOptions, DecoderLayerOutput } from './decoder-layer.js';
+import { feedForward } from './feed-forward.js';
+import { resolveLayerOptions, type TransformerLayerOptions } from './options.js';
 
 export interface ConditionalDecoderForwardOptions extends DecoderForwardOptions {
   /** Sine embedding of the reference points, scaled by λq. [B, NQ, C] */

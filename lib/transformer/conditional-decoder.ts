@@ -3,15 +3,15 @@
 // λq = query_scale(previous layer output) (λq = 1 in layer 0). Every layer's output goes through
 // the shared final `norm` (return_intermediate).
 import * as tf from '@tensorflow/tfjs';
-import { LayerNorm } from '../nn/layer-norm';
-import { MLP } from '../nn/mlp';
-import { Module, ModuleList } from '../nn/module';
-import { sineEmbedReferencePoints } from '../position/reference-points';
-import { defaultRng } from '../runtime/rng';
-import { clonedLayers } from './clones';
-import { ConditionalDecoderLayer } from './conditional-decoder-layer';
-import type { DecoderForwardOptions, DecoderLayerAttention } from './decoder-layer';
-import type { TransformerLayerOptions } from './options';
+import { LayerNorm } from '../nn/layer-norm.js';
+import { MLP } from '../nn/mlp.js';
+import { Module, ModuleList } from '../nn/module.js';
+import { sineEmbedReferencePoints } from '../position/reference-points.js';
+import { defaultRng } from '../runtime/rng.js';
+import { clonedLayers } from './clones.js';
+import { ConditionalDecoderLayer } from './conditional-decoder-layer.js';
+import type { DecoderForwardOptions, DecoderLayerAttention } from './decoder-layer.js';
+import type { TransformerLayerOptions } from './options.js';
 
 export type ConditionalDecoderOutput = {
   /** Every layer's output after `norm`. [L, B, NQ, C] */

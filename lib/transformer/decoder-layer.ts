@@ -3,16 +3,16 @@
 // cross-attention q = tgt + query_pos, k = memory + pos, v = memory. Post-norm (DETR) or pre-norm
 // (MS-Transformer / ActMST).
 import * as tf from '@tensorflow/tfjs';
-import type { AttentionRecord } from '../attention/attend';
-import { MultiHeadAttention } from '../attention/multi-head-attention';
-import { Dropout } from '../nn/dropout';
-import type { Activation } from '../nn/functional';
-import { LayerNorm } from '../nn/layer-norm';
-import { Linear } from '../nn/linear';
-import { Module } from '../nn/module';
-import { defaultRng } from '../runtime/rng';
-import { feedForward } from './feed-forward';
-import { resolveLayerOptions, type TransformerLayerOptions } from './options';
+import type { AttentionRecord } from '../attention/attend.js';
+import { MultiHeadAttention } from '../attention/multi-head-attention.js';
+import { Dropout } from '../nn/dropout.js';
+import type { Activation } from '../nn/functional.js';
+import { LayerNorm } from '../nn/layer-norm.js';
+import { Linear } from '../nn/linear.js';
+import { Module } from '../nn/module.js';
+import { defaultRng } from '../runtime/rng.js';
+import { feedForward } from './feed-forward.js';
+import { resolveLayerOptions, type TransformerLayerOptions } from './options.js';
 
 export interface DecoderForwardOptions {
   readonly pos?: tf.Tensor; // [B, S, C] memory positions

@@ -1,11 +1,11 @@
 // DETR's `TransformerDecoder` with return_intermediate: a stack of decoder layers whose every
 // output goes through the shared final LayerNorm `norm`.
 import * as tf from '@tensorflow/tfjs';
-import { LayerNorm } from '../nn/layer-norm';
-import { Module, ModuleList } from '../nn/module';
-import { clonedLayers } from './clones';
-import { type DecoderForwardOptions, type DecoderLayerAttention, TransformerDecoderLayer } from './decoder-layer';
-import type { TransformerLayerOptions } from './options';
+import { LayerNorm } from '../nn/layer-norm.js';
+import { Module, ModuleList } from '../nn/module.js';
+import { clonedLayers } from './clones.js';
+import { type DecoderForwardOptions, type DecoderLayerAttention, TransformerDecoderLayer } from './decoder-layer.js';
+import type { TransformerLayerOptions } from './options.js';
 
 export type DecoderOutput = {
   /** Every layer's output after `norm`. [L, B, NQ, C] */

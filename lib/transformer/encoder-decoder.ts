@@ -4,16 +4,16 @@
 // (encoder.layers.N…, encoder.norm with pre-norm, decoder.…); every parameter of rank > 1 is
 // re-initialised with xavier_uniform (`_reset_parameters`).
 import * as tf from '@tensorflow/tfjs';
-import type { AttentionRecord } from '../attention/attend';
-import { resetXavier } from '../nn/init';
-import { Module } from '../nn/module';
-import { defaultRng } from '../runtime/rng';
-import type { DecoderOutput } from './decoder';
-import type { DecoderForwardOptions, DecoderLayerAttention } from './decoder-layer';
-import { TransformerEncoder } from './encoder';
-import type { TransformerLayerOptions } from './options';
-import { type TransformerInputs, toTokens } from './tokens';
-import { layerOptionsOf, type TransformerOptions } from './transformer-options';
+import type { AttentionRecord } from '../attention/attend.js';
+import { resetXavier } from '../nn/init.js';
+import { Module } from '../nn/module.js';
+import { defaultRng } from '../runtime/rng.js';
+import type { DecoderOutput } from './decoder.js';
+import type { DecoderForwardOptions, DecoderLayerAttention } from './decoder-layer.js';
+import { TransformerEncoder } from './encoder.js';
+import type { TransformerLayerOptions } from './options.js';
+import { type TransformerInputs, toTokens } from './tokens.js';
+import { layerOptionsOf, type TransformerOptions } from './transformer-options.js';
 
 /** A decoder stack: the DETR decoder or the conditional one. */
 export interface StackedDecoder<O extends DecoderOutput> extends Module {

@@ -1,12 +1,12 @@
 // DETR's `TransformerEncoder`: a stack of encoder layers and an optional final LayerNorm (present in
 // pre-norm models: DETR with normalize_before, MS-Transformer / ActMST).
 import * as tf from '@tensorflow/tfjs';
-import type { AttentionRecord } from '../attention/attend';
-import { LayerNorm } from '../nn/layer-norm';
-import { Module, ModuleList } from '../nn/module';
-import { clonedLayers } from './clones';
-import { type EncoderForwardOptions, TransformerEncoderLayer } from './encoder-layer';
-import type { TransformerLayerOptions } from './options';
+import type { AttentionRecord } from '../attention/attend.js';
+import { LayerNorm } from '../nn/layer-norm.js';
+import { Module, ModuleList } from '../nn/module.js';
+import { clonedLayers } from './clones.js';
+import { type EncoderForwardOptions, TransformerEncoderLayer } from './encoder-layer.js';
+import type { TransformerLayerOptions } from './options.js';
 
 export type EncoderOutput = {
   readonly output: tf.Tensor3D; // [B, S, C], after the final norm if any

@@ -1,9 +1,9 @@
 // The position-wise feed-forward block of every transformer layer:
 // linear2(dropout(activation(linear1(x)))).
 import * as tf from '@tensorflow/tfjs';
-import type { Dropout } from '../nn/dropout';
-import { type Activation, activate } from '../nn/functional';
-import type { Linear } from '../nn/linear';
+import type { Dropout } from '../nn/dropout.js';
+import { type Activation, activate } from '../nn/functional.js';
+import type { Linear } from '../nn/linear.js';
 
 export interface FeedForwardParts {
   readonly linear1: Linear; // [C, F]

@@ -3,8 +3,8 @@
 // Its defaults are ActMST's `default_config`. For Query-Key Alignment run `forward` with
 // `returnAttention` and hand `encoderAttention` (per layer: queries / keys [B, H, N, dh], projected
 // from norm1(x) + pos, before scaling) to `qkAlignmentLoss`.
-import { DetrTransformer } from './detr-transformer';
-import type { TransformerOptions } from './transformer-options';
+import { DetrTransformer } from './detr-transformer.js';
+import type { TransformerOptions } from './transformer-options.js';
 
 export class MSTTransformer extends DetrTransformer {
   constructor(options: TransformerOptions = {}) {

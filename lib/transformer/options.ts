@@ -1,6 +1,6 @@
 // Constructor options shared by the transformer layers (DETR's argument names, camel-cased).
-import type { Activation } from '../nn/functional';
-import type { Rng } from '../runtime/rng';
+import type { Activation } from '../nn/functional.js';
+import type { Rng } from '../runtime/rng.js';
 
 export interface TransformerLayerOptions {
   readonly dModel: number;

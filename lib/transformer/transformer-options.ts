@@ -1,5 +1,5 @@
 // Constructor options of the encoder–decoder composites (DETR's `Transformer` arguments).
-import type { TransformerLayerOptions } from './options';
+import type { TransformerLayerOptions } from './options.js';
 
 export interface TransformerOptions extends Partial<TransformerLayerOptions> {
   readonly numEncoderLayers?: number;

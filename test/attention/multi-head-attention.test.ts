@@ -2,10 +2,10 @@
 // key padding, finite-difference gradients, seeded dropout and memory hygiene.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import type { AttentionInputs } from '../../lib/attention/attend';
-import { MultiHeadAttention } from '../../lib/attention/multi-head-attention';
-import { Rng } from '../../lib/runtime/rng';
-import { type Matrix, type ReferenceWeights, referenceAttention } from './reference';
+import type { AttentionInputs } from '../../lib/attention/attend.js';
+import { MultiHeadAttention } from '../../lib/attention/multi-head-attention.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import { type Matrix, type ReferenceWeights, referenceAttention } from './reference.js';
 
 const B = 2;
 const LQ = 3;

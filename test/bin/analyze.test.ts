@@ -6,20 +6,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { command as analyzeCommand } from '../../bin/commands/analyze';
-import { buildDetector, type DetectorConfig } from '../../lib/models/detector';
-import type { Module } from '../../lib/nn/module';
-import { armLabels } from '../../lib/report/analyze-checkpoints';
-import { externalReferences } from '../../lib/report/html';
-import { Rng } from '../../lib/runtime/rng';
-import { type DetectionRunConfig, runConfigJson } from '../../lib/tasks/detection/config';
-import { poseTrainConfigJson, smallPoseTrainConfig } from '../../lib/tasks/pose/config';
-import { syntheticDataSpec } from '../../lib/tasks/pose/data';
-import { PoseTrainingModel } from '../../lib/tasks/pose/task';
-import { AdamW, paramGroups } from '../../lib/train/adamw';
-import { saveCheckpoint } from '../../lib/train/checkpoint';
-import type { JsonObject } from '../../lib/train/json';
-import { runCommand } from '../helpers/run-command';
+import { command as analyzeCommand } from '../../bin/commands/analyze.js';
+import { buildDetector, type DetectorConfig } from '../../lib/models/detector.js';
+import type { Module } from '../../lib/nn/module.js';
+import { armLabels } from '../../lib/report/analyze-checkpoints.js';
+import { externalReferences } from '../../lib/report/html.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import { type DetectionRunConfig, runConfigJson } from '../../lib/tasks/detection/config.js';
+import { poseTrainConfigJson, smallPoseTrainConfig } from '../../lib/tasks/pose/config.js';
+import { syntheticDataSpec } from '../../lib/tasks/pose/data.js';
+import { PoseTrainingModel } from '../../lib/tasks/pose/task.js';
+import { AdamW, paramGroups } from '../../lib/train/adamw.js';
+import { saveCheckpoint } from '../../lib/train/checkpoint.js';
+import type { JsonObject } from '../../lib/train/json.js';
+import { runCommand } from '../helpers/run-command.js';
 
 /** A checkpoint of `model` with `config` as its run config (weights as initialised). */
 async function writeCheckpoint(path: string, model: Module, config: JsonObject): Promise<string> {

@@ -4,16 +4,16 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import sharp from 'sharp';
-import { command as evalDetect } from '../../bin/commands/eval-detect';
-import { command as predictDetect } from '../../bin/commands/predict-detect';
-import { command as trainDetect } from '../../bin/commands/train-detect';
-import { writePng } from '../../datasets/image';
-import { generateSyntheticShapes, writeSyntheticShapes } from '../../datasets/synthetic-shapes';
-import { parseJson } from '../../lib/io/decode';
-import { COCO_STAT_NAMES } from '../../lib/metrics/coco-summary';
-import { decodeDetectionRunConfig } from '../../lib/tasks/detection/config';
-import { readRunLog } from '../../lib/train/run-log';
-import { runCommand } from '../helpers/run-command';
+import { command as evalDetect } from '../../bin/commands/eval-detect.js';
+import { command as predictDetect } from '../../bin/commands/predict-detect.js';
+import { command as trainDetect } from '../../bin/commands/train-detect.js';
+import { writePng } from '../../datasets/image.js';
+import { generateSyntheticShapes, writeSyntheticShapes } from '../../datasets/synthetic-shapes.js';
+import { parseJson } from '../../lib/io/decode.js';
+import { COCO_STAT_NAMES } from '../../lib/metrics/coco-summary.js';
+import { decodeDetectionRunConfig } from '../../lib/tasks/detection/config.js';
+import { readRunLog } from '../../lib/train/run-log.js';
+import { runCommand } from '../helpers/run-command.js';
 
 describe('condformer train / eval / predict detect', () => {
   let dir: string;

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { command } from '../../bin/commands/eval-coco';
-import { runCommand } from '../helpers/run-command';
+import { command } from '../../bin/commands/eval-coco.js';
+import { runCommand } from '../helpers/run-command.js';
 
 const fixturePath = new URL('../../../shared/fixtures/coco_eval.json', import.meta.url);
 // test data (a trusted fixture), not external input

@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { categoryIdOf, labelOf } from '../../datasets/category-map';
-import { loadCocoDetection } from '../../datasets/coco';
-import { ImageReadError } from '../../datasets/image';
-import { generateSyntheticShapes, type SyntheticShapes, syntheticShapesSource, writeSyntheticShapes } from '../../datasets/synthetic-shapes';
-import { DecodeError } from '../../lib/io/decode';
-import { rejection } from '../helpers/rejection';
+import { categoryIdOf, labelOf } from '../../datasets/category-map.js';
+import { loadCocoDetection } from '../../datasets/coco.js';
+import { ImageReadError } from '../../datasets/image.js';
+import { generateSyntheticShapes, type SyntheticShapes, syntheticShapesSource, writeSyntheticShapes } from '../../datasets/synthetic-shapes.js';
+import { DecodeError } from '../../lib/io/decode.js';
+import { rejection } from '../helpers/rejection.js';
 
 const CATEGORY_IDS = [2, 5, 11, 17, 40];
 

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CocoGroundTruth, decodeCocoGroundTruth, readCocoGroundTruth, readCocoResults } from '../../datasets/coco-format';
-import { DecodeError } from '../../lib/io/decode';
-import { rejection } from '../helpers/rejection';
+import { type CocoGroundTruth, decodeCocoGroundTruth, readCocoGroundTruth, readCocoResults } from '../../datasets/coco-format.js';
+import { DecodeError } from '../../lib/io/decode.js';
+import { rejection } from '../helpers/rejection.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../../../shared/fixtures/coco_eval.json', import.meta.url), 'utf8')) as {
   gt: unknown;

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { collateDetection, detectionBatches, disposeDetectionBatch } from '../../datasets/batching';
-import { IMAGENET_MEAN, IMAGENET_STD, normalizeSample } from '../../datasets/detection-sample';
-import { DETR_AUGMENT, detrTrainTransforms, scaleAugmentConfig } from '../../datasets/detection-transforms';
-import { generateSyntheticShapes, syntheticShapesSource } from '../../datasets/synthetic-shapes';
-import { Rng } from '../../lib/runtime/rng';
+import { collateDetection, detectionBatches, disposeDetectionBatch } from '../../datasets/batching.js';
+import { IMAGENET_MEAN, IMAGENET_STD, normalizeSample } from '../../datasets/detection-sample.js';
+import { DETR_AUGMENT, detrTrainTransforms, scaleAugmentConfig } from '../../datasets/detection-transforms.js';
+import { generateSyntheticShapes, syntheticShapesSource } from '../../datasets/synthetic-shapes.js';
+import { Rng } from '../../lib/runtime/rng.js';
 
 /** Solid-colour sample with the given boxes (xyxy pixels). */
 function solid(height: number, width: number, value: number, boxes: number[], imageId: number) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import sharp from 'sharp';
-import { blankRgb, drawBoxes, floatToRgb, ImageReadError, readRgbFloat, readRgbImage, resizeRgb, writePng } from '../../datasets/image';
+import { blankRgb, drawBoxes, floatToRgb, ImageReadError, readRgbFloat, readRgbImage, resizeRgb, writePng } from '../../datasets/image.js';
 
 describe('image I/O', () => {
   const dir = mkdtempSync(join(tmpdir(), 'image-io-'));

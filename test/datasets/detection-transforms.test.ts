@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { type DetectionSample, normalizeSample } from '../../datasets/detection-sample';
+import { type DetectionSample, normalizeSample } from '../../datasets/detection-sample.js';
 import {
   cropSample,
   DETR_AUGMENT,
@@ -10,10 +10,10 @@ import {
   resizedShape,
   resizeSample,
   scaleAugmentConfig,
-} from '../../datasets/detection-transforms';
-import type { RgbImage } from '../../datasets/image';
-import { generateSyntheticShapes, syntheticShapesSource } from '../../datasets/synthetic-shapes';
-import { Rng } from '../../lib/runtime/rng';
+} from '../../datasets/detection-transforms.js';
+import type { RgbImage } from '../../datasets/image.js';
+import { generateSyntheticShapes, syntheticShapesSource } from '../../datasets/synthetic-shapes.js';
+import { Rng } from '../../lib/runtime/rng.js';
 
 /** An image whose pixel (y, x) has red = x, green = y, blue = 7. */
 function rampImage(height: number, width: number): RgbImage {

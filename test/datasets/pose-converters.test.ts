@@ -2,10 +2,10 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { command } from '../../bin/commands/convert-pose';
-import { convertCambridge } from '../../datasets/cambridge';
-import { readPoseCsv } from '../../datasets/pose-csv';
-import { convertSevenScenes, parsePoseMatrix } from '../../datasets/seven-scenes';
+import { command } from '../../bin/commands/convert-pose.js';
+import { convertCambridge } from '../../datasets/cambridge.js';
+import { readPoseCsv } from '../../datasets/pose-csv.js';
+import { convertSevenScenes, parsePoseMatrix } from '../../datasets/seven-scenes.js';
 
 async function write(path: string, text: string): Promise<void> {
   await fs.mkdir(join(path, '..'), { recursive: true });

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { formatPoseCsv, type PoseRow, parsePoseCsv, readPoseCsv, selectSplit, writePoseCsv } from '../../datasets/pose-csv';
+import { formatPoseCsv, type PoseRow, parsePoseCsv, readPoseCsv, selectSplit, writePoseCsv } from '../../datasets/pose-csv.js';
 
 // The first rows of the official `abs_7scenes_pose.csv_chess_test.csv` / Cambridge label files.
 const OFFICIAL = `scene,split,seq,img_path,t1,t2,t3,q1,q2,q3,q4

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { writePng } from '../../datasets/image';
-import { predictSceneMeans, sceneMeanPoses } from '../../datasets/pose-baseline';
-import { type PoseRow, poseTable, writePoseCsv } from '../../datasets/pose-csv';
-import { disposePoseBatch, type PoseSource, poseBatches, poseCsvSource, sceneEqualizedEpoch } from '../../datasets/pose-dataset';
-import { poseTestConfig, poseTrainConfig } from '../../datasets/pose-transforms';
-import { Rng } from '../../lib/runtime/rng';
+import { writePng } from '../../datasets/image.js';
+import { predictSceneMeans, sceneMeanPoses } from '../../datasets/pose-baseline.js';
+import { type PoseRow, poseTable, writePoseCsv } from '../../datasets/pose-csv.js';
+import { disposePoseBatch, type PoseSource, poseBatches, poseCsvSource, sceneEqualizedEpoch } from '../../datasets/pose-dataset.js';
+import { poseTestConfig, poseTrainConfig } from '../../datasets/pose-transforms.js';
+import { Rng } from '../../lib/runtime/rng.js';
 
 const row = (scene: string, t: [number, number, number], q: [number, number, number, number]): PoseRow => ({
   scene,

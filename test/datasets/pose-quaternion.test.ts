@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { canonicalQuaternion, meanQuaternion, type Quaternion, quaternionToRotation, rotationToQuaternion } from '../../datasets/quaternion';
+import { canonicalQuaternion, meanQuaternion, type Quaternion, quaternionToRotation, rotationToQuaternion } from '../../datasets/quaternion.js';
 
 const S = Math.SQRT1_2;
 const close = (a: readonly number[], b: readonly number[], tol = 1e-12) => a.forEach((v, i) => expect(v).to.be.closeTo(b[i]!, tol));

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import type { RgbImage } from '../../datasets/image';
-import { colorJitter, cropOrigin, poseTestConfig, poseTrainConfig, transformPoseImage } from '../../datasets/pose-transforms';
-import { Rng } from '../../lib/runtime/rng';
+import type { RgbImage } from '../../datasets/image.js';
+import { colorJitter, cropOrigin, poseTestConfig, poseTrainConfig, transformPoseImage } from '../../datasets/pose-transforms.js';
+import { Rng } from '../../lib/runtime/rng.js';
 
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];

@@ -2,11 +2,11 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { readRgbImage } from '../../datasets/image';
-import { readPoseCsv } from '../../datasets/pose-csv';
-import { renderView } from '../../datasets/raycast/render';
-import type { SceneSpec, SurfaceMaterial } from '../../datasets/raycast/scene';
-import { createSyntheticScenes, renderSyntheticRow, syntheticPoseSource, writeSyntheticScenes } from '../../datasets/synthetic-scenes';
+import { readRgbImage } from '../../datasets/image.js';
+import { readPoseCsv } from '../../datasets/pose-csv.js';
+import { renderView } from '../../datasets/raycast/render.js';
+import type { SceneSpec, SurfaceMaterial } from '../../datasets/raycast/scene.js';
+import { createSyntheticScenes, renderSyntheticRow, syntheticPoseSource, writeSyntheticScenes } from '../../datasets/synthetic-scenes.js';
 
 const plain = (c: [number, number, number]): SurfaceMaterial => ({ texture: 'checker', colorA: c, colorB: c, scale: 1, seed: 0 });
 const WALL: [number, number, number] = [0.2, 0.4, 0.6];

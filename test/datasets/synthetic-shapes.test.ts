@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { decodeCocoGroundTruth } from '../../datasets/coco-format';
-import { cocoAreaThresholds, generateSyntheticImage, generateSyntheticShapes, SHAPE_KINDS } from '../../datasets/synthetic-shapes';
+import { decodeCocoGroundTruth } from '../../datasets/coco-format.js';
+import { cocoAreaThresholds, generateSyntheticImage, generateSyntheticShapes, SHAPE_KINDS } from '../../datasets/synthetic-shapes.js';
 
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
   a !== undefined && b !== undefined && Buffer.from(a).equals(Buffer.from(b));

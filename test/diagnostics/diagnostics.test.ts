@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { attentionEntropy, attentionEntropyPerHead, attentionRowEntropy, layerAttentionEntropies } from '../../lib/diagnostics/attention-entropy';
-import { attentionMaps, encoderAttentionMaps } from '../../lib/diagnostics/attention-maps';
-import { purityHistogram, queryRegionPurity } from '../../lib/diagnostics/query-region-purity';
-import { Rng } from '../../lib/runtime/rng';
+import { attentionEntropy, attentionEntropyPerHead, attentionRowEntropy, layerAttentionEntropies } from '../../lib/diagnostics/attention-entropy.js';
+import { attentionMaps, encoderAttentionMaps } from '../../lib/diagnostics/attention-maps.js';
+import { purityHistogram, queryRegionPurity } from '../../lib/diagnostics/query-region-purity.js';
+import { Rng } from '../../lib/runtime/rng.js';
 
 describe('attention entropy', () => {
   it('is log(Lk) for uniform rows, 0 for one-hot rows, and hand values otherwise', () => {

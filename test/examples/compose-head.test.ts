@@ -1,7 +1,7 @@
 // The compose-head example trains: its centre error falls within a few Adam steps.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { trainComposeHead } from '../../examples/compose-head';
+import { trainComposeHead } from '../../examples/compose-head.js';
 
 describe('examples/compose-head', () => {
   it('lowers the L1 centre error by a third in 25 steps and leaks nothing', () => {

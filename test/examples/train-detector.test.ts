@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { trainDetectorExample } from '../../examples/train-detector';
+import { trainDetectorExample } from '../../examples/train-detector.js';
 
 describe('examples/train-detector', () => {
   it('lowers the mean training loss from the first to the last epoch', async () => {

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { trainPoseExample } from '../../examples/train-pose';
-import { initBackend } from '../../lib/runtime/backend';
+import { trainPoseExample } from '../../examples/train-pose.js';
+import { initBackend } from '../../lib/runtime/backend.js';
 
 describe('examples/train-pose', () => {
   // The example's model is the CPU preset (d 64, batch 32): on the tfjs cpu backend one step takes

@@ -1,5 +1,5 @@
 // Runs a CLI command in-process with its console output captured.
-import type { Command } from '../../bin/shared/command';
+import type { Command } from '../../bin/shared/command.js';
 
 export interface CommandRun {
   readonly code: number;

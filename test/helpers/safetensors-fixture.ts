@@ -1,6 +1,6 @@
 // Loading of the detection fixtures shared by the loss tests (tensors by name, with a clear error if absent).
 import type * as tf from '@tensorflow/tfjs';
-import { readSafetensors } from '../../lib/nn/safetensors';
+import { readSafetensors } from '../../lib/nn/safetensors.js';
 
 export interface Fixture {
   get(name: string): tf.Tensor;

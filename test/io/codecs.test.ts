@@ -1,8 +1,8 @@
 // The shared io-ts codecs: what each accepts, the words its errors use, and old field names still decoding.
 import { expect } from 'chai';
 import * as t from 'io-ts';
-import { keysOf, NonNegative, PositiveInt, Probability, withLegacyNames } from '../../lib/io/codecs';
-import { decodeOrThrow } from '../../lib/io/decode';
+import { keysOf, NonNegative, PositiveInt, Probability, withLegacyNames } from '../../lib/io/codecs.js';
+import { decodeOrThrow } from '../../lib/io/decode.js';
 
 describe('io/codecs', () => {
   it('PositiveInt, Probability and NonNegative accept exactly their ranges', () => {

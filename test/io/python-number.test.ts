@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatFixed } from '../../lib/io/python-number';
+import { formatFixed } from '../../lib/io/python-number.js';
 
 describe("formatFixed (Python's '{:0.Nf}')", () => {
   it('rounds exact binary ties half to even, like Python', () => {

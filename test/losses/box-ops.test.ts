@@ -11,8 +11,8 @@ import {
   iouOfBoxes,
   pairwiseBoxes,
   xyxyToCxcywh,
-} from '../../losses/box-ops';
-import { type Fixture, loadFixture, maxAbsDiff } from '../helpers/safetensors-fixture';
+} from '../../losses/box-ops.js';
+import { type Fixture, loadFixture, maxAbsDiff } from '../helpers/safetensors-fixture.js';
 
 const TOL = 1e-4;
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { CAMERA_POSE_LOSS_PRESETS, CameraPoseLoss, sceneNllLoss } from '../../losses/camera-pose-loss';
+import { CAMERA_POSE_LOSS_PRESETS, CameraPoseLoss, sceneNllLoss } from '../../losses/camera-pose-loss.js';
 
 // Row 0: position error (3, 4, 0) → 5, same orientation. Row 1: no position error; orientation
 // gt (0,0,0,2) → (0,0,0,1), est (0,0,1,1) → (0,0,1/√2,1/√2): ‖diff‖ = sqrt(2 − √2).

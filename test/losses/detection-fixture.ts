@@ -1,6 +1,6 @@
 // The matcher_and_losses fixture as library inputs: targets, and the per-layer predictions of a part.
-import type { DetectionOutputs, DetectionPrediction, DetectionTarget } from '../../losses/detection-types';
-import type { Fixture } from '../helpers/safetensors-fixture';
+import type { DetectionOutputs, DetectionPrediction, DetectionTarget } from '../../losses/detection-types.js';
+import type { Fixture } from '../helpers/safetensors-fixture.js';
 
 export type Part = 'detr' | 'cond_detr';
 export const NUM_LAYERS = 3;

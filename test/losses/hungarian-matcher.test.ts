@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { HungarianMatcher } from '../../losses/hungarian-matcher';
-import { linearSumAssignment } from '../../losses/linear-sum-assignment';
-import { Rng } from '../../lib/runtime/rng';
-import { fixtureLayer, fixtureTargets, NUM_LAYERS, type Part } from './detection-fixture';
-import { type Fixture, loadFixture, maxAbsDiff } from '../helpers/safetensors-fixture';
+import { HungarianMatcher } from '../../losses/hungarian-matcher.js';
+import { linearSumAssignment } from '../../losses/linear-sum-assignment.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import { fixtureLayer, fixtureTargets, NUM_LAYERS, type Part } from './detection-fixture.js';
+import { type Fixture, loadFixture, maxAbsDiff } from '../helpers/safetensors-fixture.js';
 
 const MATCHERS: Record<Part, () => HungarianMatcher> = {
   detr: () => HungarianMatcher.detr(),

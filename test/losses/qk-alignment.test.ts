@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { qkAlignmentLoss, type LayerQueriesKeys } from '../../losses/qk-alignment';
-import { qkCentroidDistance } from '../../lib/diagnostics/qk-centroid';
-import { LayerNorm } from '../../lib/nn/layer-norm';
-import { readSafetensors, type Safetensors } from '../../lib/nn/safetensors';
-import { Rng } from '../../lib/runtime/rng';
+import { qkAlignmentLoss, type LayerQueriesKeys } from '../../losses/qk-alignment.js';
+import { qkCentroidDistance } from '../../lib/diagnostics/qk-centroid.js';
+import { LayerNorm } from '../../lib/nn/layer-norm.js';
+import { readSafetensors, type Safetensors } from '../../lib/nn/safetensors.js';
+import { Rng } from '../../lib/runtime/rng.js';
 
 const HEADS = 4;
 

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import type { DetectionOutputs } from '../../losses/detection-types';
-import { detectionWeightDict, type LossKey, SetCriterion } from '../../losses/set-criterion';
-import { fixtureOutputs, fixtureTargets, type Part } from './detection-fixture';
-import { type Fixture, loadFixture } from '../helpers/safetensors-fixture';
+import type { DetectionOutputs } from '../../losses/detection-types.js';
+import { detectionWeightDict, type LossKey, SetCriterion } from '../../losses/set-criterion.js';
+import { fixtureOutputs, fixtureTargets, type Part } from './detection-fixture.js';
+import { type Fixture, loadFixture } from '../helpers/safetensors-fixture.js';
 
 const CRITERIA: Record<Part, () => SetCriterion> = {
   detr: () => SetCriterion.detr(5, 3),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { type CocoEvalDetection, type CocoEvalGroundTruth, evaluateCoco } from '../../lib/metrics/coco-eval';
-import { defaultCocoEvalParams } from '../../lib/metrics/coco-params';
+import { type CocoEvalDetection, type CocoEvalGroundTruth, evaluateCoco } from '../../lib/metrics/coco-eval.js';
+import { defaultCocoEvalParams } from '../../lib/metrics/coco-params.js';
 
 interface CocoFixture {
   gt: CocoEvalGroundTruth;

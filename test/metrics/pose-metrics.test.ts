@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { DEFAULT_POSE_THRESHOLDS, evaluatePoses, formatPoseTable, lowerMedian, poseErrors, poseEvaluationJson } from '../../lib/metrics/pose-metrics';
+import {
+  DEFAULT_POSE_THRESHOLDS,
+  evaluatePoses,
+  formatPoseTable,
+  lowerMedian,
+  poseErrors,
+  poseEvaluationJson,
+} from '../../lib/metrics/pose-metrics.js';
 
 const rad = (deg: number) => (deg * Math.PI) / 180;
 /** Rotation by `deg` about x, scalar first. */

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { categoryMap } from '../../datasets/category-map';
-import { postprocessDetections } from '../../lib/models/detection-postprocess';
-import { toCocoResults } from '../../lib/tasks/detection/coco-results';
+import { categoryMap } from '../../datasets/category-map.js';
+import { postprocessDetections } from '../../lib/models/detection-postprocess.js';
+import { toCocoResults } from '../../lib/tasks/detection/coco-results.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const close = (a: ArrayLike<number>, b: readonly number[], tol = 1e-5) => {

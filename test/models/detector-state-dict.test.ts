@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { buildDetector } from '../../lib/models/detector';
-import { toTorchLayout } from '../../lib/nn/module';
-import { Rng } from '../../lib/runtime/rng';
-import { loadFixture } from '../transformer/fixture';
+import { buildDetector } from '../../lib/models/detector.js';
+import { toTorchLayout } from '../../lib/nn/module.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import { loadFixture } from '../transformer/fixture.js';
 
 /** torchvision resnet18 / resnet50 state_dict names without `fc` and num_batches_tracked (DETR's FrozenBatchNorm2d). */
 function torchvisionResnetKeys(depth: 18 | 50): string[] {

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { focalBiasValue } from '../../heads/detection-heads';
-import { buildDetector, type DetectorConfig, decodeDetectorConfig } from '../../lib/models/detector';
-import { type DetectorInputs, disposeDetectorOutputs } from '../../lib/models/set-detector';
-import { inverseSigmoid } from '../../lib/nn/functional';
-import { Rng } from '../../lib/runtime/rng';
-import { SetCriterion } from '../../losses/set-criterion';
+import { focalBiasValue } from '../../heads/detection-heads.js';
+import { buildDetector, type DetectorConfig, decodeDetectorConfig } from '../../lib/models/detector.js';
+import { type DetectorInputs, disposeDetectorOutputs } from '../../lib/models/set-detector.js';
+import { inverseSigmoid } from '../../lib/nn/functional.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import { SetCriterion } from '../../losses/set-criterion.js';
 
 const TINY: Omit<DetectorConfig, 'model'> = {
   numClasses: 3,

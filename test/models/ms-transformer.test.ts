@@ -2,12 +2,12 @@
 // per-scene heads, official state_dict names, and the QKA term of the training loss.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { disposeMSTransformerOutput, type MSTransformer } from '../../lib/models/ms-transformer';
-import { buildPoseRegressor, type PoseRegressorConfigInput } from '../../lib/models/pose-regressor';
-import { Rng } from '../../lib/runtime/rng';
-import { CameraPoseLoss } from '../../losses/camera-pose-loss';
-import { msTransformerLoss } from '../../losses/ms-transformer-loss';
-import { qkAlignmentLoss } from '../../losses/qk-alignment';
+import { disposeMSTransformerOutput, type MSTransformer } from '../../lib/models/ms-transformer.js';
+import { buildPoseRegressor, type PoseRegressorConfigInput } from '../../lib/models/pose-regressor.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import { CameraPoseLoss } from '../../losses/camera-pose-loss.js';
+import { msTransformerLoss } from '../../losses/ms-transformer-loss.js';
+import { qkAlignmentLoss } from '../../losses/qk-alignment.js';
 
 const S = 3;
 const TINY: PoseRegressorConfigInput = {

@@ -2,13 +2,13 @@
 // float64 PyTorch-semantics reference in ./reference.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { BatchNorm2d } from '../../lib/nn/batch-norm';
-import { type ConvImplementation, setConvImplementation } from '../../lib/nn/conv-functional';
-import { Conv2d } from '../../lib/nn/conv2d';
-import { Embedding } from '../../lib/nn/embedding';
-import { FrozenBatchNorm2d, withoutBatchCounters } from '../../lib/nn/frozen-batch-norm';
-import { Rng } from '../../lib/runtime/rng';
-import { type Map4, maxAbsDiff, nest, referenceConv2d, wave } from './reference';
+import { BatchNorm2d } from '../../lib/nn/batch-norm.js';
+import { type ConvImplementation, setConvImplementation } from '../../lib/nn/conv-functional.js';
+import { Conv2d } from '../../lib/nn/conv2d.js';
+import { Embedding } from '../../lib/nn/embedding.js';
+import { FrozenBatchNorm2d, withoutBatchCounters } from '../../lib/nn/frozen-batch-norm.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import { type Map4, maxAbsDiff, nest, referenceConv2d, wave } from './reference.js';
 
 /** A conv whose torch-layout weight is all ones (bias 0). */
 function onesConv(kernel: number, options: ConstructorParameters<typeof Conv2d>[3]): Conv2d {

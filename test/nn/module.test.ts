@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { Linear } from '../../lib/nn/linear';
-import { MLP } from '../../lib/nn/mlp';
-import { Module, StateDictError } from '../../lib/nn/module';
+import { Linear } from '../../lib/nn/linear.js';
+import { MLP } from '../../lib/nn/mlp.js';
+import { Module, StateDictError } from '../../lib/nn/module.js';
 
 class Toy extends Module {
   readonly proj = this.addModule('proj', new Linear(3, 2));

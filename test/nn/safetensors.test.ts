@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { Conv2d } from '../../lib/nn/conv2d';
-import { Linear } from '../../lib/nn/linear';
-import { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors } from '../../lib/nn/safetensors';
-import { maxAbsDiff, nest, referenceConv2d, wave, type Map4 } from './reference';
+import { Conv2d } from '../../lib/nn/conv2d.js';
+import { Linear } from '../../lib/nn/linear.js';
+import { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors } from '../../lib/nn/safetensors.js';
+import { maxAbsDiff, nest, referenceConv2d, wave, type Map4 } from './reference.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
 

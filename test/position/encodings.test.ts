@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { readSafetensors, type Safetensors } from '../../lib/nn/safetensors';
-import { buildPositionEncoding } from '../../lib/position/build';
-import { PositionEmbeddingLearned } from '../../lib/position/learned-embedding';
-import { sineEmbedReferencePoints } from '../../lib/position/reference-points';
-import { PositionEmbeddingSine, sinePositionEmbedding } from '../../lib/position/sine-embedding';
+import { readSafetensors, type Safetensors } from '../../lib/nn/safetensors.js';
+import { buildPositionEncoding } from '../../lib/position/build.js';
+import { PositionEmbeddingLearned } from '../../lib/position/learned-embedding.js';
+import { sineEmbedReferencePoints } from '../../lib/position/reference-points.js';
+import { PositionEmbeddingSine, sinePositionEmbedding } from '../../lib/position/sine-embedding.js';
 
 const FIXTURE = '../shared/fixtures/position_encodings.safetensors';
 const TOL = 1e-4;

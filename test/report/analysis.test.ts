@@ -1,17 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import sharp from 'sharp';
-import { multiHeadAttention } from '../../lib/attention/attend';
-import { attentionEntropy } from '../../lib/diagnostics/attention-entropy';
-import { buildDetector } from '../../lib/models/detector';
-import { buildPoseRegressor } from '../../lib/models/pose-regressor';
-import { analyzeDetectors } from '../../lib/report/analyze-detector';
-import { analyzePoseRegressors, gridShape } from '../../lib/report/analyze-pose';
-import { PANEL_LABEL_HEIGHT } from '../../lib/report/attention-overlay';
-import { conditionalAttentionParts } from '../../lib/report/cross-attention-parts';
-import { denormalisedImage } from '../../lib/report/display-image';
-import { EncoderStatistics } from '../../lib/report/encoder-statistics';
-import { Rng } from '../../lib/runtime/rng';
+import { multiHeadAttention } from '../../lib/attention/attend.js';
+import { attentionEntropy } from '../../lib/diagnostics/attention-entropy.js';
+import { buildDetector } from '../../lib/models/detector.js';
+import { buildPoseRegressor } from '../../lib/models/pose-regressor.js';
+import { analyzeDetectors } from '../../lib/report/analyze-detector.js';
+import { analyzePoseRegressors, gridShape } from '../../lib/report/analyze-pose.js';
+import { PANEL_LABEL_HEIGHT } from '../../lib/report/attention-overlay.js';
+import { conditionalAttentionParts } from '../../lib/report/cross-attention-parts.js';
+import { denormalisedImage } from '../../lib/report/display-image.js';
+import { EncoderStatistics } from '../../lib/report/encoder-statistics.js';
+import { Rng } from '../../lib/runtime/rng.js';
 
 const normal = (rng: Rng, shape: number[]): tf.Tensor =>
   tf.tensor(

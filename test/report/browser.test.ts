@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import sharp from 'sharp';
-import { findChromium, screenshotHtml } from '../../lib/report/chromium';
-import { writeReport } from '../../lib/report/write-report';
-import { writeDetectionRun } from './synthetic-runs';
+import { findChromium, screenshotHtml } from '../../lib/report/chromium.js';
+import { writeReport } from '../../lib/report/write-report.js';
+import { writeDetectionRun } from './synthetic-runs.js';
 
 /** Pixels within ±12 per channel of `colour`. */
 function countColour(data: Buffer, channels: number, colour: readonly [number, number, number]): number {

@@ -4,23 +4,23 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import sharp from 'sharp';
-import { blankRgb } from '../../datasets/image';
-import { queryRegionPurity } from '../../lib/diagnostics/query-region-purity';
-import { attentionOverlay, cellBox, PANEL_GAP, PANEL_LABEL_HEIGHT, panelPng, upsampleBilinear } from '../../lib/report/attention-overlay';
-import { colourLut } from '../../lib/report/colormap';
-import { writeDiagnosticsReport } from '../../lib/report/diagnostics-report';
-import { embedQueriesKeys } from '../../lib/report/embedding';
-import { renderFigure } from '../../lib/report/figure';
+import { blankRgb } from '../../datasets/image.js';
+import { queryRegionPurity } from '../../lib/diagnostics/query-region-purity.js';
+import { attentionOverlay, cellBox, PANEL_GAP, PANEL_LABEL_HEIGHT, panelPng, upsampleBilinear } from '../../lib/report/attention-overlay.js';
+import { colourLut } from '../../lib/report/colormap.js';
+import { writeDiagnosticsReport } from '../../lib/report/diagnostics-report.js';
+import { embedQueriesKeys } from '../../lib/report/embedding.js';
+import { renderFigure } from '../../lib/report/figure.js';
 import {
   type EmbeddingPoint,
   embeddingScatterFigure,
   entropyBarsFigure,
   purityHistogramFigure,
   qkDistanceHeatmapFigure,
-} from '../../lib/report/figures';
-import { externalReferences } from '../../lib/report/html';
-import { Rng } from '../../lib/runtime/rng';
-import { drawnItems } from './scenegraph';
+} from '../../lib/report/figures.js';
+import { externalReferences } from '../../lib/report/html.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import { drawnItems } from './scenegraph.js';
 
 describe('diagnostics figures', function () {
   this.timeout(30_000);

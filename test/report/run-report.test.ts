@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import sharp from 'sharp';
 import type * as vega from 'vega';
-import { command as reportCommand } from '../../bin/commands/report';
-import { parsePoseMetricKey, poseEvalMetrics } from '../../lib/metrics/pose-eval-metrics';
-import { evaluatePoses } from '../../lib/metrics/pose-metrics';
-import { externalReferences, namespaceSvgIds } from '../../lib/report/html';
-import { thinned } from '../../lib/report/run-figures';
-import { type WrittenReport, writeReport, writeRunReport } from '../../lib/report/write-report';
-import { drawnItems } from './scenegraph';
-import { cocoMetrics, DETECTION_AP, DETECTION_EPOCHS, DETECTION_TRAIN, POSE_EVALS, writeDetectionRun, writePoseRun } from './synthetic-runs';
+import { command as reportCommand } from '../../bin/commands/report.js';
+import { parsePoseMetricKey, poseEvalMetrics } from '../../lib/metrics/pose-eval-metrics.js';
+import { evaluatePoses } from '../../lib/metrics/pose-metrics.js';
+import { externalReferences, namespaceSvgIds } from '../../lib/report/html.js';
+import { thinned } from '../../lib/report/run-figures.js';
+import { type WrittenReport, writeReport, writeRunReport } from '../../lib/report/write-report.js';
+import { drawnItems } from './scenegraph.js';
+import { cocoMetrics, DETECTION_AP, DETECTION_EPOCHS, DETECTION_TRAIN, POSE_EVALS, writeDetectionRun, writePoseRun } from './synthetic-runs.js';
 
 function figure(report: WrittenReport, name: string): { view: vega.View; svg: string } {
   const found = report.figures.find((f) => f.figure.name === name);

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { BACKEND_NAMES, type InitBackendOptions, initBackend } from '../../lib/runtime/backend';
-import type { ModuleImporter } from '../../lib/runtime/optional-import';
-import { type TorchAddonLoader, torchAddon } from '../../lib/runtime/torch/setup';
-import { setUpWebGpu } from '../../lib/runtime/webgpu';
+import { BACKEND_NAMES, type InitBackendOptions, initBackend } from '../../lib/runtime/backend.js';
+import type { ModuleImporter } from '../../lib/runtime/optional-import.js';
+import { type TorchAddonLoader, torchAddon } from '../../lib/runtime/torch/setup.js';
+import { setUpWebGpu } from '../../lib/runtime/webgpu.js';
 
 const noTorch: TorchAddonLoader = () => ({ ok: false, reason: 'not built' });
 

@@ -3,9 +3,9 @@
 // the torch backend's availability (skip, or fail under CONDFORMER_REQUIRE_TORCH=1).
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { Rng } from '../../lib/runtime/rng';
-import type { TorchAddon } from '../../lib/runtime/torch/addon';
-import { setUpTorch, torchAddon } from '../../lib/runtime/torch/setup';
+import { Rng } from '../../lib/runtime/rng.js';
+import type { TorchAddon } from '../../lib/runtime/torch/addon.js';
+import { setUpTorch, torchAddon } from '../../lib/runtime/torch/setup.js';
 
 /** One output of a computation: its shape, dtype and values (read back as float32). */
 export interface Output {

@@ -4,9 +4,9 @@
 // multi-head attention (both layouts, padded keys) and layer norm, inputs and parameters.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { MultiHeadAttention } from '../../lib/attention/multi-head-attention';
-import { LayerNorm } from '../../lib/nn/layer-norm';
-import { Rng } from '../../lib/runtime/rng';
+import { MultiHeadAttention } from '../../lib/attention/multi-head-attention.js';
+import { LayerNorm } from '../../lib/nn/layer-norm.js';
+import { Rng } from '../../lib/runtime/rng.js';
 import {
   expectClose,
   expectFiniteDifferenceGradients,
@@ -16,7 +16,7 @@ import {
   type Sample,
   tensorOf,
   worstRelativeError,
-} from './cross-backend';
+} from './cross-backend.js';
 
 const EPS = 1e-2;
 const TOL = 2e-3;

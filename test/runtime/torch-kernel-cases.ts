@@ -5,9 +5,9 @@
 // outputs and data movement exact; float math 1e-5 relative (|a − e| / max(1, |e|)), looser only
 // where said why. Used by test/runtime/torch-kernels.test.ts and bench/gpu-check.ts (torch-cuda).
 import * as tf from '@tensorflow/tfjs';
-import { ADAMW_UPDATE_KERNEL } from '../../lib/runtime/fused-adamw';
-import { AdamW, type AdamWOptions } from '../../lib/train/adamw';
-import { normal } from './cross-backend';
+import { ADAMW_UPDATE_KERNEL } from '../../lib/runtime/fused-adamw.js';
+import { AdamW, type AdamWOptions } from '../../lib/train/adamw.js';
+import { normal } from './cross-backend.js';
 
 export type Run = () => tf.Tensor | tf.Tensor[];
 export interface KernelCase {

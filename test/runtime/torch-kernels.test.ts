@@ -2,9 +2,9 @@
 // the cases of ./torch-kernel-cases: values, shapes and dtypes, each case checked to reach its
 // kernel on torch; a kernel without 5 cases fails.
 import { expect } from 'chai';
-import { TORCH_KERNEL_NAMES } from '../../lib/runtime/torch/kernels';
-import { expectTorchMatchesCpu, requireTorch } from './cross-backend';
-import { KERNEL_CASES } from './torch-kernel-cases';
+import { TORCH_KERNEL_NAMES } from '../../lib/runtime/torch/kernels.js';
+import { expectTorchMatchesCpu, requireTorch } from './cross-backend.js';
+import { KERNEL_CASES } from './torch-kernel-cases.js';
 
 describe('runtime: torch kernels match the cpu backend', () => {
   before(function () {

@@ -3,14 +3,14 @@
 // never a silent fallback to another backend.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { LayerNorm } from '../../lib/nn/layer-norm';
-import { Linear } from '../../lib/nn/linear';
-import { Module } from '../../lib/nn/module';
-import { Rng } from '../../lib/runtime/rng';
-import type { TorchAddon } from '../../lib/runtime/torch/addon';
-import { TORCH_KERNEL_NAMES } from '../../lib/runtime/torch/kernels';
-import { AdamW } from '../../lib/train/adamw';
-import { normal, requireTorch, tensorOf } from './cross-backend';
+import { LayerNorm } from '../../lib/nn/layer-norm.js';
+import { Linear } from '../../lib/nn/linear.js';
+import { Module } from '../../lib/nn/module.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import type { TorchAddon } from '../../lib/runtime/torch/addon.js';
+import { TORCH_KERNEL_NAMES } from '../../lib/runtime/torch/kernels.js';
+import { AdamW } from '../../lib/train/adamw.js';
+import { normal, requireTorch, tensorOf } from './cross-backend.js';
 
 /** conv 3×3 stride 2 → flatten → Linear → relu → LayerNorm → Linear: 4 classes. */
 class Tiny extends Module {

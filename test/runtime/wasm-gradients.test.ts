@@ -3,7 +3,7 @@
 // (gather → params), against the cpu backend and finite differences.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { registerWasmTrainingKernels } from '../../lib/runtime/wasm-kernels';
+import { registerWasmTrainingKernels } from '../../lib/runtime/wasm-kernels.js';
 import {
   expectClose,
   expectFiniteDifferenceGradients,
@@ -13,7 +13,7 @@ import {
   onBackend,
   type Sample,
   tensorOf,
-} from './cross-backend';
+} from './cross-backend.js';
 
 type Pad = 'same' | 'valid' | number;
 // [x shape, filter shape, strides, pad]

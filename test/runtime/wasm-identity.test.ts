@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { registerWasmTrainingKernels, wasmKernelSet } from '../../lib/runtime/wasm-kernels';
-import { wasmBackend } from '../../lib/runtime/wasm-ops';
+import { registerWasmTrainingKernels, wasmKernelSet } from '../../lib/runtime/wasm-kernels.js';
+import { wasmBackend } from '../../lib/runtime/wasm-ops.js';
 
 const VALUES = [1.5, -2, 3.25, 0, 7, -0.5];
 

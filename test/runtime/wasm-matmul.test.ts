@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { registerWasmTrainingKernels } from '../../lib/runtime/wasm-kernels';
+import { registerWasmTrainingKernels } from '../../lib/runtime/wasm-kernels.js';
 import {
   broadcastSource,
   STOCK_BATCHED_MAX_SLICE_MULTIPLY_ADDS,
   sliceMultiplyAdds,
   stockBroadcastsBatches,
   stockKernelRuns,
-} from '../../lib/runtime/wasm-matmul';
-import { expectClose, expectWasmMatchesCpu, normal, onBackend, tensorOf } from './cross-backend';
+} from '../../lib/runtime/wasm-matmul.js';
+import { expectClose, expectWasmMatchesCpu, normal, onBackend, tensorOf } from './cross-backend.js';
 
 // [a shape, b shape, transposeA, transposeB]
 const CASES: [number[], number[], boolean, boolean][] = [

@@ -2,7 +2,7 @@
 // (float64 Python): g = ∂L/∂p + wd·p, then Adam with bias correction; no decoupled decay.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { Adam, AdamW } from '../../lib/train/adamw';
+import { Adam, AdamW } from '../../lib/train/adamw.js';
 
 describe('Adam (torch.optim.Adam weight_decay, coupled L2) vs AdamW', () => {
   function threeSteps(l2WeightDecay: boolean): number[][] {

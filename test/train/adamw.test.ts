@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { Linear } from '../../lib/nn/linear';
-import { Module } from '../../lib/nn/module';
-import { Rng } from '../../lib/runtime/rng';
-import { AdamW, type NamedVariable, paramGroups } from '../../lib/train/adamw';
-import { clipGradNorm } from '../../lib/train/clip-grad-norm';
-import { StepLR } from '../../lib/train/step-lr';
+import { Linear } from '../../lib/nn/linear.js';
+import { Module } from '../../lib/nn/module.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import { AdamW, type NamedVariable, paramGroups } from '../../lib/train/adamw.js';
+import { clipGradNorm } from '../../lib/train/clip-grad-norm.js';
+import { StepLR } from '../../lib/train/step-lr.js';
 
 function named(name: string, values: number[]): NamedVariable {
   return [name, tf.variable(tf.tensor1d(values))];

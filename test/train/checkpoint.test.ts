@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { readSafetensors, writeSafetensors } from '../../lib/nn/safetensors';
-import { Rng } from '../../lib/runtime/rng';
-import { AdamW } from '../../lib/train/adamw';
-import { type Checkpoint, disposeCheckpoint, loadCheckpoint, saveCheckpoint } from '../../lib/train/checkpoint';
+import { readSafetensors, writeSafetensors } from '../../lib/nn/safetensors.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import { AdamW } from '../../lib/train/adamw.js';
+import { type Checkpoint, disposeCheckpoint, loadCheckpoint, saveCheckpoint } from '../../lib/train/checkpoint.js';
 
 describe('train/checkpoint', () => {
   let root: string;

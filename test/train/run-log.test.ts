@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { formatEta } from '../../lib/train/progress';
-import { RunLog, readRunLog } from '../../lib/train/run-log';
+import { formatEta } from '../../lib/train/progress.js';
+import { RunLog, readRunLog } from '../../lib/train/run-log.js';
 
 describe('train/run log', () => {
   let root: string;

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { disposeCheckpoint, loadCheckpoint } from '../../lib/train/checkpoint';
-import { runPaths, train } from '../../lib/train/train';
-import { tinyTask, weightsOf } from './fixtures/tiny-task';
+import { disposeCheckpoint, loadCheckpoint } from '../../lib/train/checkpoint.js';
+import { runPaths, train } from '../../lib/train/train.js';
+import { tinyTask, weightsOf } from './fixtures/tiny-task.js';
 
 const SCRIPT = join('test', 'train', 'fixtures', 'sigint-train.ts');
 const EPOCHS = 10;

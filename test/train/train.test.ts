@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { disposeCheckpoint, loadCheckpoint } from '../../lib/train/checkpoint';
-import { type EpochRecord, readRunLog, type TrainRecord } from '../../lib/train/run-log';
-import { NonFiniteLossError, runPaths, train } from '../../lib/train/train';
-import { STEPS_PER_EPOCH, tinyTask, weightsOf } from './fixtures/tiny-task';
+import { disposeCheckpoint, loadCheckpoint } from '../../lib/train/checkpoint.js';
+import { type EpochRecord, readRunLog, type TrainRecord } from '../../lib/train/run-log.js';
+import { NonFiniteLossError, runPaths, train } from '../../lib/train/train.js';
+import { STEPS_PER_EPOCH, tinyTask, weightsOf } from './fixtures/tiny-task.js';
 
 describe('train/train loop', () => {
   let root: string;

@@ -2,12 +2,12 @@
 // attention records, gradient wiring, dropout modes, Query-Key Alignment training, memory.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { Rng } from '../../lib/runtime/rng';
-import { ConditionalTransformer } from '../../lib/transformer/conditional-transformer';
-import { DetrTransformer } from '../../lib/transformer/detr-transformer';
-import { MSTTransformer } from '../../lib/transformer/mst-transformer';
-import type { TransformerInputs } from '../../lib/transformer/tokens';
-import { qkAlignmentLoss } from '../../losses/qk-alignment';
+import { Rng } from '../../lib/runtime/rng.js';
+import { ConditionalTransformer } from '../../lib/transformer/conditional-transformer.js';
+import { DetrTransformer } from '../../lib/transformer/detr-transformer.js';
+import { MSTTransformer } from '../../lib/transformer/mst-transformer.js';
+import type { TransformerInputs } from '../../lib/transformer/tokens.js';
+import { qkAlignmentLoss } from '../../losses/qk-alignment.js';
 
 const C = 16;
 const NH = 2;

@@ -1,6 +1,6 @@
 // Loading an official-code fixture: weights (everything but input.* / output.*), inputs, outputs.
 import * as tf from '@tensorflow/tfjs';
-import { readSafetensors } from '../../lib/nn/safetensors';
+import { readSafetensors } from '../../lib/nn/safetensors.js';
 
 export interface Fixture {
   readonly weights: Map<string, tf.Tensor>;

@@ -2,13 +2,13 @@
 // rule for the cross-attention's content query / key.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { splitHeads } from '../../lib/attention/heads';
-import type { MultiHeadAttention } from '../../lib/attention/multi-head-attention';
-import { Rng } from '../../lib/runtime/rng';
-import { ConditionalDecoderLayer } from '../../lib/transformer/conditional-decoder-layer';
-import { TransformerDecoderLayer } from '../../lib/transformer/decoder-layer';
-import { TransformerEncoderLayer } from '../../lib/transformer/encoder-layer';
-import { maxAbsDiff } from './fixture';
+import { splitHeads } from '../../lib/attention/heads.js';
+import type { MultiHeadAttention } from '../../lib/attention/multi-head-attention.js';
+import { Rng } from '../../lib/runtime/rng.js';
+import { ConditionalDecoderLayer } from '../../lib/transformer/conditional-decoder-layer.js';
+import { TransformerDecoderLayer } from '../../lib/transformer/decoder-layer.js';
+import { TransformerEncoderLayer } from '../../lib/transformer/encoder-layer.js';
+import { maxAbsDiff } from './fixture.js';
 
 const C = 8;
 const NH = 2;

@@ -2,12 +2,12 @@
 // DETR and Conditional DETR `Transformer`, ActMST's encoder with its QKA centroid distances.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { qkCentroidDistance } from '../../lib/diagnostics/qk-centroid';
-import { ConditionalTransformer } from '../../lib/transformer/conditional-transformer';
-import { DetrTransformer } from '../../lib/transformer/detr-transformer';
-import { TransformerEncoder } from '../../lib/transformer/encoder';
-import { qkAlignmentLoss } from '../../losses/qk-alignment';
-import { loadFixture, maxAbsDiff, nhwc } from './fixture';
+import { qkCentroidDistance } from '../../lib/diagnostics/qk-centroid.js';
+import { ConditionalTransformer } from '../../lib/transformer/conditional-transformer.js';
+import { DetrTransformer } from '../../lib/transformer/detr-transformer.js';
+import { TransformerEncoder } from '../../lib/transformer/encoder.js';
+import { qkAlignmentLoss } from '../../losses/qk-alignment.js';
+import { loadFixture, maxAbsDiff, nhwc } from './fixture.js';
 
 const TOL = 1e-4;
 const small = { dModel: 64, nhead: 4, numEncoderLayers: 2, numDecoderLayers: 3, dimFeedforward: 96, dropout: 0 } as const;

@@ -1,6 +1,6 @@
 // What a detector / pose regressor needs from a CNN backbone: NHWC feature maps by name.
 import type * as tf from '@tensorflow/tfjs';
-import type { Module } from '../../nn/module';
+import type { Module } from '../../nn/module.js';
 
 export interface Backbone extends Module {
   /** Channels of the map `forward` returns (DETR's `num_channels`). */

@@ -6,12 +6,12 @@
 // [16, 112²], [24, 56²], [40, 28²], [112, 14²], [320, 7²], [1280, 7²]). MS-Transformer uses
 // reduction_4 (position) and reduction_3 (orientation).
 import * as tf from '@tensorflow/tfjs';
-import { Conv2d } from '../../nn/conv2d';
-import { Module, ModuleList } from '../../nn/module';
-import { defaultRng, type Rng } from '../../runtime/rng';
-import type { Backbone } from './backbone';
-import { type MBConvArgs, MBConvBlock, type MBConvContext, swish } from './mbconv';
-import { createNorm2d, type Norm2d, type NormKind } from './norm';
+import { Conv2d } from '../../nn/conv2d.js';
+import { Module, ModuleList } from '../../nn/module.js';
+import { defaultRng, type Rng } from '../../runtime/rng.js';
+import type { Backbone } from './backbone.js';
+import { type MBConvArgs, MBConvBlock, type MBConvContext, swish } from './mbconv.js';
+import { createNorm2d, type Norm2d, type NormKind } from './norm.js';
 
 /** B0's stages: 'r1_k3_s11_e1_i32_o16_se0.25', 'r2_k3_s22_e6_i16_o24_se0.25', ... */
 const B0_STAGES: readonly (MBConvArgs & { repeats: number })[] = [

@@ -2,10 +2,10 @@
 // NHWC, with its state-dict names: _expand_conv, _bn0, _depthwise_conv, _bn1, _se_reduce,
 // _se_expand, _project_conv, _bn2. Convs use TF 'same' padding, activations are swish.
 import * as tf from '@tensorflow/tfjs';
-import { Conv2d } from '../../nn/conv2d';
-import { Module } from '../../nn/module';
-import type { Rng } from '../../runtime/rng';
-import { createNorm2d, type Norm2d, type NormKind } from './norm';
+import { Conv2d } from '../../nn/conv2d.js';
+import { Module } from '../../nn/module.js';
+import type { Rng } from '../../runtime/rng.js';
+import { createNorm2d, type Norm2d, type NormKind } from './norm.js';
 
 export interface MBConvArgs {
   readonly kernelSize: number;

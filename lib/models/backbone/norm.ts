@@ -1,7 +1,7 @@
 // The per-channel normalisation a backbone is built with: trainable BatchNorm2d or DETR's
 // FrozenBatchNorm2d (same state-dict names apart from num_batches_tracked).
-import { BatchNorm2d, type BatchNormOptions } from '../../nn/batch-norm';
-import { FrozenBatchNorm2d } from '../../nn/frozen-batch-norm';
+import { BatchNorm2d, type BatchNormOptions } from '../../nn/batch-norm.js';
+import { FrozenBatchNorm2d } from '../../nn/frozen-batch-norm.js';
 
 export type NormKind = 'batch' | 'frozen';
 

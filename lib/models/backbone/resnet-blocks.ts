@@ -1,10 +1,10 @@
 // torchvision's ResNet residual blocks (`BasicBlock`, `Bottleneck` v1.5: stride on the 3×3 conv)
 // with their state-dict names: conv1, bn1, conv2, bn2[, conv3, bn3][, downsample.0 / .1].
 import * as tf from '@tensorflow/tfjs';
-import { Conv2d } from '../../nn/conv2d';
-import { Module } from '../../nn/module';
-import type { Rng } from '../../runtime/rng';
-import { createNorm2d, type Norm2d, type NormKind } from './norm';
+import { Conv2d } from '../../nn/conv2d.js';
+import { Module } from '../../nn/module.js';
+import type { Rng } from '../../runtime/rng.js';
+import { createNorm2d, type Norm2d, type NormKind } from './norm.js';
 
 export interface BlockConfig {
   readonly inChannels: number;

@@ -3,13 +3,13 @@
 // (`backbone.0.body.*`, FrozenBatchNorm2d) loads with layout conversion only. Endpoints
 // layer1..layer4 (strides 4, 8, 16, 32); `forward` gives layer4 (DETR's single map).
 import * as tf from '@tensorflow/tfjs';
-import { Conv2d } from '../../nn/conv2d';
-import { normal } from '../../nn/init';
-import { Module, ModuleList } from '../../nn/module';
-import { defaultRng, type Rng } from '../../runtime/rng';
-import type { Backbone } from './backbone';
-import { createNorm2d, type Norm2d, type NormKind } from './norm';
-import { BasicBlock, type BlockConfig, Bottleneck, type ResidualBlock } from './resnet-blocks';
+import { Conv2d } from '../../nn/conv2d.js';
+import { normal } from '../../nn/init.js';
+import { Module, ModuleList } from '../../nn/module.js';
+import { defaultRng, type Rng } from '../../runtime/rng.js';
+import type { Backbone } from './backbone.js';
+import { createNorm2d, type Norm2d, type NormKind } from './norm.js';
+import { BasicBlock, type BlockConfig, Bottleneck, type ResidualBlock } from './resnet-blocks.js';
 
 export type ResNetDepth = 18 | 34 | 50 | 101;
 

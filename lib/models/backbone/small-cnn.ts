@@ -3,11 +3,11 @@
 // MS-Transformer's backbone: reduction_3 (stride 8, orientation branch) and reduction_4
 // (stride 16, position branch); `forward` gives reduction_4 (a detector's single map).
 import * as tf from '@tensorflow/tfjs';
-import { Conv2d } from '../../nn/conv2d';
-import { Module, ModuleList } from '../../nn/module';
-import { defaultRng, type Rng } from '../../runtime/rng';
-import type { Backbone } from './backbone';
-import { createNorm2d, type Norm2d, type NormKind } from './norm';
+import { Conv2d } from '../../nn/conv2d.js';
+import { Module, ModuleList } from '../../nn/module.js';
+import { defaultRng, type Rng } from '../../runtime/rng.js';
+import type { Backbone } from './backbone.js';
+import { createNorm2d, type Norm2d, type NormKind } from './norm.js';
 
 export interface SmallCNNOptions {
   /** Output channels of the four stages (default [16, 32, 64, 128]). */

@@ -5,11 +5,11 @@
 // plus the close relatives of those kernels. A kernel not here is an error that names it
 // (TensorFlow.js: "Kernel 'X' not registered for backend 'torch'").
 import * as tf from '@tensorflow/tfjs';
-import { ADAMW_UPDATE_KERNEL } from '../fused-adamw';
-import { DROPOUT_MULTIPLIER_KERNEL } from '../fused-dropout';
-import { boolAttr, type KernelArgs, numberArrayAttr, numberAttr, optionalInput, type TfjsBackend, tensorInput } from '../kernel-call';
-import type { Slot } from './addon';
-import { dtypeCode, TorchBackend } from './torch-backend';
+import { ADAMW_UPDATE_KERNEL } from '../fused-adamw.js';
+import { DROPOUT_MULTIPLIER_KERNEL } from '../fused-dropout.js';
+import { boolAttr, type KernelArgs, numberArrayAttr, numberAttr, optionalInput, type TfjsBackend, tensorInput } from '../kernel-call.js';
+import type { Slot } from './addon.js';
+import { dtypeCode, TorchBackend } from './torch-backend.js';
 
 type TorchKernel = (args: KernelArgs, backend: TorchBackend) => tf.TensorInfo | tf.TensorInfo[];
 

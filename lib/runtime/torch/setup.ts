@@ -4,9 +4,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { loadTorchAddon, type TorchAddon, type TorchAddonInfo } from './addon';
-import { registerTorchKernels } from './kernels';
-import { TorchBackend } from './torch-backend';
+import { loadTorchAddon, type TorchAddon, type TorchAddonInfo } from './addon.js';
+import { registerTorchKernels } from './kernels.js';
+import { TorchBackend } from './torch-backend.js';
 
 export type TorchBackendName = 'torch' | 'torch-cuda';
 

@@ -3,7 +3,7 @@
 // in ./kernels run on the slots. Values cross to JavaScript only in write/move (in) and
 // read/readSync (out).
 import * as tf from '@tensorflow/tfjs';
-import type { Slot, TorchAddon, TorchDevice } from './addon';
+import type { Slot, TorchAddon, TorchDevice } from './addon.js';
 
 export const TORCH_DTYPES = ['float32', 'int32', 'bool'] as const;
 export type TorchDtype = (typeof TORCH_DTYPES)[number];

@@ -2,10 +2,10 @@
 // (lib/models/detection-postprocess.ts) → COCO results with the dataset's category ids, and the
 // COCO bbox evaluation of a ground-truth JSON file against a results JSON file, both decoded with
 // the io-ts codecs of datasets/coco-format (errors name the file, the JSON path and what was expected).
-import { type CategoryMap, categoryIdOf } from '../../../datasets/category-map';
-import { type CocoResult, readCocoGroundTruth, readCocoResults } from '../../../datasets/coco-format';
-import { type CocoEvalResult, evaluateCoco } from '../../metrics/coco-eval';
-import type { ImageDetections } from '../../models/detection-postprocess';
+import { type CategoryMap, categoryIdOf } from '../../../datasets/category-map.js';
+import { type CocoResult, readCocoGroundTruth, readCocoResults } from '../../../datasets/coco-format.js';
+import { type CocoEvalResult, evaluateCoco } from '../../metrics/coco-eval.js';
+import type { ImageDetections } from '../../models/detection-postprocess.js';
 
 /**
  * COCO results ([x, y, w, h], category ids mapped back from training labels) of one image. In

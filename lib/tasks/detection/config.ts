@@ -2,10 +2,10 @@
 // io-ts codec: the detector (lib/models/detector.ts), the data (data.ts), DETR's training recipe
 // and the dataset's categories.
 import * as t from 'io-ts';
-import { decodeOrThrow } from '../../io/decode';
-import { type DetectorConfig, decodeDetectorConfig } from '../../models/detector';
-import { type JsonObject, JsonObjectCodec } from '../../train/json';
-import { DetectionDataSpecCodec } from './data';
+import { decodeOrThrow } from '../../io/decode.js';
+import { type DetectorConfig, decodeDetectorConfig } from '../../models/detector.js';
+import { type JsonObject, JsonObjectCodec } from '../../train/json.js';
+import { DetectionDataSpecCodec } from './data.js';
 
 export const DetectionTrainingCodec = t.type({
   epochs: t.number,

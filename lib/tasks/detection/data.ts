@@ -3,7 +3,7 @@
 // with images in `<dir>/{train,val}/`) or synthetic shapes generated in memory from a seed.
 import { join } from 'node:path';
 import * as t from 'io-ts';
-import { type CocoDetectionSet, loadCocoDetection } from '../../../datasets/coco';
+import { type CocoDetectionSet, loadCocoDetection } from '../../../datasets/coco.js';
 import {
   DETR_AUGMENT,
   type DetectionTransform,
@@ -11,9 +11,9 @@ import {
   detrValTransforms,
   randomHorizontalFlip,
   scaleAugmentConfig,
-} from '../../../datasets/detection-transforms';
-import { cocoAreaThresholds, generateSyntheticShapes, syntheticShapesSource } from '../../../datasets/synthetic-shapes';
-import type { AreaThresholds } from './task';
+} from '../../../datasets/detection-transforms.js';
+import { cocoAreaThresholds, generateSyntheticShapes, syntheticShapesSource } from '../../../datasets/synthetic-shapes.js';
+import type { AreaThresholds } from './task.js';
 
 export type DetectionSplit = 'train' | 'val';
 

@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import sharp from 'sharp';
-import { drawBoxes, type RgbColour, type RgbImage, type XyxyBox } from '../../../datasets/image';
+import { drawBoxes, type RgbColour, type RgbImage, type XyxyBox } from '../../../datasets/image.js';
 
 export interface LabelledBox {
   readonly box: XyxyBox; // pixels

@@ -1,12 +1,12 @@
 // A detector run end to end from its DetectionRunConfig: build the model, load or generate the
 // data, train with lib/train (progress, checkpoints, resume, evaluation every N epochs, log.jsonl).
-import type { CocoDetectionSet } from '../../../datasets/coco';
-import { buildDetector, type Detector } from '../../models/detector';
-import { Rng } from '../../runtime/rng';
-import { type TrainOptions, type TrainResult, train } from '../../train/train';
-import { type DetectionRunConfig, runConfigJson } from './config';
-import { detectionAreas, detectionTransforms, loadDetectionSplit } from './data';
-import { createDetectionTask } from './task';
+import type { CocoDetectionSet } from '../../../datasets/coco.js';
+import { buildDetector, type Detector } from '../../models/detector.js';
+import { Rng } from '../../runtime/rng.js';
+import { type TrainOptions, type TrainResult, train } from '../../train/train.js';
+import { type DetectionRunConfig, runConfigJson } from './config.js';
+import { detectionAreas, detectionTransforms, loadDetectionSplit } from './data.js';
+import { createDetectionTask } from './task.js';
 
 export interface DetectionData {
   readonly train: CocoDetectionSet;

@@ -2,22 +2,22 @@
 // Hungarian matching → SetCriterion (total + the last layer's named losses), DETR's optimiser
 // recipe (AdamW, backbone lr 1e-5 vs 1e-4, weight decay 1e-4, StepLR at lr_drop), and COCO
 // evaluation (eval mode → post-processing → COCOeval → the 12 stats as named metrics).
-import { type DetectionBatch, detectionBatches, disposeDetectionBatch, firstImageBatch } from '../../../datasets/batching';
-import type { CocoDetectionSet } from '../../../datasets/coco';
-import type { CocoResult } from '../../../datasets/coco-format';
-import type { DetectionSource } from '../../../datasets/detection-sample';
-import type { DetectionTransform } from '../../../datasets/detection-transforms';
-import { type CocoEvalResult, evaluateCoco } from '../../metrics/coco-eval';
-import { type CocoEvalParams, defaultCocoEvalParams } from '../../metrics/coco-params';
-import { COCO_STAT_NAMES } from '../../metrics/coco-summary';
-import { type ImageDetections, postprocessDetections } from '../../models/detection-postprocess';
-import { type Detector, detectionCriterion } from '../../models/detector';
-import { disposeDetectorOutputs } from '../../models/set-detector';
-import { Rng } from '../../runtime/rng';
-import { AdamW, paramGroups } from '../../train/adamw';
-import { StepLR } from '../../train/step-lr';
-import type { EvalMetrics, TrainTask } from '../../train/train';
-import { toCocoResults } from './coco-results';
+import { type DetectionBatch, detectionBatches, disposeDetectionBatch, firstImageBatch } from '../../../datasets/batching.js';
+import type { CocoDetectionSet } from '../../../datasets/coco.js';
+import type { CocoResult } from '../../../datasets/coco-format.js';
+import type { DetectionSource } from '../../../datasets/detection-sample.js';
+import type { DetectionTransform } from '../../../datasets/detection-transforms.js';
+import { type CocoEvalResult, evaluateCoco } from '../../metrics/coco-eval.js';
+import { type CocoEvalParams, defaultCocoEvalParams } from '../../metrics/coco-params.js';
+import { COCO_STAT_NAMES } from '../../metrics/coco-summary.js';
+import { type ImageDetections, postprocessDetections } from '../../models/detection-postprocess.js';
+import { type Detector, detectionCriterion } from '../../models/detector.js';
+import { disposeDetectorOutputs } from '../../models/set-detector.js';
+import { Rng } from '../../runtime/rng.js';
+import { AdamW, paramGroups } from '../../train/adamw.js';
+import { StepLR } from '../../train/step-lr.js';
+import type { EvalMetrics, TrainTask } from '../../train/train.js';
+import { toCocoResults } from './coco-results.js';
 
 /** Terms of the last decoder layer that go into the log (the aux copies are optimised, not logged). */
 const LOGGED_TERMS = ['loss_ce', 'loss_bbox', 'loss_giou', 'class_error', 'cardinality_error'] as const;

@@ -1,9 +1,9 @@
 // A trained pose regressor back from a checkpoint of `condformer train pose`: its run config
 // (recipe and data) travels in the checkpoint metadata, decoded once (config.ts).
-import { Rng } from '../../runtime/rng';
-import { disposeCheckpoint, loadCheckpoint } from '../../train/checkpoint';
-import { decodePoseRunConfig, type PoseRunConfig } from './config';
-import { PoseTrainingModel } from './task';
+import { Rng } from '../../runtime/rng.js';
+import { disposeCheckpoint, loadCheckpoint } from '../../train/checkpoint.js';
+import { decodePoseRunConfig, type PoseRunConfig } from './config.js';
+import { PoseTrainingModel } from './task.js';
 
 /** The regressor (with its CameraPoseLoss s_x / s_q, eval mode) and the run config stored in the checkpoint. */
 export async function loadPoseCheckpoint(path: string): Promise<PoseRunConfig & { readonly trained: PoseTrainingModel }> {

@@ -2,11 +2,11 @@
 // checkpoint's metadata) with its io-ts codec, ActMST's official recipe and condformer's small CPU
 // preset, and the stored run config (recipe + data + epochs + seed) decoded in one place.
 import * as t from 'io-ts';
-import { NonNegative, PositiveInt } from '../../io/codecs';
-import { decodeOrThrow } from '../../io/decode';
-import { decodePoseRegressorConfig, type PoseRegressorConfig } from '../../models/pose-regressor';
-import type { JsonObject } from '../../train/json';
-import { decodePoseDataSpec, type PoseDataSpec } from './data';
+import { NonNegative, PositiveInt } from '../../io/codecs.js';
+import { decodeOrThrow } from '../../io/decode.js';
+import { decodePoseRegressorConfig, type PoseRegressorConfig } from '../../models/pose-regressor.js';
+import type { JsonObject } from '../../train/json.js';
+import { decodePoseDataSpec, type PoseDataSpec } from './data.js';
 
 export type PositionEmbeddingKind = PoseRegressorConfig['positionEmbedding'];
 

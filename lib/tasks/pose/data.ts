@@ -3,12 +3,12 @@
 // The choice is a small JSON spec stored with every run, so evaluation can rebuild the same data.
 import { dirname, join } from 'node:path';
 import * as t from 'io-ts';
-import { readRgbImage } from '../../../datasets/image';
-import { poseTable, readPoseCsv, selectSplit } from '../../../datasets/pose-csv';
-import type { PoseSource } from '../../../datasets/pose-dataset';
-import { createSyntheticScenes, type SyntheticScenes, syntheticPoseSource } from '../../../datasets/synthetic-scenes';
-import { PositiveInt, withLegacyNames } from '../../io/codecs';
-import { decodeOrThrow } from '../../io/decode';
+import { readRgbImage } from '../../../datasets/image.js';
+import { poseTable, readPoseCsv, selectSplit } from '../../../datasets/pose-csv.js';
+import type { PoseSource } from '../../../datasets/pose-dataset.js';
+import { createSyntheticScenes, type SyntheticScenes, syntheticPoseSource } from '../../../datasets/synthetic-scenes.js';
+import { PositiveInt, withLegacyNames } from '../../io/codecs.js';
+import { decodeOrThrow } from '../../io/decode.js';
 
 /** Runs written before the data specs of both tasks said `kind` stored `source`. */
 export const PoseDataSpecCodec = withLegacyNames(

@@ -2,13 +2,13 @@
 // (checkpoints, resume, log.jsonl), then evaluate on the test split next to the scene-mean
 // baseline. Used by `condformer train pose`, `npm start`, the ablation and examples/train-pose.ts.
 
-import { poseEvalMetrics } from '../../metrics/pose-eval-metrics';
-import type { PoseEvaluation } from '../../metrics/pose-metrics';
-import { Rng } from '../../runtime/rng';
-import { runPaths, type TrainOptions, type TrainResult, train } from '../../train/train';
-import { type PoseTrainConfig, poseTrainConfigJson } from './config';
-import type { PoseSplits } from './data';
-import { createPoseTask, evaluatePredictions, type PosePredictions, predictPoses, sceneMeanBaseline } from './task';
+import { poseEvalMetrics } from '../../metrics/pose-eval-metrics.js';
+import type { PoseEvaluation } from '../../metrics/pose-metrics.js';
+import { Rng } from '../../runtime/rng.js';
+import { runPaths, type TrainOptions, type TrainResult, train } from '../../train/train.js';
+import { type PoseTrainConfig, poseTrainConfigJson } from './config.js';
+import type { PoseSplits } from './data.js';
+import { createPoseTask, evaluatePredictions, type PosePredictions, predictPoses, sceneMeanBaseline } from './task.js';
 
 /** The shared loop's options (lib/train/train.ts), plus the data, the recipe and the diagnostics switch. */
 export type PoseRunOptions = Pick<

@@ -4,22 +4,22 @@
 // evaluation (per-scene median errors) and the encoder diagnostics (attention entropy and QK
 // centroid distance per layer).
 import * as tf from '@tensorflow/tfjs';
-import { predictSceneMeans, sceneMeanPoses } from '../../../datasets/pose-baseline';
-import { disposePoseBatch, type PoseBatch, type PoseSource, poseBatches, poseVector } from '../../../datasets/pose-dataset';
-import { MS_TRANSFORMER_JITTER, poseTestConfig, poseTrainConfig } from '../../../datasets/pose-transforms';
-import type { CameraPoseLoss } from '../../../losses/camera-pose-loss';
-import type { PoseLossInput, PoseLossResult, PoseTargets } from '../../../losses/ms-transformer-loss';
-import { layerAttentionEntropies } from '../../diagnostics/attention-entropy';
-import { qkCentroidDistance } from '../../diagnostics/qk-centroid';
-import { evaluatePoses, type PoseEvaluation } from '../../metrics/pose-metrics';
-import { disposeMSTransformerOutput, type MSTransformer } from '../../models/ms-transformer';
-import { buildPoseRegressorParts } from '../../models/pose-regressor';
-import { Module } from '../../nn/module';
-import type { Rng } from '../../runtime/rng';
-import { Adam } from '../../train/adamw';
-import { StepLR } from '../../train/step-lr';
-import type { EvalMetrics, TrainTask } from '../../train/train';
-import type { PoseTrainConfig } from './config';
+import { predictSceneMeans, sceneMeanPoses } from '../../../datasets/pose-baseline.js';
+import { disposePoseBatch, type PoseBatch, type PoseSource, poseBatches, poseVector } from '../../../datasets/pose-dataset.js';
+import { MS_TRANSFORMER_JITTER, poseTestConfig, poseTrainConfig } from '../../../datasets/pose-transforms.js';
+import type { CameraPoseLoss } from '../../../losses/camera-pose-loss.js';
+import type { PoseLossInput, PoseLossResult, PoseTargets } from '../../../losses/ms-transformer-loss.js';
+import { layerAttentionEntropies } from '../../diagnostics/attention-entropy.js';
+import { qkCentroidDistance } from '../../diagnostics/qk-centroid.js';
+import { evaluatePoses, type PoseEvaluation } from '../../metrics/pose-metrics.js';
+import { disposeMSTransformerOutput, type MSTransformer } from '../../models/ms-transformer.js';
+import { buildPoseRegressorParts } from '../../models/pose-regressor.js';
+import { Module } from '../../nn/module.js';
+import type { Rng } from '../../runtime/rng.js';
+import { Adam } from '../../train/adamw.js';
+import { StepLR } from '../../train/step-lr.js';
+import type { EvalMetrics, TrainTask } from '../../train/train.js';
+import type { PoseTrainConfig } from './config.js';
 
 /** What the loop trains: the regressor and the loss's s_x / s_q (checkpoint names `model.*`, `pose_loss.*`). */
 export class PoseTrainingModel extends Module {

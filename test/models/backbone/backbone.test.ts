@@ -2,15 +2,15 @@
 // small resolutions, DETR-style freezing, gradient flow, and the padding-mask resize.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { EfficientNetB0 } from '../../../lib/models/backbone/efficientnet';
-import { interpolateMask, nearestSourceIndices, withMasks } from '../../../lib/models/backbone/mask';
-import { MBConvBlock } from '../../../lib/models/backbone/mbconv';
-import { ResNet } from '../../../lib/models/backbone/resnet';
-import { SmallCNN } from '../../../lib/models/backbone/small-cnn';
-import { BatchNorm2d } from '../../../lib/nn/batch-norm';
-import { FrozenBatchNorm2d } from '../../../lib/nn/frozen-batch-norm';
-import { type Module, toTorchLayout } from '../../../lib/nn/module';
-import { Rng } from '../../../lib/runtime/rng';
+import { EfficientNetB0 } from '../../../lib/models/backbone/efficientnet.js';
+import { interpolateMask, nearestSourceIndices, withMasks } from '../../../lib/models/backbone/mask.js';
+import { MBConvBlock } from '../../../lib/models/backbone/mbconv.js';
+import { ResNet } from '../../../lib/models/backbone/resnet.js';
+import { SmallCNN } from '../../../lib/models/backbone/small-cnn.js';
+import { BatchNorm2d } from '../../../lib/nn/batch-norm.js';
+import { FrozenBatchNorm2d } from '../../../lib/nn/frozen-batch-norm.js';
+import { type Module, toTorchLayout } from '../../../lib/nn/module.js';
+import { Rng } from '../../../lib/runtime/rng.js';
 
 /** Scalars in the norms' affine weight / bias (parameters of BatchNorm2d, buffers of FrozenBatchNorm2d). */
 function normAffineSize(m: Module): number {

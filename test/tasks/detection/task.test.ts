@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { generateSyntheticShapes, syntheticShapesSource } from '../../../datasets/synthetic-shapes';
-import { evaluateCoco } from '../../../lib/metrics/coco-eval';
-import { COCO_STAT_NAMES } from '../../../lib/metrics/coco-summary';
-import { buildDetector } from '../../../lib/models/detector';
-import { Rng } from '../../../lib/runtime/rng';
-import { cocoEvalParamsFor, createDetectionTask, evaluateDetector } from '../../../lib/tasks/detection/task';
-import { readRunLog } from '../../../lib/train/run-log';
-import { train } from '../../../lib/train/train';
+import { generateSyntheticShapes, syntheticShapesSource } from '../../../datasets/synthetic-shapes.js';
+import { evaluateCoco } from '../../../lib/metrics/coco-eval.js';
+import { COCO_STAT_NAMES } from '../../../lib/metrics/coco-summary.js';
+import { buildDetector } from '../../../lib/models/detector.js';
+import { Rng } from '../../../lib/runtime/rng.js';
+import { cocoEvalParamsFor, createDetectionTask, evaluateDetector } from '../../../lib/tasks/detection/task.js';
+import { readRunLog } from '../../../lib/train/run-log.js';
+import { train } from '../../../lib/train/train.js';
 
 const shapes = (count: number, seed: string) => syntheticShapesSource(generateSyntheticShapes({ count, height: 32, width: 32, seed, maxObjects: 3 }));
 const tinyModel = (model: 'conditional' | 'detr') =>

@@ -1,8 +1,8 @@
 // The pose run config: decoded once (recipe + data), and runs written before the shared vocabulary
 // (nhead, positionEncoding, smallCnnChannels, data `source`) decode to the same config.
 import { expect } from 'chai';
-import { decodePoseRunConfig, poseTrainConfigJson, smallPoseTrainConfig } from '../../../lib/tasks/pose/config';
-import { syntheticBenchmarkSpec } from '../../../lib/tasks/pose/data';
+import { decodePoseRunConfig, poseTrainConfigJson, smallPoseTrainConfig } from '../../../lib/tasks/pose/config.js';
+import { syntheticBenchmarkSpec } from '../../../lib/tasks/pose/data.js';
 
 describe('tasks/pose/config', () => {
   const config = smallPoseTrainConfig(3, 'learned');

@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { command as evalPose } from '../../../bin/commands/eval-pose';
-import { decodePoseRegressorConfig } from '../../../lib/models/pose-regressor';
-import { type PoseTrainConfig, smallPoseTrainConfig } from '../../../lib/tasks/pose/config';
-import { loadPoseSplits, type PoseSplits, syntheticDataSpec } from '../../../lib/tasks/pose/data';
-import { runPoseTraining } from '../../../lib/tasks/pose/run';
-import { disposeCheckpoint, loadCheckpoint } from '../../../lib/train/checkpoint';
-import { readRunLog } from '../../../lib/train/run-log';
-import { runCommand } from '../../helpers/run-command';
+import { command as evalPose } from '../../../bin/commands/eval-pose.js';
+import { decodePoseRegressorConfig } from '../../../lib/models/pose-regressor.js';
+import { type PoseTrainConfig, smallPoseTrainConfig } from '../../../lib/tasks/pose/config.js';
+import { loadPoseSplits, type PoseSplits, syntheticDataSpec } from '../../../lib/tasks/pose/data.js';
+import { runPoseTraining } from '../../../lib/tasks/pose/run.js';
+import { disposeCheckpoint, loadCheckpoint } from '../../../lib/train/checkpoint.js';
+import { readRunLog } from '../../../lib/train/run-log.js';
+import { runCommand } from '../../helpers/run-command.js';
 
 function tinyConfig(qkaLambda: number): PoseTrainConfig {
   const base = smallPoseTrainConfig(2);
