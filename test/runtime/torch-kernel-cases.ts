@@ -815,24 +815,55 @@ const dropoutMask = (shape: number[], keepProb: number, seed: number): tf.Tensor
   tf.engine().runKernel(DROPOUT_MULTIPLIER, {}, { shape, keepProb, seed }) as tf.Tensor;
 const maskValuesOk = (m: tf.Tensor, keepProb: number): tf.Tensor => tf.logicalOr(tf.equal(m, 0), tf.equal(m, 1 / keepProb));
 cases(DROPOUT_MULTIPLIER, EXACT, [
-  ['[3, 4]: every value 0 or 1 / keep', withCpuReference(() => tf.ones([3, 4], 'bool'), () => maskValuesOk(dropoutMask([3, 4], 0.8, 1), 0.8))],
+  [
+    '[3, 4]: every value 0 or 1 / keep',
+    withCpuReference(
+      () => tf.ones([3, 4], 'bool'),
+      () => maskValuesOk(dropoutMask([3, 4], 0.8, 1), 0.8),
+    ),
+  ],
   [
     'the same seed gives the same mask, another seed another one',
     withCpuReference(
       () => [tf.scalar(true, 'bool'), tf.scalar(true, 'bool')],
-      () => [tf.all(tf.equal(dropoutMask([64], 0.5, 7), dropoutMask([64], 0.5, 7))), tf.any(tf.notEqual(dropoutMask([64], 0.5, 7), dropoutMask([64], 0.5, 8)))],
+      () => [
+        tf.all(tf.equal(dropoutMask([64], 0.5, 7), dropoutMask([64], 0.5, 7))),
+        tf.any(tf.notEqual(dropoutMask([64], 0.5, 7), dropoutMask([64], 0.5, 8))),
+      ],
     ),
   ],
   [
     'kept fraction within 5σ of keep (4,000 draws)',
     withCpuReference(
       () => tf.scalar(true, 'bool'),
-      () => tf.lessEqual(tf.abs(tf.sub(tf.mean(tf.cast(tf.notEqual(dropoutMask([40, 100], 0.75, 3), 0), 'float32')), 0.75)), 5 * Math.sqrt((0.75 * 0.25) / 4000)),
+      () =>
+        tf.lessEqual(
+          tf.abs(tf.sub(tf.mean(tf.cast(tf.notEqual(dropoutMask([40, 100], 0.75, 3), 0), 'float32')), 0.75)),
+          5 * Math.sqrt((0.75 * 0.25) / 4000),
+        ),
     ),
   ],
-  ['keep 1: all ones', withCpuReference(() => tf.ones([2, 5]), () => dropoutMask([2, 5], 1, 4))],
-  ['empty [0, 3]', withCpuReference(() => tf.zeros([0, 3]), () => dropoutMask([0, 3], 0.5, 5))],
-  ['scalar shape', withCpuReference(() => tf.scalar(true, 'bool'), () => maskValuesOk(dropoutMask([], 0.5, 6), 0.5))],
+  [
+    'keep 1: all ones',
+    withCpuReference(
+      () => tf.ones([2, 5]),
+      () => dropoutMask([2, 5], 1, 4),
+    ),
+  ],
+  [
+    'empty [0, 3]',
+    withCpuReference(
+      () => tf.zeros([0, 3]),
+      () => dropoutMask([0, 3], 0.5, 5),
+    ),
+  ],
+  [
+    'scalar shape',
+    withCpuReference(
+      () => tf.scalar(true, 'bool'),
+      () => maskValuesOk(dropoutMask([], 0.5, 6), 0.5),
+    ),
+  ],
 ]);
 
 // ---------------------------------------------------------------------------------------------
