@@ -3,7 +3,8 @@
 // printing every 100 steps tf.memory().numTensors, the torch addon's live tensor slots and the
 // process RSS. Flat numbers = no leak in tfjs, in the backend's storage or in libtorch.
 //
-//   npx tsx bench/torch-soak.ts [--steps 1000] [--every 100] [--backend torch]
+//   node --expose-gc --import tsx bench/torch-soak.ts [--steps 1000] [--every 100] [--backend torch]
+// (--expose-gc: a full collection before each reading, so RSS is not JavaScript garbage.)
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { Conv2d } from '../lib/nn/conv2d.js';
@@ -39,6 +40,7 @@ class SoakModel extends Module {
   }
 }
 
+const gc: (() => void) | undefined = typeof globalThis.gc === 'function' ? globalThis.gc : undefined;
 const { values } = parseArgs({
   options: { steps: { type: 'string', default: '1000' }, every: { type: 'string', default: '100' }, backend: { type: 'string', default: 'torch' } },
 });
@@ -52,7 +54,7 @@ const images = tf.randomNormal([4, 32, 32, 3], 0, 1, 'float32', rng.seed()) as t
 const targets = tf.randomUniform([4, 64, 4], 0, 1, 'float32', rng.seed());
 const optimizer = new AdamW(model.namedParameters(), { lr: 1e-3 });
 const variables = optimizer.variables();
-const rows: { step: number; numTensors: number; liveSlots: number | null; rssMiB: number; loss: number }[] = [];
+const rows: { step: number; numTensors: number; liveSlots: number | null; rssMiB: number; heapMiB: number; loss: number }[] = [];
 const t0 = performance.now();
 for (let step = 1; step <= steps; step++) {
   const { value, grads } = tf.variableGrads(() => model.loss(images, targets), variables);
@@ -60,16 +62,14 @@ for (let step = 1; step <= steps; step++) {
   const loss = (await value.data())[0] as number;
   tf.dispose([value, grads]);
   if (step % every === 0 || step === 1) {
-    const row = {
-      step,
-      numTensors: tf.memory().numTensors,
-      liveSlots: addon?.ok ? addon.addon.live() : null,
-      rssMiB: Math.round(process.memoryUsage().rss / 1024 ** 2),
-      loss,
-    };
+    gc?.(); // with --expose-gc: RSS without JavaScript garbage that is merely not collected yet
+    const memory = process.memoryUsage();
+    const mib = (bytes: number): number => Math.round(bytes / 1024 ** 2);
+    const liveSlots = addon?.ok ? addon.addon.live() : null;
+    const row = { step, numTensors: tf.memory().numTensors, liveSlots, rssMiB: mib(memory.rss), heapMiB: mib(memory.heapUsed), loss };
     rows.push(row);
     console.log(
-      `step ${String(step).padStart(5)}  numTensors ${row.numTensors}  live slots ${row.liveSlots ?? '-'}  RSS ${row.rssMiB} MiB  loss ${loss.toFixed(4)}`,
+      `step ${String(step).padStart(5)}  numTensors ${row.numTensors}  live slots ${liveSlots ?? '-'}  RSS ${row.rssMiB} MiB  JS heap ${row.heapMiB} MiB  loss ${loss.toFixed(4)}`,
     );
   }
 }

@@ -962,6 +962,41 @@ KERNEL(AvgPoolGrad) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Fused layers (lib/runtime/fused-layers.ts): one kernel each way where tfjs composes many.
+
+// gelu(x) = x·Φ(x) (exact, erf form) and geluGrad(dy, x) = dy·(Φ(x) + x·φ(x)).
+KERNEL(Gelu) {
+  BODY("gelu") { return emit(info.Env(), at::gelu(get(info[0]))); } END
+}
+
+KERNEL(GeluGrad) {
+  BODY("geluGrad") { return emit(info.Env(), at::gelu_backward(get(info[0]).contiguous(), get(info[1]).contiguous())); } END
+}
+
+// layerNorm(x, weight, bias, eps) over the last axis.
+KERNEL(LayerNorm) {
+  BODY("layerNorm") {
+    const at::Tensor& x = get(info[0]);
+    const at::Tensor& weight = get(info[1]);
+    return emit(info.Env(), at::layer_norm(x, {x.size(-1)}, weight, get(info[2]), numArg(info, 3)));
+  } END
+}
+
+// layerNormGrad(dy, x, weight, bias, eps) → dx, dweight, dbias (the statistics are recomputed from x).
+KERNEL(LayerNormGrad) {
+  BODY("layerNormGrad") {
+    const at::Tensor dy = get(info[0]).contiguous();
+    const at::Tensor x = get(info[1]).contiguous();
+    const at::Tensor& weight = get(info[2]);
+    const at::Tensor& bias = get(info[3]);
+    const std::vector<int64_t> normalized{x.size(-1)};
+    auto [y, mean, rstd] = at::native_layer_norm(x, normalized, weight, bias, numArg(info, 4));
+    auto [dx, dweight, dbias] = at::native_layer_norm_backward(dy, x, normalized, mean, rstd, weight, bias, {true, true, true});
+    return emitAll(info.Env(), {dx, dweight, dbias});
+  } END
+}
+
+// ---------------------------------------------------------------------------------------------
 // Randomness.
 
 // dropoutMultiplier(shape, keepProb, seed, device): 1 / keepProb with probability keepProb, else 0,
@@ -1064,6 +1099,10 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   EXPORT("avgPoolGrad", AvgPoolGrad);
   EXPORT("adamw", AdamW);
   EXPORT("dropoutMultiplier", DropoutMultiplier);
+  EXPORT("gelu", Gelu);
+  EXPORT("geluGrad", GeluGrad);
+  EXPORT("layerNorm", LayerNorm);
+  EXPORT("layerNormGrad", LayerNormGrad);
   return exports;
 }
 

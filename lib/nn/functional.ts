@@ -1,11 +1,12 @@
 // Stateless tensor functions shared by the layers.
 import * as tf from '@tensorflow/tfjs';
+import { fusedGelu } from '../runtime/fused-layers.js';
 
 export type Activation = 'relu' | 'gelu';
 
 /** Exact (erf) GELU, as `torch.nn.functional.gelu`. */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
+  return fusedGelu(x) ?? tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
 }
 
 export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {

@@ -1,5 +1,6 @@
 // `nn.LayerNorm` over the last axis (eps 1e-5, affine).
 import * as tf from '@tensorflow/tfjs';
+import { fusedLayerNorm } from '../runtime/fused-layers.js';
 import { Module } from './module.js';
 
 export class LayerNorm extends Module {
@@ -17,6 +18,8 @@ export class LayerNorm extends Module {
 
   /** x: [..., C] → [..., C]. */
   forward(x: tf.Tensor): tf.Tensor {
+    const fused = fusedLayerNorm(x, this.weight, this.bias, this.eps);
+    if (fused !== null) return fused;
     return tf.tidy(() => {
       const { mean, variance } = tf.moments(x, -1, true);
       const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));

@@ -5,7 +5,10 @@
 // outputs and data movement exact; float math 1e-5 relative (|a − e| / max(1, |e|)), looser only
 // where said why. Used by test/runtime/torch-kernels.test.ts and bench/gpu-check.ts (torch-cuda).
 import * as tf from '@tensorflow/tfjs';
+import { gelu } from '../../lib/nn/functional.js';
+import { LayerNorm } from '../../lib/nn/layer-norm.js';
 import { ADAMW_UPDATE_KERNEL } from '../../lib/runtime/fused-adamw.js';
+import { GELU_GRAD_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from '../../lib/runtime/fused-layers.js';
 import { AdamW, type AdamWOptions } from '../../lib/train/adamw.js';
 import { normal } from './cross-backend.js';
 
@@ -885,6 +888,64 @@ const adamwSteps =
     p.dispose();
     return out;
   };
+// Fused GELU and layer norm (lib/runtime/fused-layers.ts): lib/nn's gelu / LayerNorm take the
+// fused kernels on torch and compose tfjs ops on cpu, so the cpu run is the reference for both
+// directions; the gradient cases differentiate a weighted sum, so every output's gradient differs.
+const geluCases: [string, () => tf.Tensor][] = [
+  ['[3, 4]', () => f32([3, 4], 600, 2)],
+  ['transposed [4, 3]ᵀ', () => T(f32([4, 3], 601, 2))],
+  ['batch 3 [3, 2, 5]', () => f32([3, 2, 5], 602, 3)],
+  ['scalar', () => tf.scalar(-0.7)],
+  ['±∞, 0, large', () => tf.tensor1d([Infinity, -Infinity, 0, 12, -12, 3.5])],
+];
+cases(
+  GELU_KERNEL,
+  FLOAT,
+  geluCases.map(([label, x]) => [label, () => gelu(x())]),
+);
+cases(
+  GELU_GRAD_KERNEL,
+  FLOAT,
+  geluCases
+    .slice(0, 4)
+    .map(([label, x]) => [label, () => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(gelu(a), tf.sin(a))))(x())] as const)
+    .concat([['[2, 196]', () => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(gelu(a), tf.cos(a))))(f32([2, 196], 603))]]),
+);
+/** A LayerNorm of width c with seeded affine parameters, its output and (when asked) the gradients of a weighted sum. */
+const layerNormRun =
+  (shape: number[], seed: number, grads: boolean, transposed = false): Run =>
+  () => {
+    const c = shape[shape.length - 1] as number;
+    const norm = new LayerNorm(c, 1e-5);
+    norm.weight.assign(f32([c], seed + 1));
+    norm.bias.assign(f32([c], seed + 2));
+    const x = transposed ? T(f32([...shape].reverse(), seed)) : f32(shape, seed);
+    const w = f32(shape, seed + 3);
+    const out = grads
+      ? (() => {
+          const { value, grads: g } = tf.variableGrads(() => tf.sum(tf.mul(norm.forward(x), w)) as tf.Scalar, [norm.weight, norm.bias]);
+          const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(norm.forward(a), w)))(x);
+          return [value, dx, g[norm.weight.name] as tf.Tensor, g[norm.bias.name] as tf.Tensor];
+        })()
+      : [norm.forward(x)];
+    norm.dispose();
+    return out;
+  };
+cases(LAYER_NORM_KERNEL, FLOAT, [
+  ['[3, 8]', layerNormRun([3, 8], 610, false)],
+  ['batch 3 [3, 4, 6]', layerNormRun([3, 4, 6], 611, false)],
+  ['width 16 [2, 16]', layerNormRun([2, 16], 612, false)],
+  ['batch 1 [1, 256]', layerNormRun([1, 256], 613, false)],
+  ['transposed input', layerNormRun([5, 3], 614, false, true)],
+]);
+cases(LAYER_NORM_GRAD_KERNEL, FLOAT, [
+  ['[3, 8]', layerNormRun([3, 8], 620, true)],
+  ['batch 3 [3, 4, 6]', layerNormRun([3, 4, 6], 621, true)],
+  ['width 16 [2, 16]', layerNormRun([2, 16], 622, true)],
+  ['batch 1 [1, 256]', layerNormRun([1, 256], 623, true)],
+  ['transposed input', layerNormRun([5, 3], 624, true, true)],
+]);
+
 cases(ADAMW_UPDATE_KERNEL, FLOAT, [
   ['one step, [3, 4]', adamwSteps([3, 4], 1, { lr: 1e-2 })],
   ['three steps, weight decay 0.1', adamwSteps([5], 3, { lr: 3e-2, weightDecay: 0.1 })],

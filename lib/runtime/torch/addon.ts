@@ -93,6 +93,10 @@ export interface TorchAddon {
   pool(isMax: boolean, x: Slot, filter: readonly number[], strides: readonly number[], pads: readonly number[]): Slot;
   maxPoolGrad(dy: Slot, x: Slot, filter: readonly number[], strides: readonly number[], pads: readonly number[]): Slot;
   avgPoolGrad(dy: Slot, x: Slot, filter: readonly number[], strides: readonly number[], pads: readonly number[]): Slot;
+  gelu(x: Slot): Slot;
+  geluGrad(dy: Slot, x: Slot): Slot;
+  layerNorm(x: Slot, weight: Slot, bias: Slot, eps: number): Slot;
+  layerNormGrad(dy: Slot, x: Slot, weight: Slot, bias: Slot, eps: number): Slot[];
   dropoutMultiplier(shape: readonly number[], keepProb: number, seed: number, device: TorchDevice): Slot;
   adamw(
     param: Slot,

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ADAMW_UPDATE_KERNEL } from '../fused-adamw.js';
 import { DROPOUT_MULTIPLIER_KERNEL } from '../fused-dropout.js';
+import { GELU_GRAD_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from '../fused-layers.js';
 import { boolAttr, type KernelArgs, numberArrayAttr, numberAttr, optionalInput, type TfjsBackend, tensorInput } from '../kernel-call.js';
 import type { Slot } from './addon.js';
 import { dtypeCode, TorchBackend } from './torch-backend.js';
@@ -426,6 +427,26 @@ const KERNELS: Record<string, TorchKernel> = {
     const g = convGeometry(poolInfo(args, x.shape));
     return b.output(b.addon.avgPoolGrad(b.slot(dy), b.slot(x), pair(args, 'filterSize', 1), g.strides, g.pads));
   },
+
+  // Fused layers (lib/runtime/fused-layers.ts)
+  [GELU_KERNEL]: (args, b) => b.output(b.addon.gelu(b.slot(tensorInput(args, 'x')))),
+  [GELU_GRAD_KERNEL]: (args, b) => b.output(b.addon.geluGrad(b.slot(tensorInput(args, 'dy')), b.slot(tensorInput(args, 'x')))),
+  [LAYER_NORM_KERNEL]: (args, b) =>
+    b.output(
+      b.addon.layerNorm(
+        b.slot(tensorInput(args, 'x')),
+        b.slot(tensorInput(args, 'weight')),
+        b.slot(tensorInput(args, 'bias')),
+        numberAttr(args, 'eps'),
+      ),
+    ),
+  [LAYER_NORM_GRAD_KERNEL]: (args, b) =>
+    b.outputs(
+      b.addon.layerNormGrad(
+        ...(['dy', 'x', 'weight', 'bias'].map((name) => b.slot(tensorInput(args, name))) as [Slot, Slot, Slot, Slot]),
+        numberAttr(args, 'eps'),
+      ),
+    ),
 
   // Randomness (lib/runtime/fused-dropout.ts)
   [DROPOUT_MULTIPLIER_KERNEL]: (args, b) =>
