@@ -115,7 +115,7 @@ clipping 0.1, StepLR) and Hungarian-matched set losses; evaluates COCO mAP every
 epochs and after the last one. The run directory gets log.jsonl (losses per step and epoch, the 12
 COCO stats per evaluation), config.json and checkpoints/last.safetensors.`,
     options: OPTIONS,
-    footer: 'exit codes: 0 done (or interrupted with Ctrl-C after saving), 1 error, 2 bad usage',
+    footer: 'exit codes: 0 done, 130 interrupted with Ctrl-C (after saving a checkpoint), 1 error, 2 bad usage',
   },
   async (values) => {
     if (values.resume) {

@@ -42,7 +42,7 @@ export const command = defineCommand(
       ...seedOption(),
       ...backendOption,
     },
-    footer: 'exit codes: 0 done (or interrupted with Ctrl-C after saving), 1 error, 2 bad usage',
+    footer: 'exit codes: 0 done, 130 interrupted with Ctrl-C (after saving a checkpoint), 1 error, 2 bad usage',
   },
   async (values) => {
     const dataFlag = required(values.data, '--data is required');
