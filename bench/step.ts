@@ -8,7 +8,9 @@
 // --pytorch: also times the PyTorch twin (bench/reference_step.py, Debian's python3-torch, which
 // runs on the same libtorch) at the torch backend's thread count, alternating --rounds processes
 // of each, and prints torch / PyTorch (goal ≤ 1.3×). --json: the last line is a JSON object keyed
-// by backend, e.g. {"torch":{"medianMs":71.2,"timesMs":[…]},"pytorch":{…}}.
+// by backend, e.g. {"torch":{"medianMs":71.2,"timesMs":[…]},"pytorch":{…}}. For the PyTorch
+// ratio use --runs 15 --warmup 3 --rounds 2: in 5 steps after 1 warm-up the first steps of a fresh
+// Node process (V8 compiling tfjs's paths) weigh on the median (docs/backends.md).
 //
 // Convolutions are differentiated with TensorFlow.js's own kernels (`--conv native`, the default):
 // lib/nn's 'auto' strategy takes the patch form on cpu / wasm, which costs 256 slices for a 16×16
