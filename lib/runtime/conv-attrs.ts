@@ -1,5 +1,6 @@
-// Geometry of a convolution kernel call (strides, padding, rounding from its attributes; NHWC only)
-// as tfjs's Conv2DInfo, for the wasm convolution-gradient kernels.
+// Geometry of a convolution or pooling kernel call (strides, dilations, padding, rounding from its
+// attributes; NHWC only) as tfjs's Conv2DInfo, for the wasm convolution-gradient kernels and the
+// torch kernels.
 import * as tf from '@tensorflow/tfjs';
 import { type KernelArgs, numberArrayAttr } from './kernel-call.js';
 
@@ -14,11 +15,13 @@ export function shape4(shape: number[], what: string): Shape4 {
   return [a, b, c, d];
 }
 
-function strides(args: KernelArgs): number | [number, number] {
-  const v = args.attrs?.strides;
+/** A number or [h, w] attribute (strides, dilations, filterSize); absent → `fallback` when one is given. */
+function numberOrPair(args: KernelArgs, name: string, fallback?: number): number | [number, number] {
+  const v = args.attrs?.[name];
+  if ((v === undefined || v === null) && fallback !== undefined) return fallback;
   if (typeof v === 'number') return v;
-  const [h, w] = numberArrayAttr(args, 'strides');
-  if (h === undefined || w === undefined) throw new Error('strides must be a number or [sh, sw]');
+  const [h, w] = numberArrayAttr(args, name);
+  if (h === undefined || w === undefined) throw new Error(`${name} must be a number or [h, w]`);
   return [h, w];
 }
 
@@ -46,7 +49,39 @@ function rounding(args: KernelArgs): 'floor' | 'round' | 'ceil' | undefined {
   throw new Error(`unsupported dimRoundingMode ${JSON.stringify(v)}`);
 }
 
-/** The forward convolution's geometry; dilations must be 1 (as tfjs's conv gradients require). */
+function nhwcOnly(args: KernelArgs): void {
+  const dataFormat = args.attrs?.dataFormat ?? 'NHWC';
+  if (dataFormat !== 'NHWC') throw new Error(`dataFormat ${String(dataFormat)} is not supported, use NHWC`);
+}
+
+/** A conv2d's (or depthwise conv2d's) geometry from its attributes: strides, dilations, padding, rounding. */
+export function conv2dInfoOf(args: KernelArgs, xShape: number[], filterShape: number[], depthwise: boolean): tf.backend_util.Conv2DInfo {
+  nhwcOnly(args);
+  return tf.backend_util.computeConv2DInfo(
+    shape4(xShape, 'x'),
+    shape4(filterShape, 'filter'),
+    numberOrPair(args, 'strides', 1),
+    numberOrPair(args, 'dilations', 1),
+    pad(args),
+    rounding(args),
+    depthwise,
+    'channelsLast',
+  );
+}
+
+/** A 2-D pool's geometry from its attributes: filterSize, strides, padding, rounding. */
+export function pool2dInfoOf(args: KernelArgs, xShape: number[]): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computePool2DInfo(
+    shape4(xShape, 'x'),
+    numberOrPair(args, 'filterSize', 1),
+    numberOrPair(args, 'strides', 1),
+    1,
+    pad(args),
+    rounding(args),
+  );
+}
+
+/** The forward convolution's geometry for the wasm gradient kernels: dilations must be 1 (as tfjs's conv gradients require). */
 export function convInfoOf(
   args: KernelArgs,
   kernel: string,
@@ -55,23 +90,21 @@ export function convInfoOf(
   depthwise: boolean,
 ): tf.backend_util.Conv2DInfo {
   try {
-    const dataFormat = args.attrs?.dataFormat ?? 'NHWC';
-    if (dataFormat !== 'NHWC') throw new Error(`dataFormat ${String(dataFormat)} is not supported, use NHWC`);
-    const info = tf.backend_util.computeConv2DInfo(
+    nhwcOnly(args);
+    const dilations = args.attrs?.dilations;
+    if (dilations !== undefined && dilations !== 1 && !(Array.isArray(dilations) && dilations.every((d) => d === 1))) {
+      throw new Error(`dilations ${JSON.stringify(dilations)} are not supported`);
+    }
+    return tf.backend_util.computeConv2DInfo(
       shape4(xShape, 'x'),
       shape4(filterShape, 'filter'),
-      strides(args),
+      numberOrPair(args, 'strides'),
       1,
       pad(args),
       rounding(args),
       depthwise,
       'channelsLast',
     );
-    const dilations = args.attrs?.dilations;
-    if (dilations !== undefined && dilations !== 1 && !(Array.isArray(dilations) && dilations.every((d) => d === 1))) {
-      throw new Error(`dilations ${JSON.stringify(dilations)} are not supported`);
-    }
-    return info;
   } catch (error) {
     throw new Error(`${kernel} (wasm): ${error instanceof Error ? error.message : String(error)}`);
   }

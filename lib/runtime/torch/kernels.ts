@@ -5,6 +5,7 @@
 // plus the close relatives of those kernels. A kernel not here is an error that names it
 // (TensorFlow.js: "Kernel 'X' not registered for backend 'torch'").
 import * as tf from '@tensorflow/tfjs';
+import { conv2dInfoOf, pool2dInfoOf } from '../conv-attrs.js';
 import { ADAMW_UPDATE_KERNEL } from '../fused-adamw.js';
 import { DROPOUT_MULTIPLIER_KERNEL } from '../fused-dropout.js';
 import { GELU_GRAD_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from '../fused-layers.js';
@@ -127,68 +128,15 @@ function inputList(args: KernelArgs): tf.TensorInfo[] {
     .map((key) => args.inputs[key] as tf.TensorInfo);
 }
 
-type PadType = Parameters<typeof tf.backend_util.computeConv2DInfo>[4];
-type RoundingMode = Parameters<typeof tf.backend_util.computeConv2DInfo>[5];
-
-function padAttr(args: KernelArgs): PadType {
-  const v: unknown = args.attrs?.pad;
-  if (v === 'same' || v === 'valid' || typeof v === 'number') return v;
-  const isPair = (p: unknown): p is [number, number] => Array.isArray(p) && p.length === 2 && p.every((n) => typeof n === 'number');
-  if (Array.isArray(v) && v.length === 4 && v.every(isPair)) return [v[0], v[1], v[2], v[3]];
-  throw new Error(`kernel attribute 'pad' must be 'same', 'valid', a number or explicit paddings, got ${JSON.stringify(v)}`);
-}
-
-function roundingAttr(args: KernelArgs): RoundingMode {
-  const v: unknown = args.attrs?.dimRoundingMode;
-  return v === 'floor' || v === 'round' || v === 'ceil' ? v : undefined;
-}
-
-function nhwcOnly(args: KernelArgs): void {
-  const format = args.attrs?.dataFormat;
-  if (format !== undefined && format !== 'NHWC' && format !== 'channelsLast')
-    throw new Error(`torch backend: dataFormat ${String(format)} is not supported (NHWC is)`);
-}
-
-function pair(args: KernelArgs, name: string, fallback: number): [number, number] {
-  const v = args.attrs?.[name];
-  if (v === undefined || v === null) return [fallback, fallback];
-  if (typeof v === 'number') return [v, v];
-  const a = numberArrayAttr(args, name);
-  return [a[0] ?? fallback, a[1] ?? a[0] ?? fallback];
-}
-
-/** strides, [top, bottom, left, right], dilations of a conv2d as TensorFlow.js computes them. */
-function convGeometry(info: tf.backend_util.Conv2DInfo): { strides: number[]; pads: number[]; dilations: number[] } {
+/** filter, strides, [top, bottom, left, right], dilations of a conv2d or pool as TensorFlow.js computes them. */
+function convGeometry(info: tf.backend_util.Conv2DInfo): { filter: number[]; strides: number[]; pads: number[]; dilations: number[] } {
   const p = info.padInfo;
   return {
+    filter: [info.filterHeight, info.filterWidth],
     strides: [info.strideHeight, info.strideWidth],
     pads: [p.top, p.bottom, p.left, p.right],
     dilations: [info.dilationHeight, info.dilationWidth],
   };
-}
-
-function conv2dInfo(args: KernelArgs, xShape: number[], filterShape: number[], depthwise: boolean): tf.backend_util.Conv2DInfo {
-  nhwcOnly(args);
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    pair(args, 'strides', 1),
-    pair(args, 'dilations', 1),
-    padAttr(args),
-    roundingAttr(args),
-    depthwise,
-  );
-}
-
-function poolInfo(args: KernelArgs, xShape: number[]): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computePool2DInfo(
-    xShape as [number, number, number, number],
-    pair(args, 'filterSize', 1),
-    pair(args, 'strides', 1),
-    1,
-    padAttr(args),
-    roundingAttr(args),
-  );
 }
 
 /** The fused epilogue arguments: bias slot, activation, prelu weights slot, leaky-relu alpha. */
@@ -418,14 +366,14 @@ const KERNELS: Record<string, TorchKernel> = {
   MaxPoolGrad: (args, b) => {
     const dy = tensorInput(args, 'dy');
     const x = tensorInput(args, 'input');
-    const g = convGeometry(poolInfo(args, x.shape));
-    return b.output(b.addon.maxPoolGrad(b.slot(dy), b.slot(x), pair(args, 'filterSize', 1), g.strides, g.pads));
+    const g = convGeometry(pool2dInfoOf(args, x.shape));
+    return b.output(b.addon.maxPoolGrad(b.slot(dy), b.slot(x), g.filter, g.strides, g.pads));
   },
   AvgPoolGrad: (args, b) => {
     const dy = tensorInput(args, 'dy');
     const x = tensorInput(args, 'input');
-    const g = convGeometry(poolInfo(args, x.shape));
-    return b.output(b.addon.avgPoolGrad(b.slot(dy), b.slot(x), pair(args, 'filterSize', 1), g.strides, g.pads));
+    const g = convGeometry(pool2dInfoOf(args, x.shape));
+    return b.output(b.addon.avgPoolGrad(b.slot(dy), b.slot(x), g.filter, g.strides, g.pads));
   },
 
   // Fused layers (lib/runtime/fused-layers.ts)
@@ -493,7 +441,7 @@ function cumulative(args: KernelArgs, b: TorchBackend, product: boolean): tf.Ten
 function conv(args: KernelArgs, b: TorchBackend, depthwise: boolean, fused: boolean): tf.TensorInfo {
   const x = tensorInput(args, 'x');
   const filter = tensorInput(args, 'filter');
-  const g = convGeometry(conv2dInfo(args, x.shape, filter.shape, depthwise));
+  const g = convGeometry(conv2dInfoOf(args, x.shape, filter.shape, depthwise));
   const slots = [b.slot(x), b.slot(filter)] as const;
   if (!fused) return b.output(b.addon.conv2d(...slots, g.strides, g.pads, g.dilations, depthwise));
   return b.output(b.addon.conv2d(...slots, g.strides, g.pads, g.dilations, depthwise, ...fusedEpilogue(args, b)));
@@ -503,7 +451,7 @@ function convBackpropInput(args: KernelArgs, b: TorchBackend, depthwise: boolean
   const dy = tensorInput(args, 'dy');
   const filter = tensorInput(args, 'filter');
   const inputShape = numberArrayAttr(args, 'inputShape');
-  const g = convGeometry(conv2dInfo(args, inputShape, filter.shape, depthwise));
+  const g = convGeometry(conv2dInfoOf(args, inputShape, filter.shape, depthwise));
   return b.output(b.addon.conv2dBackpropInput(b.slot(dy), b.slot(filter), inputShape, g.strides, g.pads, g.dilations, depthwise));
 }
 
@@ -511,14 +459,14 @@ function convBackpropFilter(args: KernelArgs, b: TorchBackend, depthwise: boolea
   const x = tensorInput(args, 'x');
   const dy = tensorInput(args, 'dy');
   const filterShape = numberArrayAttr(args, 'filterShape');
-  const g = convGeometry(conv2dInfo(args, x.shape, filterShape, depthwise));
+  const g = convGeometry(conv2dInfoOf(args, x.shape, filterShape, depthwise));
   return b.output(b.addon.conv2dBackpropFilter(b.slot(x), b.slot(dy), filterShape, g.strides, g.pads, g.dilations, depthwise));
 }
 
 function pool(args: KernelArgs, b: TorchBackend, isMax: boolean): tf.TensorInfo {
   const x = tensorInput(args, 'x');
-  const g = convGeometry(poolInfo(args, x.shape));
-  return b.output(b.addon.pool(isMax, b.slot(x), pair(args, 'filterSize', 1), g.strides, g.pads));
+  const g = convGeometry(pool2dInfoOf(args, x.shape));
+  return b.output(b.addon.pool(isMax, b.slot(x), g.filter, g.strides, g.pads));
 }
 
 /** The kernel names the torch backends implement. */
