@@ -2,7 +2,8 @@
 // native/condformer-torch.cc `adamw`): the ~13 element-wise kernels and ~8 scalar tensors of
 // lib/train/adamw.ts's tfjs-op form become one kernel call, with the same float32 arithmetic in
 // the same order. Other backends run the tfjs-op form.
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { hasFusedKernel, runFusedKernel } from './fused-kernel.js';
 
 export const ADAMW_UPDATE_KERNEL = 'CondformerAdamWUpdate';
 
@@ -27,9 +28,6 @@ export function fusedAdamWUpdate(
   expAvgSq: tf.Tensor,
   attrs: AdamWUpdateAttrs,
 ): tf.Tensor[] | null {
-  if (tf.getKernel(ADAMW_UPDATE_KERNEL, tf.getBackend()) === undefined) return null;
-  const out: unknown = tf.engine().runKernel(ADAMW_UPDATE_KERNEL, { param, grad, expAvg, expAvgSq }, { ...attrs });
-  if (!Array.isArray(out) || out.length !== 3 || !out.every((t): t is tf.Tensor => t instanceof tf.Tensor))
-    throw new Error(`${ADAMW_UPDATE_KERNEL}: expected 3 outputs`);
-  return out;
+  if (!hasFusedKernel(ADAMW_UPDATE_KERNEL)) return null;
+  return runFusedKernel(ADAMW_UPDATE_KERNEL, { param, grad, expAvg, expAvgSq }, { ...attrs }, 3);
 }

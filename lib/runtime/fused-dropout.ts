@@ -4,15 +4,12 @@
 // mask comes from `seed`, so a run is reproducible and resumes bit-exactly on the same backend; the
 // masks of different backends differ.
 import * as tf from '@tensorflow/tfjs';
+import { hasFusedKernel, runFusedKernel1 } from './fused-kernel.js';
 
 export const DROPOUT_MULTIPLIER_KERNEL = 'CondformerDropoutMultiplier';
 
 /** x · mask / (1 − rate), mask ~ Bernoulli(1 − rate) of x's shape, drawn from `seed`. */
 export function dropout(x: tf.Tensor, rate: number, seed: number): tf.Tensor {
-  if (tf.getKernel(DROPOUT_MULTIPLIER_KERNEL, tf.getBackend()) === undefined) return tf.dropout(x, rate, undefined, seed);
-  return tf.tidy(() => {
-    const multiplier: unknown = tf.engine().runKernel(DROPOUT_MULTIPLIER_KERNEL, {}, { shape: x.shape, keepProb: 1 - rate, seed });
-    if (!(multiplier instanceof tf.Tensor)) throw new Error(`${DROPOUT_MULTIPLIER_KERNEL}: expected one output`);
-    return tf.mul(x, multiplier);
-  });
+  if (!hasFusedKernel(DROPOUT_MULTIPLIER_KERNEL)) return tf.dropout(x, rate, undefined, seed);
+  return tf.tidy(() => tf.mul(x, runFusedKernel1(DROPOUT_MULTIPLIER_KERNEL, {}, { shape: x.shape, keepProb: 1 - rate, seed })));
 }
