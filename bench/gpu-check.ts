@@ -6,12 +6,11 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setConvImplementation } from '../lib/nn/conv-functional.js';
-import { Rng } from '../lib/runtime/rng.js';
 import { setUpTorch, type TorchBackendName } from '../lib/runtime/torch/setup.js';
-import { AdamW } from '../lib/train/adamw.js';
 import { expectSameOutput, runOnBackend } from '../test/runtime/cross-backend.js';
 import { KERNEL_CASES } from '../test/runtime/torch-kernel-cases.js';
-import { ReferenceModel, referenceBatch } from './reference-model.js';
+import { median } from './median.js';
+import { timeReferenceSteps } from './reference-model.js';
 
 const { values } = parseArgs({
   options: { backend: { type: 'string', default: 'torch-cuda' }, runs: { type: 'string', default: '10' }, warmup: { type: 'string', default: '2' } },
@@ -53,26 +52,8 @@ async function kernelCases(backend: string): Promise<[number, number]> {
 async function referenceStep(backend: string, runs: number, warmup: number): Promise<{ medianMs: number; firstLoss: number }> {
   await tf.setBackend(backend);
   setConvImplementation('native');
-  const rng = new Rng(0);
-  const model = new ReferenceModel(rng);
-  const { images, targets } = referenceBatch(rng);
-  const optimizer = new AdamW(model.namedParameters(), { lr: 1e-4 });
-  const variables = optimizer.variables();
-  const times: number[] = [];
-  let firstLoss = Number.NaN;
-  for (let i = 0; i < warmup + runs; i++) {
-    const t0 = performance.now();
-    const { value, grads } = tf.variableGrads(() => model.loss(images, targets), variables);
-    optimizer.step(grads);
-    const loss = (await value.data())[0] as number;
-    await (variables[variables.length - 1] as tf.Variable).data();
-    tf.dispose([value, grads]);
-    if (i === 0) firstLoss = loss;
-    if (i >= warmup) times.push(performance.now() - t0);
-  }
-  tf.dispose([images, targets.classes, targets.boxes]);
-  times.sort((a, b) => a - b);
-  return { medianMs: times[times.length >> 1] as number, firstLoss };
+  const { timesMs, firstLoss } = await timeReferenceSteps(runs, warmup);
+  return { medianMs: median(timesMs), firstLoss };
 }
 
 setUp('torch');

@@ -15,14 +15,9 @@ import { Rng } from '../lib/runtime/rng.js';
 import { smallPoseTrainConfig } from '../lib/tasks/pose/config.js';
 import { loadPoseSplits, syntheticBenchmarkSpec } from '../lib/tasks/pose/data.js';
 import { createPoseTask } from '../lib/tasks/pose/task.js';
+import { median } from './median.js';
 
 const NUM_SCENES = 4;
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 
 async function firstBatch(batches: Iterable<PoseBatch> | AsyncIterable<PoseBatch>): Promise<PoseBatch> {
   for await (const batch of batches) return batch;

@@ -7,7 +7,8 @@ import { Linear } from '../lib/nn/linear.js';
 import { MLP } from '../lib/nn/mlp.js';
 import { Module, ModuleList } from '../lib/nn/module.js';
 import { PositionEmbeddingLearned } from '../lib/position/learned-embedding.js';
-import type { Rng } from '../lib/runtime/rng.js';
+import { Rng } from '../lib/runtime/rng.js';
+import { AdamW } from '../lib/train/adamw.js';
 import { TransformerEncoderLayer } from '../lib/transformer/encoder-layer.js';
 
 export const REFERENCE = { batch: 2, image: 224, patch: 16, dModel: 256, nhead: 8, layers: 2, numClasses: 20 } as const;
@@ -72,4 +73,49 @@ export function referenceBatch(rng: Rng): { images: tf.Tensor4D; targets: Refere
       boxes: tf.randomUniform([batch, tokens, 4], 0, 1, 'float32', rng.seed()),
     },
   };
+}
+
+export interface ReferenceStepTimes {
+  /** Milliseconds of each timed step (after the warm-up ones). */
+  readonly timesMs: number[];
+  /** The loss of the first step (warm-up included). */
+  readonly firstLoss: number;
+  /** Tensors alive after the timed steps minus before them. */
+  readonly leakedTensors: number;
+}
+
+/**
+ * Train the reference model (seed 0, AdamW lr 1e-4) on its batch on the current backend: `warmup`
+ * steps, then `runs` timed steps (forward, backward, update, the loss and the last parameter read
+ * back so that asynchronous backends have finished).
+ */
+export async function timeReferenceSteps(runs: number, warmup: number): Promise<ReferenceStepTimes> {
+  const rng = new Rng(0);
+  const model = new ReferenceModel(rng);
+  const { images, targets } = referenceBatch(rng);
+  const optimizer = new AdamW(model.namedParameters(), { lr: 1e-4 });
+  const variables = optimizer.variables();
+  const probe = variables[variables.length - 1] as tf.Variable;
+  const step = async (): Promise<number> => {
+    const { value, grads } = tf.variableGrads(() => model.loss(images, targets), variables);
+    optimizer.step(grads);
+    const loss = (await value.data())[0] as number;
+    await probe.data(); // the update has run (asynchronous backends)
+    tf.dispose([value, grads]);
+    return loss;
+  };
+  try {
+    const losses: number[] = [];
+    for (let i = 0; i < warmup; i++) losses.push(await step());
+    const before = tf.memory().numTensors;
+    const timesMs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      losses.push(await step());
+      timesMs.push(performance.now() - t0);
+    }
+    return { timesMs, firstLoss: losses[0] ?? Number.NaN, leakedTensors: tf.memory().numTensors - before };
+  } finally {
+    tf.dispose([images, targets.classes, targets.boxes]);
+  }
 }

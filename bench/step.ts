@@ -23,16 +23,14 @@ import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
 import { decodeOrThrow, parseJson } from '../lib/io/decode.js';
 import { type ConvImplementation, setConvImplementation } from '../lib/nn/conv-functional.js';
 import { initBackend, isBackendName } from '../lib/runtime/backend.js';
-import { Rng } from '../lib/runtime/rng.js';
 import { DEFAULT_GOMP_SPINCOUNT } from '../lib/runtime/torch/addon.js';
 import type { WasmKernelSet } from '../lib/runtime/wasm-kernels.js';
-import { AdamW } from '../lib/train/adamw.js';
-import { ReferenceModel, referenceBatch } from './reference-model.js';
+import { median } from './median.js';
+import { timeReferenceSteps } from './reference-model.js';
 
 interface Config {
   /** The key of the --json line. */
@@ -63,12 +61,6 @@ const ResultCodec = t.union([
 ]);
 type Result = t.TypeOf<typeof ResultCodec>;
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
-
 /** In the child process: build the model on `backend`, time the steps, print one result line. */
 async function runChild(config: Config, runs: number, warmup: number, conv: ConvImplementation): Promise<Result> {
   const choice = await initBackend(config.backend, { wasmKernels: config.kernels, log: null });
@@ -76,32 +68,9 @@ async function runChild(config: Config, runs: number, warmup: number, conv: Conv
   if (choice.backend !== config.backend) {
     return { ok: false, reason: choice.skipped[0]?.reason ?? `initBackend chose ${choice.backend}` };
   }
-  const rng = new Rng(0);
-  const model = new ReferenceModel(rng);
-  const { images, targets } = referenceBatch(rng);
-  const optimizer = new AdamW(model.namedParameters(), { lr: 1e-4 });
-  const variables = optimizer.variables();
-  const probe = variables[variables.length - 1] as tf.Variable;
-  const step = async (): Promise<number> => {
-    const { value, grads } = tf.variableGrads(() => model.loss(images, targets), variables);
-    optimizer.step(grads);
-    const loss = (await value.data())[0] as number;
-    await probe.data(); // the update has run (asynchronous backends)
-    tf.dispose([value, grads]);
-    return loss;
-  };
   try {
-    const losses: number[] = [];
-    for (let i = 0; i < warmup; i++) losses.push(await step());
-    const before = tf.memory().numTensors;
-    const timesMs: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      losses.push(await step());
-      timesMs.push(performance.now() - t0);
-    }
-    // The first step's loss is the same on every backend (same seeds): a check that they agree.
-    return { ok: true, line: choice.line, timesMs, firstLoss: losses[0] ?? NaN, leakedTensors: tf.memory().numTensors - before };
+    // The first step's loss is the same on every tfjs backend (same seeds): a check that they agree.
+    return { ok: true, line: choice.line, ...(await timeReferenceSteps(runs, warmup)) };
   } catch (error) {
     return { ok: false, reason: `the step fails: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
   }

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/runtime/backend.js';
 import { callKernel, release } from '../lib/runtime/kernel-call.js';
 import { fastBatchMatMul, STOCK_BATCHED_MAX_SLICE_MULTIPLY_ADDS } from '../lib/runtime/wasm-matmul.js';
+import { median } from './median.js';
 
 const SLICES = 128;
 // [tokens, width]: a slice of q·kᵀ (and of p·v) is tokens²·width multiply-adds.
@@ -22,8 +23,6 @@ const SHAPES: readonly [number, number][] = [
   [64, 32],
   [64, 64],
 ];
-
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
 const runs = Number(values.runs);
