@@ -239,7 +239,6 @@ KERNEL(Describe) {
     o.Set("threads", at::get_num_threads());
     o.Set("cuda", at::globalContext().hasCUDA());
     o.Set("gpus", at::detail::getCUDAHooks().getNumGPUs());
-    o.Set("parallel", at::get_parallel_info());
     return o;
   } END
 }
@@ -826,11 +825,19 @@ at::Tensor filterOf(const at::Tensor& weight, bool depthwise, at::IntArrayRef fi
   return weight.squeeze(1).permute({1, 2, 0}).reshape(filterShape);
 }
 
+// An NCHW tensor padded by the geometry's top / bottom / left / right with `value`, and back.
+at::Tensor pad2d(const at::Tensor& xNchw, const ConvGeometry& g, double value) {
+  return at::constant_pad_nd(xNchw, {g.left, g.right, g.top, g.bottom}, value);
+}
+
+at::Tensor unpad2d(const at::Tensor& paddedNchw, const ConvGeometry& g, int64_t height, int64_t width) {
+  return paddedNchw.narrow(2, g.top, height).narrow(3, g.left, width);
+}
+
 // Symmetric padding goes to ATen; asymmetric padding (TensorFlow's 'same' with an odd total) is
 // applied to the input first.
 at::Tensor padInput(const at::Tensor& xNchw, const ConvGeometry& g) {
-  if (g.symmetric()) return xNchw;
-  return at::constant_pad_nd(xNchw, {g.left, g.right, g.top, g.bottom}, 0.0);
+  return g.symmetric() ? xNchw : pad2d(xNchw, g, 0.0);
 }
 
 std::vector<int64_t> atenPadding(const ConvGeometry& g) {
@@ -868,7 +875,7 @@ KERNEL(Conv2dBackpropInput) {
     auto grads = at::convolution_backward(channelsLast(nchwView(dy)), input, weightOf(filter, g.depthwise), c10::nullopt, g.strides, atenPadding(g), g.dilations,
                                           false, {0, 0}, groups, {true, false, false});
     at::Tensor dx = std::get<0>(grads);
-    if (!g.symmetric()) dx = dx.narrow(2, g.top, shape[1]).narrow(3, g.left, shape[2]);
+    if (!g.symmetric()) dx = unpad2d(dx, g, shape[1], shape[2]);
     return emit(info.Env(), nhwcView(dx));
   } END
 }
@@ -894,11 +901,23 @@ KERNEL(Conv2dBackpropFilter) {
 
 // pool(isMax, x NHWC, filter[2], strides[2], pads[4]): max pools pad with −∞, average pools count
 // only the input's own elements (TensorFlow's 'same').
-at::Tensor averagePool(const at::Tensor& xNchw, at::IntArrayRef filter, at::IntArrayRef strides, const ConvGeometry& g) {
-  if (g.symmetric()) return at::avg_pool2d(xNchw, filter, strides, {g.top, g.left}, false, /*count_include_pad=*/false);
-  const at::Tensor padded = at::constant_pad_nd(xNchw, {g.left, g.right, g.top, g.bottom}, 0.0);
-  const at::Tensor ones = at::constant_pad_nd(at::ones({1, 1, xNchw.size(2), xNchw.size(3)}, xNchw.options()), {g.left, g.right, g.top, g.bottom}, 0.0);
-  return at::avg_pool2d(padded, filter, strides, 0, false, true) / at::avg_pool2d(ones, filter, strides, 0, false, true);
+
+// How many of the input's own elements each window of an (asymmetrically) padded pool covers: [1, 1, OH, OW].
+at::Tensor windowCounts(const at::Tensor& xNchw, at::IntArrayRef filter, const ConvGeometry& g) {
+  const at::Tensor ones = pad2d(at::ones({1, 1, xNchw.size(2), xNchw.size(3)}, xNchw.options()), g, 0.0);
+  return at::avg_pool2d(ones, filter, g.strides, 0, false, true);
+}
+
+at::Tensor averagePool(const at::Tensor& xNchw, at::IntArrayRef filter, const ConvGeometry& g) {
+  if (g.symmetric()) return at::avg_pool2d(xNchw, filter, g.strides, {g.top, g.left}, false, /*count_include_pad=*/false);
+  return at::avg_pool2d(pad2d(xNchw, g, 0.0), filter, g.strides, 0, false, true) / windowCounts(xNchw, filter, g);
+}
+
+// A max pool's input: TensorFlow.js compares with >, so a NaN is never a window's maximum (NaN → −∞),
+// and the padding is −∞.
+at::Tensor maxPoolInput(const at::Tensor& xNchw, const ConvGeometry& g) {
+  const double inf = std::numeric_limits<double>::infinity();
+  return pad2d(at::nan_to_num(xNchw, -inf, inf, -inf), g, -inf);
 }
 
 ConvGeometry poolGeometry(const Napi::CallbackInfo& info, size_t stridesAt) {
@@ -912,14 +931,7 @@ KERNEL(Pool) {
     const at::Tensor x = nchwView(get(info[1]));
     const std::vector<int64_t> filter = intsArg(info, 2);
     const ConvGeometry g = poolGeometry(info, 3);
-    at::Tensor y;
-    if (isMax) {
-      const double inf = std::numeric_limits<double>::infinity();
-      // TensorFlow.js compares with >, so a NaN is never a window's maximum: NaN → −∞ first.
-      y = at::max_pool2d(at::constant_pad_nd(at::nan_to_num(x, -inf, inf, -inf), {g.left, g.right, g.top, g.bottom}, -inf), filter, g.strides);
-    } else {
-      y = averagePool(x, filter, g.strides, g);
-    }
+    const at::Tensor y = isMax ? at::max_pool2d(maxPoolInput(x, g), filter, g.strides) : averagePool(x, filter, g);
     return emit(info.Env(), nhwcView(y));
   } END
 }
@@ -931,12 +943,10 @@ KERNEL(MaxPoolGrad) {
     const at::Tensor x = nchwView(get(info[1]));
     const std::vector<int64_t> filter = intsArg(info, 2);
     const ConvGeometry g = poolGeometry(info, 3);
-    const double inf = std::numeric_limits<double>::infinity();
-    const at::Tensor padded = at::constant_pad_nd(at::nan_to_num(x, -inf, inf, -inf), {g.left, g.right, g.top, g.bottom}, -inf).contiguous();
+    const at::Tensor padded = maxPoolInput(x, g).contiguous();
     auto [out, indices] = at::max_pool2d_with_indices(padded, filter, g.strides);
-    at::Tensor dx = at::max_pool2d_with_indices_backward(dy.contiguous(), padded, filter, g.strides, {0, 0}, {1, 1}, false, indices);
-    dx = dx.narrow(2, g.top, x.size(2)).narrow(3, g.left, x.size(3));
-    return emit(info.Env(), nhwcView(dx));
+    const at::Tensor dx = at::max_pool2d_with_indices_backward(dy.contiguous(), padded, filter, g.strides, {0, 0}, {1, 1}, false, indices);
+    return emit(info.Env(), nhwcView(unpad2d(dx, g, x.size(2), x.size(3))));
   } END
 }
 
@@ -951,11 +961,9 @@ KERNEL(AvgPoolGrad) {
     if (g.symmetric()) {
       dx = at::avg_pool2d_backward(dy.contiguous(), x.contiguous(), filter, g.strides, {g.top, g.left}, false, false, c10::nullopt);
     } else {
-      const at::Tensor ones = at::constant_pad_nd(at::ones({1, 1, x.size(2), x.size(3)}, x.options()), {g.left, g.right, g.top, g.bottom}, 0.0);
-      const at::Tensor counts = at::avg_pool2d(ones, filter, g.strides, 0, false, true);
       const at::Tensor padded = at::zeros({x.size(0), x.size(1), x.size(2) + g.top + g.bottom, x.size(3) + g.left + g.right}, x.options());
-      dx = at::avg_pool2d_backward((dy / counts).contiguous(), padded, filter, g.strides, {0, 0}, false, true, c10::nullopt);
-      dx = dx.narrow(2, g.top, x.size(2)).narrow(3, g.left, x.size(3));
+      dx = at::avg_pool2d_backward((dy / windowCounts(x, filter, g)).contiguous(), padded, filter, g.strides, {0, 0}, false, true, c10::nullopt);
+      dx = unpad2d(dx, g, x.size(2), x.size(3));
     }
     return emit(info.Env(), nhwcView(dx));
   } END

@@ -17,7 +17,6 @@ export interface TorchAddonInfo {
   readonly threads: number;
   readonly cuda: boolean;
   readonly gpus: number;
-  readonly parallel: string;
 }
 
 export interface TorchAddon {

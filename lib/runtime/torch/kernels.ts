@@ -9,7 +9,7 @@ import { conv2dInfoOf, pool2dInfoOf } from '../conv-attrs.js';
 import { ADAMW_UPDATE_KERNEL } from '../fused-adamw.js';
 import { DROPOUT_MULTIPLIER_KERNEL } from '../fused-dropout.js';
 import { GELU_GRAD_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from '../fused-layers.js';
-import { boolAttr, type KernelArgs, numberArrayAttr, numberAttr, optionalInput, type TfjsBackend, tensorInput } from '../kernel-call.js';
+import { boolAttr, type KernelArgs, numberArrayAttr, numberAttr, optionalInput, release, type TfjsBackend, tensorInput } from '../kernel-call.js';
 import type { Slot } from './addon.js';
 import { dtypeCode, TorchBackend } from './torch-backend.js';
 
@@ -289,7 +289,7 @@ const KERNELS: Record<string, TorchKernel> = {
     );
     const sliced = b.output(b.addon.stridedSlice(b.slot(x), spec.begin, spec.end, spec.strides));
     const out = b.output(b.addon.reshape(b.slot(sliced), spec.finalShape));
-    b.release(sliced);
+    release(b, sliced);
     return out;
   },
   Tile: (args, b) => b.output(b.addon.tile(b.slot(tensorInput(args, 'x')), numberArrayAttr(args, 'reps'))),

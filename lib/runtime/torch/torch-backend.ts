@@ -114,11 +114,6 @@ export class TorchBackend extends tf.KernelBackend {
     return true;
   }
 
-  /** Free an intermediate result of a kernel. */
-  release(...infos: tf.TensorInfo[]): void {
-    for (const info of infos) this.disposeData(info.dataId);
-  }
-
   /** Not async: a kernel that throws under tf.profile / tf.time must throw to its caller, not reject a promise nobody awaits. */
   override time(f: () => void): Promise<tf.BackendTimingInfo> {
     const start = performance.now();
