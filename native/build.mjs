@@ -86,8 +86,12 @@ function main() {
     `-L${torch.lib}`, `-Wl,-rpath,${torch.lib}`, '-Wl,--no-as-needed',
     ...(cuda ? ['-ltorch_cuda', '-lc10_cuda'] : []), '-ltorch', '-ltorch_cpu', '-lc10', '-Wl,--as-needed',
   ];
-  const key = createHash('sha256').update(readFileSync(source)).update(JSON.stringify([compiler, flags])).digest('hex');
-  if (!force && existsSync(output) && existsSync(infoFile) && JSON.parse(readFileSync(infoFile, 'utf8')).key === key) {
+  const sourceText = readFileSync(source);
+  const key = createHash('sha256').update(sourceText).update(JSON.stringify([compiler, flags])).digest('hex');
+  // lib/runtime/torch/addon.ts refuses a build whose source hash is not the current source's.
+  const sourceHash = createHash('sha256').update(sourceText).digest('hex');
+  const previous = existsSync(infoFile) ? JSON.parse(readFileSync(infoFile, 'utf8')) : null;
+  if (!force && existsSync(output) && previous?.key === key && previous?.source === sourceHash) {
     say(`torch addon up to date (${torch.origin})`);
     return 0;
   }
@@ -100,7 +104,7 @@ function main() {
     return process.env.LIBTORCH ? 1 : 0;
   }
   const version = versionOf(torch);
-  writeFileSync(infoFile, `${JSON.stringify({ key, libtorch: torch.origin, lib: torch.lib, version, cuda, seconds: (Date.now() - started) / 1000 }, null, 2)}\n`);
+  writeFileSync(infoFile, `${JSON.stringify({ key, source: sourceHash, libtorch: torch.origin, lib: torch.lib, version, cuda, seconds: (Date.now() - started) / 1000 }, null, 2)}\n`);
   say(`torch addon built in ${((Date.now() - started) / 1000).toFixed(0)} s (libtorch ${version ?? 'unknown version'}${cuda ? ', CUDA' : ''})`);
   return 0;
 }

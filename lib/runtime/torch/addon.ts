@@ -1,7 +1,8 @@
 // Loads the libtorch addon built by native/build.mjs (native/build/condformer-torch.node) and types
 // its functions. Slots are the addon's tensor handles; every kernel writes its outputs' dtypes and
 // shapes into the meta buffer given to `init` (see native/condformer-torch.cc).
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,6 +147,18 @@ function setOpenMpWaiting(env: NodeJS.ProcessEnv): void {
   if (env.OMP_WAIT_POLICY === undefined && env.GOMP_SPINCOUNT === undefined) env.GOMP_SPINCOUNT = DEFAULT_GOMP_SPINCOUNT;
 }
 
+/**
+ * Why a build does not match the source beside it (native/build.mjs records the source's sha256 in
+ * build-info.json), or null when it does: an addon built from an older condformer-torch.cc lacks or
+ * differs in kernels, so it is refused rather than failing at its first missing function.
+ */
+export function staleBuildReason(buildInfoText: string, sourceText: string): string | null {
+  const info: unknown = JSON.parse(buildInfoText);
+  const built = typeof info === 'object' && info !== null && 'source' in info && typeof info.source === 'string' ? info.source : null;
+  if (built === createHash('sha256').update(sourceText).digest('hex')) return null;
+  return 'it was built from another native/condformer-torch.cc: rebuild with `node native/build.mjs`';
+}
+
 /** The addon, loaded once per process; `ok: false` says why it is not there. */
 export function loadTorchAddon(): AddonLoad {
   if (loaded !== null) return loaded;
@@ -153,6 +166,16 @@ export function loadTorchAddon(): AddonLoad {
   if (!existsSync(path)) {
     loaded = { ok: false, reason: 'not built (needs libtorch: `apt-get install libtorch-dev` or LIBTORCH=<dir>, then `node native/build.mjs`)' };
     return loaded;
+  }
+  // native/build/condformer-torch.node: its build-info.json beside it, the source one folder up.
+  const buildInfo = join(dirname(path), 'build-info.json');
+  const source = join(dirname(dirname(path)), 'condformer-torch.cc');
+  if (process.env.CONDFORMER_TORCH_ADDON === undefined && existsSync(buildInfo) && existsSync(source)) {
+    const stale = staleBuildReason(readFileSync(buildInfo, 'utf8'), readFileSync(source, 'utf8'));
+    if (stale !== null) {
+      loaded = { ok: false, reason: `${path} is stale: ${stale}` };
+      return loaded;
+    }
   }
   try {
     setOpenMpWaiting(process.env);

@@ -12,21 +12,6 @@ export type TorchBackendName = 'torch' | 'torch-cuda';
 
 export type TorchSetUp = { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly reason: string };
 
-const ADDON_FUNCTIONS = [
-  'init',
-  'setThreads',
-  'describe',
-  'create',
-  'read',
-  'free',
-  'live',
-  'unary',
-  'binary',
-  'matmul',
-  'conv2d',
-  'conv2dBackpropFilter',
-] as const;
-
 /** Threads asked for by CONDFORMER_THREADS (a positive integer), else all cores. */
 export function torchThreads(env: Readonly<Record<string, string | undefined>>): number {
   const raw = env.CONDFORMER_THREADS;
@@ -57,15 +42,8 @@ function libtorchVersion(info: TorchAddonInfo): string {
 
 export type TorchAddonLoader = () => { readonly ok: true; readonly addon: TorchAddon } | { readonly ok: false; readonly reason: string };
 
-/** The addon if it is built, loads and has this source's functions. */
-export const torchAddon: TorchAddonLoader = () => {
-  const load = loadTorchAddon();
-  if (!load.ok) return load;
-  const missing = ADDON_FUNCTIONS.filter((name) => typeof Reflect.get(load.addon, name) !== 'function');
-  if (missing.length > 0)
-    return { ok: false, reason: `the addon at ${load.path} is stale (no ${missing.join(', ')}): rebuild with \`node native/build.mjs\`` };
-  return { ok: true, addon: load.addon };
-};
+/** The addon if it is built from this source and loads (./addon). */
+export const torchAddon: TorchAddonLoader = loadTorchAddon;
 
 /** Register `name` with tfjs (once) after checking that it can run here. */
 export function setUpTorch(
