@@ -11,7 +11,7 @@ import { loadDetectionData, trainDetector } from '../../lib/tasks/detection/run.
 import { runPaths } from '../../lib/train/train.js';
 import { choiceValue, defineCommand, inSection, intValue, numberValue, type OptionValues, UsageError } from '../shared/command.js';
 import { finishRun } from '../shared/finish-run.js';
-import { backendOption, epochsOption, quietOption, runDirOptions, seedOption } from '../shared/options.js';
+import { backendOption, budgetOptions, budgetValues, epochsOption, quietOption, runDirOptions, seedOption } from '../shared/options.js';
 
 const OPTIONS = {
   ...inSection('data', {
@@ -38,6 +38,7 @@ const OPTIONS = {
   }),
   ...inSection('training', {
     ...epochsOption(50),
+    ...budgetOptions,
     'batch-size': { type: 'string', value: 'N', help: '(default 8)' },
     lr: { type: 'string', value: 'X', help: '(default 1e-4; the backbone gets --lr-backbone, default lr / 10)' },
     'lr-backbone': { type: 'string', value: 'X', help: 'default lr / 10' },
@@ -101,6 +102,7 @@ function runConfigFromFlags(values: Values, data: DetectionDataSpec): (categorie
     clipMaxNorm: numberValue(values['clip-max-norm'], 'clip-max-norm', 0.1, { min: 0 }),
     evalEvery: intValue(values['eval-every'], 'eval-every', 1),
     seed: intValue(values.seed, 'seed', 0, 0),
+    ...budgetValues(values),
   };
   return (categories, numClasses) => ({ task: 'detect', detector: { ...detector, numClasses }, data, categories, training });
 }
@@ -124,8 +126,9 @@ COCO stats per evaluation), config.json and checkpoints/last.safetensors.`,
       const path = runPaths(runDir).config;
       const saved = decodeDetectionRunConfig(parseJson(readFileSync(path, 'utf8'), path), path);
       const epochs = intValue(values.epochs, 'epochs', saved.training.epochs);
+      const training = { ...saved.training, epochs, ...budgetValues(values) }; // budget flags replace the saved ones
       await initBackend(values.backend, { log: (line) => console.error(line) });
-      const { result } = await trainDetector({ ...saved, training: { ...saved.training, epochs } }, { runDir, resume: true, quiet: values.quiet });
+      const { result } = await trainDetector({ ...saved, training }, { runDir, resume: true, quiet: values.quiet });
       return finishRun(runDir, result.status, result.checkpoint);
     }
     const spec = dataSpec(values);

@@ -12,7 +12,7 @@ import { runPoseTraining } from '../../lib/tasks/pose/run.js';
 import { runPaths } from '../../lib/train/train.js';
 import { choiceValue, defineCommand, intValue, numberValue, required } from '../shared/command.js';
 import { finishRun } from '../shared/finish-run.js';
-import { backendOption, epochsOption, poseCsvRootOption, runDirOptions, seedOption } from '../shared/options.js';
+import { backendOption, budgetOptions, budgetValues, epochsOption, poseCsvRootOption, runDirOptions, seedOption } from '../shared/options.js';
 
 export const command = defineCommand(
   'train the MS-Transformer multi-scene pose regressor (QKA, fixed / learned PE)',
@@ -30,6 +30,7 @@ export const command = defineCommand(
       'pos-encoding': { type: 'string', value: 'sine|learned', help: 'fixed 2-D sine (ActMST, default) or learned (MS-Transformer)' },
       backbone: { type: 'string', value: 'small|efficientnet', help: 'small CNN (default; fast CPU preset) or EfficientNet-B0 (official sizes)' },
       ...epochsOption(30),
+      ...budgetOptions,
       'batch-size': { type: 'string', value: '<n>', help: 'default 32 (small) / 8 (efficientnet)' },
       'image-size': {
         type: 'string',
@@ -50,6 +51,7 @@ export const command = defineCommand(
     const positionEmbedding = choiceValue(values['pos-encoding'], 'pos-encoding', ['sine', 'learned'] as const, 'sine');
     const runDir = values['run-dir'] ?? join('runs', 'pose');
     const seed = intValue(values.seed, 'seed', 0, 0);
+    const budget = budgetValues(values);
     await initBackend(values.backend);
 
     let config: PoseTrainConfig;
@@ -78,7 +80,7 @@ export const command = defineCommand(
     const data = await loadPoseSplits(spec);
     const epochs = intValue(values.epochs, 'epochs', 30);
     console.log(`data: ${describePoseData(spec)}: ${data.train.table.rows.length} train / ${data.test.table.rows.length} test images`);
-    const result = await runPoseTraining({ data, config, epochs, runDir, seed, resume: values.resume, overwrite: values.overwrite });
+    const result = await runPoseTraining({ data, config, epochs, runDir, seed, resume: values.resume, overwrite: values.overwrite, ...budget });
     console.log(`\n${formatPoseTable(result.evaluation)}`);
     console.log(`\nscene-mean baseline (each scene's mean training pose):\n${formatPoseTable(result.baseline)}`);
     console.log(`\nscene classification accuracy ${(100 * result.predictions.sceneAccuracy).toFixed(1)}%`);

@@ -4,6 +4,7 @@
 //   {"type":"train","epoch","step","lr","loss","terms","imagesPerSec","time"}   every logEvery steps
 //   {"type":"epoch","epoch","loss","terms","imagesPerSec","seconds"}            each epoch end
 //   {"type":"eval","epoch","metrics"}                                           each evaluation
+//   {"type":"end","reason","epoch","step","time"}   once per session: why it stopped (epochs, max-steps, time-budget, interrupted)
 // Epochs are 0-based; `step` counts optimizer steps (the first update is step 1); `time` is the
 // run's wall-clock seconds so far (summed over sessions); `epoch.seconds` and `imagesPerSec`
 // count training steps only (data loading included, evaluation and checkpoints not). Epoch and
@@ -46,25 +47,38 @@ const StepExtra = t.partial({ step: t.number });
 /** Metric values; a non-finite number is written as null (JSON has no NaN). */
 const EvalFields = t.type({ type: t.literal('eval'), epoch: t.number, metrics: t.record(t.string, t.union([t.number, t.null])) });
 
+/** `epoch`: epochs completed when the session ended; `time`: the run's wall-clock seconds then. */
+const EndFields = t.type({
+  type: t.literal('end'),
+  reason: t.keyof({ epochs: null, 'max-steps': null, 'time-budget': null, interrupted: null }),
+  epoch: t.number,
+  step: t.number,
+  time: t.number,
+});
+
 export const RunRecordCodec = t.intersection([RunFields, RunExtras]);
 export const TrainRecordCodec = t.intersection([TrainFields, TrainExtras]);
 export const EpochRecordCodec = t.intersection([EpochFields, StepExtra]);
 export const EvalRecordCodec = t.intersection([EvalFields, StepExtra]);
 
-export const LogRecordCodec = t.union([RunRecordCodec, TrainRecordCodec, EpochRecordCodec, EvalRecordCodec]);
+export const EndRecordCodec = EndFields;
+
+export const LogRecordCodec = t.union([RunRecordCodec, TrainRecordCodec, EpochRecordCodec, EvalRecordCodec, EndRecordCodec]);
 
 export type RunRecord = t.TypeOf<typeof RunRecordCodec>;
 export type TrainRecord = t.TypeOf<typeof TrainRecordCodec>;
 export type EpochRecord = t.TypeOf<typeof EpochRecordCodec>;
 export type EvalRecord = t.TypeOf<typeof EvalRecordCodec>;
+export type EndRecord = t.TypeOf<typeof EndRecordCodec>;
 export type LogRecord = t.TypeOf<typeof LogRecordCodec>;
 
-const RecordType = t.type({ type: t.keyof({ run: null, train: null, epoch: null, eval: null }) });
+const RecordType = t.type({ type: t.keyof({ run: null, train: null, epoch: null, eval: null, end: null }) });
 const PARTS: Record<LogRecord['type'], readonly [t.Mixed, t.Mixed]> = {
   run: [RunFields, RunExtras],
   train: [TrainFields, TrainExtras],
   epoch: [EpochFields, StepExtra],
   eval: [EvalFields, StepExtra],
+  end: [EndFields, t.type({})],
 };
 
 /** Decode one record: first its `type`, then that record's fields (so errors name the field). */

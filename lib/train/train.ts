@@ -4,7 +4,9 @@
 // scheduler steps, a checkpoint is written (`last`, plus optional per-epoch copies) and the
 // model is evaluated every `evalEvery` epochs. Everything random flows from one Rng whose state
 // is checkpointed, so `resume` continues bit-for-bit on the same backend; SIGINT (or an abort
-// signal) saves a checkpoint after the current step and returns.
+// signal) saves a checkpoint after the current step and returns. A budget (`maxSteps`, a
+// wall-clock `timeBudgetSeconds`) ends the run cleanly before the next step: checkpoint, evaluation,
+// and an `end` log record that says why the run stopped (every run ends with one).
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -80,6 +82,14 @@ export interface TrainOptions {
   readonly handleSigint?: boolean;
   /** Save and stop when aborted, like SIGINT. */
   readonly signal?: AbortSignal;
+  /** Stop before the step after this one (optimizer steps of the run, summed over resumes): checkpoint, evaluate, end. */
+  readonly maxSteps?: number;
+  /**
+   * Stop before the next step once the run's wall-clock seconds (summed over sessions; periodic
+   * evaluations and checkpoints included) reach this: checkpoint, evaluate, end. The final
+   * evaluation and checkpoint come after the budget.
+   */
+  readonly timeBudgetSeconds?: number;
   /** Called after every step. */
   readonly onStep?: (info: StepInfo) => void;
   /** Where progress goes (default process.stderr). */
@@ -97,8 +107,13 @@ export interface StepInfo {
   readonly gradNorm: number | null;
 }
 
+/** Why a run ended: its epochs done, a budget reached, or SIGINT / the abort signal. */
+export type StopReason = 'epochs' | 'max-steps' | 'time-budget' | 'interrupted';
+
 export interface TrainResult {
+  /** `completed` for every clean end (epochs or a budget), `interrupted` for SIGINT / abort. */
   readonly status: 'completed' | 'interrupted';
+  readonly stoppedBy: StopReason;
   /** Epochs completed. */
   readonly epochs: number;
   /** Optimizer steps done. */
@@ -216,6 +231,8 @@ class Loop<B> {
   private window = { start: 0, images: 0 };
   private readonly epochRecords: EpochRecord[] = [];
   private readonly evalRecords: EvalRecord[] = [];
+  /** The step of the last evaluation (so a budget stop right after one does not repeat it). */
+  private lastEvalStep = -1;
 
   constructor(
     private readonly task: TrainTask<B>,
@@ -235,17 +252,36 @@ class Loop<B> {
     this.elapsedBefore = start.elapsedSeconds;
     this.step = start.step;
     for (let epoch = start.epoch; epoch < options.epochs; epoch++) {
-      const totals = await this.runEpoch(epoch, epoch === start.epoch ? partialEpoch(start) : null);
-      if (totals === null) return this.result('interrupted', epoch);
+      const partial = epoch === start.epoch ? partialEpoch(start) : null;
+      const budget = partial === null ? this.budgetReached() : null;
+      if (budget !== null) {
+        // At an epoch boundary: the checkpoint is the last epoch's (or the resumed one).
+        await this.evaluateAt(epoch - 1);
+        return this.finish('completed', epoch, budget);
+      }
+      const totals = await this.runEpoch(epoch, partial);
+      if (totals === null) return this.finish('interrupted', epoch, 'interrupted');
+      if ('stoppedBy' in totals) return this.finish('completed', epoch, totals.stoppedBy);
       this.stepsPerEpoch = totals.batches;
       await this.endEpoch(epoch, totals);
-      if (ctx.stop.requested && epoch + 1 < options.epochs) return this.result('interrupted', epoch + 1);
+      if (ctx.stop.requested && epoch + 1 < options.epochs) return this.finish('interrupted', epoch + 1, 'interrupted');
     }
-    return this.result('completed', Math.max(options.epochs, start.epoch));
+    return this.finish('completed', Math.max(options.epochs, start.epoch), 'epochs');
   }
 
-  /** Trains one epoch (the rest of it after a mid-epoch checkpoint); null when interrupted. */
-  private async runEpoch(epoch: number, partial: PartialEpoch | null): Promise<EpochTotals | null> {
+  /** The budget the run has reached (checked before each step), or null. */
+  private budgetReached(): 'max-steps' | 'time-budget' | null {
+    const { maxSteps, timeBudgetSeconds } = this.options;
+    if (maxSteps !== undefined && this.step >= maxSteps) return 'max-steps';
+    if (timeBudgetSeconds !== undefined && this.elapsed() >= timeBudgetSeconds) return 'time-budget';
+    return null;
+  }
+
+  /**
+   * Trains one epoch (the rest of it after a mid-epoch checkpoint); null when interrupted,
+   * `stoppedBy` when a budget ended it mid-epoch (after its checkpoint and evaluation).
+   */
+  private async runEpoch(epoch: number, partial: PartialEpoch | null): Promise<EpochTotals | { stoppedBy: 'max-steps' | 'time-budget' } | null> {
     const { task, ctx } = this;
     const dataRngState: RngState = partial?.dataRng ?? ctx.rng.fork().state();
     const totals: EpochTotals = partial ? cloneTotals(partial.totals) : { loss: 0, terms: {}, batches: 0, images: 0, seconds: 0 };
@@ -264,6 +300,13 @@ class Loop<B> {
         const stepStart = performance.now();
         const next = await iterator.next();
         if (next.done) return totals;
+        const budget = totals.batches > 0 ? this.budgetReached() : null;
+        if (budget !== null) {
+          this.disposeBatch(next.value);
+          await this.save(this.midEpochProgress(epoch, totals, dataRngState), []);
+          await this.evaluateAt(epoch);
+          return { stoppedBy: budget };
+        }
         const images = task.imagesPerBatch?.(next.value) ?? 1;
         let numbers: StepNumbers;
         try {
@@ -277,18 +320,7 @@ class Loop<B> {
         await this.report(epoch, totals, numbers, images, stepStart);
         await new Promise<void>((resolve) => setImmediate(resolve)); // lets SIGINT handlers run
         if (ctx.stop.requested) {
-          await this.save(
-            {
-              epoch,
-              stepInEpoch: totals.batches,
-              step: this.step,
-              elapsedSeconds: this.elapsed(),
-              rng: ctx.rng.state(),
-              dataRng: dataRngState,
-              epochTotals: totals,
-            },
-            [],
-          );
+          await this.save(this.midEpochProgress(epoch, totals, dataRngState), []);
           ctx.bar.line(`interrupted at epoch ${epoch} step ${this.step}: checkpoint ${ctx.paths.last}`);
           return null;
         }
@@ -296,6 +328,20 @@ class Loop<B> {
     } finally {
       await iterator.return?.();
     }
+  }
+
+  /** The progress of a checkpoint taken `totals.batches` steps into `epoch` (resume continues the epoch). */
+  private midEpochProgress(epoch: number, totals: EpochTotals, dataRng: RngState): TrainProgress {
+    const { ctx } = this;
+    return {
+      epoch,
+      stepInEpoch: totals.batches,
+      step: this.step,
+      elapsedSeconds: this.elapsed(),
+      rng: ctx.rng.state(),
+      dataRng,
+      epochTotals: totals,
+    };
   }
 
   /** The step's log record (every logEvery steps), progress display, timing and onStep. */
@@ -415,22 +461,28 @@ class Loop<B> {
       { epoch: epoch + 1, stepInEpoch: 0, step, elapsedSeconds: this.elapsed(), rng: ctx.rng.state(), dataRng: null, epochTotals: null },
       copies,
     );
-    if (task.evaluate && ((epoch + 1) % (options.evalEvery ?? 1) === 0 || epoch + 1 === options.epochs)) {
-      task.model.eval();
-      const metrics = await task.evaluate(epoch);
-      task.model.train();
-      const evalRecord: EvalRecord = {
-        type: 'eval',
-        epoch,
-        step,
-        metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null])),
-      };
-      await ctx.log.write(evalRecord);
-      this.evalRecords.push(evalRecord);
-      // Top-level metrics only: grouped ones (`scene/<name>/...`, `recall/...`) are in the log.
-      const shown = Object.entries(metrics).filter(([k]) => !k.includes('/'));
-      ctx.bar.line(`eval epoch ${epoch + 1}: ${shown.map(([k, v]) => `${k} ${formatValue(v)}`).join(', ')}`);
-    }
+    if ((epoch + 1) % (options.evalEvery ?? 1) === 0 || epoch + 1 === options.epochs) await this.evaluateAt(epoch);
+  }
+
+  /** Evaluates now (unless already done at this step) and logs it under `epoch` (the one in progress or just ended). */
+  private async evaluateAt(epoch: number): Promise<void> {
+    const { task, ctx, step } = this;
+    if (!task.evaluate || this.lastEvalStep === step) return;
+    task.model.eval();
+    const metrics = await task.evaluate(epoch);
+    task.model.train();
+    this.lastEvalStep = step;
+    const evalRecord: EvalRecord = {
+      type: 'eval',
+      epoch,
+      step,
+      metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null])),
+    };
+    await ctx.log.write(evalRecord);
+    this.evalRecords.push(evalRecord);
+    // Top-level metrics only: grouped ones (`scene/<name>/...`, `recall/...`) are in the log.
+    const shown = Object.entries(metrics).filter(([k]) => !k.includes('/'));
+    ctx.bar.line(`eval epoch ${epoch + 1}: ${shown.map(([k, v]) => `${k} ${formatValue(v)}`).join(', ')}`);
   }
 
   private async save(progress: TrainProgress, copies: string[]): Promise<void> {
@@ -459,13 +511,22 @@ class Loop<B> {
 
   private eta(epoch: number, stepInEpoch: number): number | null {
     if (this.stepsPerEpoch === null || this.sessionSteps === 0) return null;
-    const remaining = (this.options.epochs - epoch) * this.stepsPerEpoch - stepInEpoch;
+    const byEpochs = (this.options.epochs - epoch) * this.stepsPerEpoch - stepInEpoch;
+    const remaining = Math.min(byEpochs, (this.options.maxSteps ?? Infinity) - this.step);
     return (remaining * this.sessionTrainSeconds) / this.sessionSteps;
   }
 
-  private result(status: TrainResult['status'], epochs: number): TrainResult {
+  /** Logs why the run ended (an `end` record) and returns the result. */
+  private async finish(status: TrainResult['status'], epochs: number, stoppedBy: StopReason): Promise<TrainResult> {
+    const { ctx, step } = this;
+    await ctx.log.write({ type: 'end', reason: stoppedBy, epoch: epochs, step, time: this.elapsed() });
+    if (stoppedBy === 'max-steps' || stoppedBy === 'time-budget') {
+      const limit = stoppedBy === 'max-steps' ? `${this.options.maxSteps} steps` : `${this.options.timeBudgetSeconds} s`;
+      ctx.bar.line(`stopped by --${stoppedBy} (${limit}) at step ${step}, ${this.elapsed().toFixed(1)} s: checkpoint ${ctx.paths.last}`);
+    }
     return {
       status,
+      stoppedBy,
       epochs,
       step: this.step,
       checkpoint: this.ctx.lastCheckpoint ?? this.ctx.paths.last,
@@ -490,6 +551,10 @@ function checkOptions(options: TrainOptions): void {
   }
   if (!(Number.isInteger(options.epochs) && options.epochs >= 0))
     throw new RangeError(`train: epochs must be a non-negative integer, got ${options.epochs}`);
+  if (options.maxSteps !== undefined && !(Number.isInteger(options.maxSteps) && options.maxSteps > 0))
+    throw new RangeError(`train: maxSteps must be a positive integer, got ${options.maxSteps}`);
+  if (options.timeBudgetSeconds !== undefined && !(Number.isFinite(options.timeBudgetSeconds) && options.timeBudgetSeconds > 0))
+    throw new RangeError(`train: timeBudgetSeconds must be a positive number of seconds, got ${options.timeBudgetSeconds}`);
 }
 
 /** Every trainable variable must be in the optimizer, or it would silently never change. */

@@ -210,7 +210,9 @@ describe('train/train loop', () => {
       'train',
       'epoch',
       'eval',
+      'end',
     ]);
+    expect(log.at(-1)).to.deep.include({ type: 'end', reason: 'epochs', epoch: 3, step: 24 });
     expect(existsSync(runPaths(dir).epoch(1))).to.equal(true);
     expect(existsSync(runPaths(dir).epoch(0))).to.equal(false);
     const ckpt = await loadCheckpoint(runPaths(dir).epoch(1));

@@ -7,17 +7,21 @@ import { type DetectorConfig, decodeDetectorConfig } from '../../models/detector
 import { type JsonObject, JsonObjectCodec } from '../../train/json.js';
 import { DetectionDataSpecCodec } from './data.js';
 
-export const DetectionTrainingCodec = t.type({
-  epochs: t.number,
-  batchSize: t.number,
-  lr: t.number,
-  lrBackbone: t.number,
-  weightDecay: t.number,
-  lrDrop: t.number,
-  clipMaxNorm: t.number,
-  evalEvery: t.number,
-  seed: t.number,
-});
+export const DetectionTrainingCodec = t.intersection([
+  t.type({
+    epochs: t.number,
+    batchSize: t.number,
+    lr: t.number,
+    lrBackbone: t.number,
+    weightDecay: t.number,
+    lrDrop: t.number,
+    clipMaxNorm: t.number,
+    evalEvery: t.number,
+    seed: t.number,
+  }),
+  /** The run's budgets (lib/train TrainOptions): absent = none. */
+  t.partial({ maxSteps: t.number, timeBudgetSeconds: t.number }),
+]);
 export type DetectionTraining = t.TypeOf<typeof DetectionTrainingCodec>;
 
 /** The `config` of a detection run (config.json and every checkpoint); `detector` is decoded by decodeDetectorConfig. */

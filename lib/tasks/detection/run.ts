@@ -59,6 +59,8 @@ export async function trainDetector(config: DetectionRunConfig, options: TrainDe
     config: runConfigJson(config),
     clipMaxNorm: training.clipMaxNorm,
     evalEvery: training.evalEvery,
+    maxSteps: training.maxSteps,
+    timeBudgetSeconds: training.timeBudgetSeconds,
     stepsPerEpoch: Math.ceil(data.train.length / training.batchSize),
   });
   return { result, model };

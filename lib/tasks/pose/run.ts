@@ -13,7 +13,20 @@ import { createPoseTask, evaluatePredictions, type PosePredictions, predictPoses
 /** The shared loop's options (lib/train/train.ts), plus the data, the recipe and the diagnostics switch. */
 export type PoseRunOptions = Pick<
   TrainOptions,
-  'runDir' | 'epochs' | 'seed' | 'resume' | 'overwrite' | 'quiet' | 'evalEvery' | 'logEvery' | 'signal' | 'onStep' | 'progressStream' | 'name'
+  | 'runDir'
+  | 'epochs'
+  | 'seed'
+  | 'resume'
+  | 'overwrite'
+  | 'quiet'
+  | 'evalEvery'
+  | 'logEvery'
+  | 'signal'
+  | 'onStep'
+  | 'progressStream'
+  | 'name'
+  | 'maxSteps'
+  | 'timeBudgetSeconds'
 > & {
   readonly data: PoseSplits;
   readonly config: PoseTrainConfig;
@@ -51,7 +64,14 @@ export async function runPoseTraining(options: PoseRunOptions): Promise<PoseRunR
     const result = await train(task, {
       ...trainOptions,
       rng,
-      config: { ...poseTrainConfigJson(config), data: data.spec, epochs, seed: options.seed ?? 0 },
+      config: {
+        ...poseTrainConfigJson(config),
+        data: data.spec,
+        epochs,
+        seed: options.seed ?? 0,
+        ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
+        ...(options.timeBudgetSeconds === undefined ? {} : { timeBudgetSeconds: options.timeBudgetSeconds }),
+      },
       // evaluate on the test split every N epochs during training (default: only at the end)
       evalEvery: options.evalEvery ?? epochs,
       stepsPerEpoch: Math.floor(data.train.table.rows.length / config.batchSize),

@@ -1,0 +1,104 @@
+// The budget flags both training commands share (bin/shared/options.ts `budgetOptions`):
+// parsed and refused with exit 2, recorded in config.json, and passed to the shared loop — a
+// `train detect --max-steps 3` run stops at step 3 with its checkpoint, evaluation and end record;
+// a pose run with maxSteps records it in its config and stops there too.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'chai';
+import { command as trainDetect } from '../../bin/commands/train-detect.js';
+import { command as trainPose } from '../../bin/commands/train-pose.js';
+import { UsageError } from '../../bin/shared/command.js';
+import { budgetValues } from '../../bin/shared/options.js';
+import { parseJson } from '../../lib/io/decode.js';
+import { decodeDetectionRunConfig } from '../../lib/tasks/detection/config.js';
+import { smallPoseTrainConfig } from '../../lib/tasks/pose/config.js';
+import { loadPoseSplits, syntheticDataSpec } from '../../lib/tasks/pose/data.js';
+import { runPoseTraining } from '../../lib/tasks/pose/run.js';
+import { disposeCheckpoint, loadCheckpoint } from '../../lib/train/checkpoint.js';
+import { readRunLog } from '../../lib/train/run-log.js';
+import { runCommand } from '../helpers/run-command.js';
+
+describe('--max-steps / --time-budget (both training commands)', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'budget-cli-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('parses the flags into TrainOptions fields and refuses bad values', () => {
+    expect(budgetValues({})).to.deep.equal({});
+    expect(budgetValues({ 'max-steps': '300', 'time-budget': '600' })).to.deep.equal({ maxSteps: 300, timeBudgetSeconds: 600 });
+    expect(budgetValues({ 'time-budget': '2.5' })).to.deep.equal({ timeBudgetSeconds: 2.5 });
+    expect(() => budgetValues({ 'max-steps': '0' })).to.throw(UsageError, "--max-steps: expected an integer >= 1, got '0'");
+    expect(() => budgetValues({ 'max-steps': '1.5' })).to.throw(UsageError, "--max-steps: expected an integer >= 1, got '1.5'");
+    expect(() => budgetValues({ 'time-budget': '0' })).to.throw(UsageError, "--time-budget: expected a positive number of seconds, got '0'");
+    expect(() => budgetValues({ 'time-budget': '10m' })).to.throw(UsageError, "--time-budget: expected a positive number of seconds, got '10m'");
+  });
+
+  it('bad usage exits 2 with the usage on both commands, before any work', async () => {
+    for (const command of [trainDetect, trainPose]) {
+      const { code, err } = await runCommand(command, ['--data', 'synthetic', '--time-budget', '0', '--run-dir', join(dir, 'never')]);
+      expect(code).to.equal(2);
+      expect(err).to.match(/--time-budget: expected a positive number of seconds, got '0'/);
+      expect(err).to.match(/--time-budget SECONDS/);
+    }
+  });
+
+  it('train detect --max-steps 3 stops at step 3 (of 2 epochs × 2 steps): checkpoint, evaluation, config and end record', async () => {
+    const runDir = join(dir, 'detect');
+    const tiny = ['--data', 'synthetic', '--train-images', '4', '--val-images', '2', '--image-size', '32', '--epochs', '2', '--batch-size', '2'];
+    const model = ['--hidden-dim', '16', '--heads', '2', '--enc-layers', '1', '--dec-layers', '1', '--ffn', '32', '--queries', '5'];
+    const args = [
+      ...tiny,
+      ...model,
+      '--small-channels',
+      '4,8,8,16',
+      '--max-steps',
+      '3',
+      '--run-dir',
+      runDir,
+      '--quiet',
+      '--backend',
+      tf.getBackend(),
+    ];
+    const { code, out } = await runCommand(trainDetect, args);
+    expect(code).to.equal(0);
+    expect(out.split('\n')[0]).to.equal(`completed; checkpoint ${join(runDir, 'checkpoints', 'last.safetensors')}`);
+    const configPath = join(runDir, 'config.json');
+    const config = decodeDetectionRunConfig(parseJson(readFileSync(configPath, 'utf8'), configPath), configPath);
+    expect(config.training).to.include({ epochs: 2, maxSteps: 3 });
+    expect(config.training.timeBudgetSeconds).to.equal(undefined);
+    const log = await readRunLog(join(runDir, 'log.jsonl'));
+    expect(log.flatMap((r) => (r.type === 'eval' ? [[r.epoch, r.step]] : []))).to.deep.equal([
+      [0, 2],
+      [1, 3],
+    ]);
+    expect(log.at(-1)).to.deep.include({ type: 'end', reason: 'max-steps', epoch: 1, step: 3 });
+    const ckpt = await loadCheckpoint(join(runDir, 'checkpoints', 'last.safetensors'));
+    expect(ckpt.progress).to.include({ epoch: 1, stepInEpoch: 1, step: 3 });
+    disposeCheckpoint(ckpt);
+  });
+
+  it('a pose run with maxSteps 3 (2 steps an epoch) stops at step 3 and records the budget in config.json', async () => {
+    const data = await loadPoseSplits(syntheticDataSpec({ numScenes: 2, size: 32, framesPerSequence: 4 }));
+    const base = smallPoseTrainConfig(2);
+    const model = {
+      ...base.model,
+      smallChannels: [4, 8, 8, 8] as [number, number, number, number],
+      hiddenDim: 16,
+      dimFeedforward: 16,
+      regressorHidden: 16,
+    };
+    const layers = { numTEncoderLayers: 1, numTDecoderLayers: 1, numRotEncoderLayers: 1, numRotDecoderLayers: 1 };
+    const config = { ...base, model: { ...model, ...layers }, batchSize: 8, resize: 32, crop: 28 };
+    const runDir = join(dir, 'pose');
+    const result = await runPoseTraining({ data, config, epochs: 5, runDir, seed: 1, quiet: true, maxSteps: 3 });
+    expect(result.train).to.include({ status: 'completed', stoppedBy: 'max-steps', step: 3 });
+    expect(JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'))).to.include({ epochs: 5, maxSteps: 3 });
+    const log = await readRunLog(result.log);
+    expect(log.flatMap((r) => (r.type === 'eval' ? [r.step] : []))).to.deep.equal([3]);
+    expect(log.at(-1)).to.deep.include({ type: 'end', reason: 'max-steps', step: 3 });
+  });
+});
