@@ -1,11 +1,12 @@
 // DETR's image + box augmentations (facebookresearch/detr datasets/transforms.py and
-// make_coco_transforms in datasets/coco.py) on 8-bit images with absolute xyxy pixel boxes.
+// make_coco_transforms in datasets/coco.py) on 8-bit images with absolute xyxy pixel boxes, plus
+// a colour jitter, and `augmentTransforms`: the training transform of an augment list (`--augment`).
 // Every random draw goes through the Rng passed to the transform.
 
 import { roundHalfEven } from '../lib/io/python-number.js';
 import type { Rng } from '../lib/runtime/rng.js';
 import type { DetectionSample } from './detection-sample.js';
-import { cropRgb, flipRgbHorizontal, resizeRgb } from './image.js';
+import { cropRgb, flipRgbHorizontal, type RgbImage, resizeRgb } from './image.js';
 
 export type DetectionTransform = (sample: DetectionSample, rng: Rng) => Promise<DetectionSample>;
 
@@ -155,19 +156,95 @@ export function scaleAugmentConfig(config: DetrAugmentConfig, factor: number): D
   };
 }
 
-/**
- * DETR training augmentation: RandomHorizontalFlip, then RandomSelect(RandomResize(scales, max),
- * Compose(RandomResize(cropResizeScales), RandomSizeCrop(min, max), RandomResize(scales, max))).
- */
-export function detrTrainTransforms(config: DetrAugmentConfig = DETR_AUGMENT): DetectionTransform {
+/** DETR's multi-scale + crop: RandomSelect(RandomResize(scales, max), Compose(RandomResize(cropResizeScales), RandomSizeCrop(min, max), RandomResize(scales, max))). */
+export function detrMultiScale(config: DetrAugmentConfig = DETR_AUGMENT): DetectionTransform {
   const finalResize = randomResize(config.scales, config.maxSize);
-  return composeTransforms(
-    randomHorizontalFlip(),
-    randomSelect(
-      finalResize,
-      composeTransforms(randomResize(config.cropResizeScales), randomSizeCrop(config.cropMinSize, config.cropMaxSize), finalResize),
-    ),
+  return randomSelect(
+    finalResize,
+    composeTransforms(randomResize(config.cropResizeScales), randomSizeCrop(config.cropMinSize, config.cropMaxSize), finalResize),
   );
+}
+
+/** DETR training augmentation: RandomHorizontalFlip, then the multi-scale + crop (detrMultiScale). */
+export function detrTrainTransforms(config: DetrAugmentConfig = DETR_AUGMENT): DetectionTransform {
+  return composeTransforms(randomHorizontalFlip(), detrMultiScale(config));
+}
+
+/** Colour factors: 1 leaves the image as it is. */
+export interface ColorFactors {
+  readonly brightness: number;
+  readonly contrast: number;
+  readonly saturation: number;
+}
+
+/** Jitter strengths s: each factor is drawn uniformly from [max(0, 1 − s), 1 + s] (torchvision ColorJitter(0.4, 0.4, 0.4)). */
+export const COLOR_JITTER: ColorFactors = { brightness: 0.4, contrast: 0.4, saturation: 0.4 };
+
+/** ITU-R 601 luma, as torchvision's rgb_to_grayscale. */
+function grey(r: number, g: number, b: number): number {
+  return 0.299 * r + 0.587 * g + 0.114 * b;
+}
+
+/**
+ * torchvision's adjust_brightness (v·b), adjust_contrast (blend with the image's mean grey, m + c·(v − m))
+ * and adjust_saturation (blend with the pixel's grey, g + s·(v − g)) in that order, computed in float
+ * with one rounding and clamp to 0..255 at the end (torchvision rounds after each step).
+ */
+export function adjustColors(image: RgbImage, factors: ColorFactors): RgbImage {
+  const { data } = image;
+  const n = data.length / 3;
+  let sum = 0;
+  for (let i = 0; i < data.length; i += 3) sum += grey(data[i] as number, data[i + 1] as number, data[i + 2] as number);
+  const mean = (factors.brightness * sum) / Math.max(1, n); // the mean grey after the brightness step
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i += 3) {
+    const rgb = [0, 1, 2].map((c) => {
+      const v = factors.brightness * (data[i + c] as number);
+      return mean + factors.contrast * (v - mean);
+    });
+    const g = grey(rgb[0] as number, rgb[1] as number, rgb[2] as number);
+    for (let c = 0; c < 3; c++) out[i + c] = Math.max(0, Math.min(255, Math.round(g + factors.saturation * ((rgb[c] as number) - g))));
+  }
+  return { data: out, height: image.height, width: image.width };
+}
+
+/** A random colour jitter (brightness, contrast, saturation factors drawn in that order); boxes are unchanged. */
+export function randomColorJitter(strength: ColorFactors = COLOR_JITTER): DetectionTransform {
+  const draw = (rng: Rng, s: number): number => Math.max(0, 1 - s) + rng.uniform() * (1 + s - Math.max(0, 1 - s));
+  return async (sample, rng) => {
+    const factors = {
+      brightness: draw(rng, strength.brightness),
+      contrast: draw(rng, strength.contrast),
+      saturation: draw(rng, strength.saturation),
+    };
+    return { image: adjustColors(sample.image, factors), target: sample.target };
+  };
+}
+
+/** The augmentations `--augment` chooses from (an empty list is `none`). */
+export const DETECTION_AUGMENTS = ['flip', 'multiscale', 'color'] as const;
+export type DetectionAugment = (typeof DETECTION_AUGMENTS)[number];
+
+export interface AugmentSizes {
+  /** The multi-scale + crop sizes (e.g. DETR_AUGMENT scaled to the image size). */
+  readonly multiscale: DetrAugmentConfig;
+  /** Applied instead of the multi-scale step when it is off (e.g. COCO's fixed resize); default none. */
+  readonly fixed?: DetectionTransform;
+}
+
+/**
+ * The training transform of an augment list, in DETR's order whatever the list's: flip (p 0.5), the
+ * multi-scale + crop (or `sizes.fixed` without it), then colour jitter. `[]` is `sizes.fixed` alone
+ * (the identity when there is none).
+ */
+export function augmentTransforms(augment: readonly DetectionAugment[], sizes: AugmentSizes): DetectionTransform {
+  const on = new Set(augment);
+  const steps: DetectionTransform[] = [];
+  if (on.has('flip')) steps.push(randomHorizontalFlip());
+  if (on.has('multiscale')) steps.push(detrMultiScale(sizes.multiscale));
+  else if (sizes.fixed) steps.push(sizes.fixed);
+  if (on.has('color')) steps.push(randomColorJitter());
+  return composeTransforms(...steps);
 }
 
 /** DETR validation transform: resize the short side to `size` with the long side capped at `maxSize`. */

@@ -2,11 +2,12 @@
 // shapes, with progress, checkpoints, resume, COCO evaluation every N epochs and log.jsonl.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DETECTION_AUGMENTS, type DetectionAugment } from '../../datasets/detection-transforms.js';
 import { parseJson } from '../../lib/io/decode.js';
 import { DETECTOR_BACKBONES, DETECTOR_KINDS, type DetectorConfig } from '../../lib/models/detector.js';
 import { initBackend } from '../../lib/runtime/backend.js';
 import { type DetectionRunConfig, decodeDetectionRunConfig } from '../../lib/tasks/detection/config.js';
-import type { DetectionDataSpec } from '../../lib/tasks/detection/data.js';
+import { type DetectionDataSpec, defaultAugment } from '../../lib/tasks/detection/data.js';
 import { loadDetectionData, trainDetector } from '../../lib/tasks/detection/run.js';
 import { runPaths } from '../../lib/train/train.js';
 import { choiceValue, defineCommand, inSection, intValue, numberValue, type OptionValues, UsageError } from '../shared/command.js';
@@ -23,6 +24,11 @@ const OPTIONS = {
     'train-images': { type: 'string', value: 'N', help: 'synthetic: training images (default 512)' },
     'val-images': { type: 'string', value: 'N', help: 'synthetic: validation images (default 128)' },
     'image-size': { type: 'string', value: 'N', help: 'synthetic: image side; COCO: short side after resizing (default 64 / 800)' },
+    augment: {
+      type: 'string',
+      value: 'none|LIST',
+      help: "training augmentation, a comma list of flip, multiscale (DETR's multi-scale resize + crop,\nscaled to --image-size), color (brightness / contrast / saturation jitter 0.4);\ndefault flip,multiscale for COCO, flip for synthetic",
+    },
   }),
   ...inSection('model', {
     model: { type: 'string', value: 'conditional|detr', help: '(default conditional)' },
@@ -73,6 +79,16 @@ function stageWidths(raw: string): [number, number, number, number] {
   return widths as [number, number, number, number];
 }
 
+/** `--augment`: `none` or a comma list of DETECTION_AUGMENTS without repeats. */
+export function augmentValue(raw: string | undefined, fallback: DetectionAugment[]): DetectionAugment[] {
+  if (raw === undefined) return fallback;
+  if (raw === 'none') return [];
+  const names = raw.split(',').map((name) => name.trim());
+  const list = names.map((name) => choiceValue(name, 'augment', DETECTION_AUGMENTS, 'flip'));
+  if (new Set(list).size !== list.length) throw new UsageError(`--augment: '${raw}' names an augmentation twice`);
+  return list;
+}
+
 type Categories = { id: number; name: string }[];
 
 /** Validates every flag now; the run config is completed with the data's categories once loaded. */
@@ -103,6 +119,7 @@ function runConfigFromFlags(values: Values, data: DetectionDataSpec): (categorie
     evalEvery: intValue(values['eval-every'], 'eval-every', 1),
     seed: intValue(values.seed, 'seed', 0, 0),
     ...budgetValues(values),
+    augment: augmentValue(values.augment, defaultAugment(data)),
   };
   return (categories, numClasses) => ({ task: 'detect', detector: { ...detector, numClasses }, data, categories, training });
 }

@@ -1,11 +1,15 @@
 import { expect } from 'chai';
 import { type DetectionSample, normalizeSample } from '../../datasets/detection-sample.js';
 import {
+  adjustColors,
+  augmentTransforms,
   cropSample,
   DETR_AUGMENT,
+  detrMultiScale,
   detrTrainTransforms,
   detrValTransforms,
   hflipSample,
+  randomColorJitter,
   randomSizeCrop,
   resizedShape,
   resizeSample,
@@ -127,5 +131,53 @@ describe('detection transforms', () => {
     const out = await detrValTransforms(64, 100)(sample(30, 50, [0, 0, 50, 30], [0]), new Rng(0));
     expect([out.image.height, out.image.width]).to.deep.equal([60, 100]);
     expect(Array.from(out.target.boxes)).to.deep.equal([0, 0, 100, 60]);
+  });
+
+  it('adjustColors: brightness, contrast around the mean grey, saturation around the pixel grey (hand-computed)', () => {
+    const image = { data: Uint8Array.from([100, 50, 0, 200, 150, 100]), height: 1, width: 2 };
+    // ×1.2 → (120, 60, 0), (240, 180, 120); mean grey 131.1; contrast 0.5 → 65.55 + v / 2; saturation 0 → each pixel's grey
+    expect(Array.from(adjustColors(image, { brightness: 1.2, contrast: 0.5, saturation: 0 }).data)).to.deep.equal([101, 101, 101, 161, 161, 161]);
+    expect(Array.from(adjustColors(image, { brightness: 3, contrast: 1, saturation: 1 }).data)).to.deep.equal([255, 150, 0, 255, 255, 255]);
+    expect(Array.from(adjustColors(image, { brightness: 1, contrast: 1, saturation: 1 }).data)).to.deep.equal(Array.from(image.data));
+  });
+
+  it('augment none is the identity (or only the fixed resize); flip maps boxes exactly; colour keeps boxes', async () => {
+    const multiscale = scaleAugmentConfig(DETR_AUGMENT, 0.08);
+    const input = sample(10, 20, [2, 1, 6, 5], [4]);
+    const none = await augmentTransforms([], { multiscale })(input, new Rng(0));
+    expect(none).to.equal(input);
+    const fixed = await augmentTransforms([], { multiscale, fixed: detrValTransforms(20, 100) })(input, new Rng(0));
+    expect([fixed.image.height, fixed.image.width]).to.deep.equal([20, 40]);
+    expect(Array.from(fixed.target.boxes)).to.deep.equal([4, 2, 12, 10]);
+    const outcomes = new Set<string>();
+    for (let seed = 0; seed < 8; seed++) {
+      const flipped = new Rng(seed).uniform() < 0.5;
+      const out = await augmentTransforms(['flip'], { multiscale })(input, new Rng(seed));
+      expect(Array.from(out.target.boxes)).to.deep.equal(flipped ? [14, 1, 18, 5] : [2, 1, 6, 5]);
+      expect(out.image.data[0]).to.equal(flipped ? 19 : 0); // red = x of the source pixel
+      outcomes.add(String(flipped));
+    }
+    expect(outcomes.size).to.equal(2);
+    const draws = new Rng(3);
+    const factor = () => 0.6 + 0.8 * draws.uniform();
+    const factors = { brightness: factor(), contrast: factor(), saturation: factor() };
+    const coloured = await randomColorJitter()(input, new Rng(3));
+    expect(coloured.target).to.equal(input.target);
+    expect(Array.from(coloured.image.data)).to.deep.equal(Array.from(adjustColors(input.image, factors).data));
+  });
+
+  it("augmentTransforms applies DETR's order whatever the list's; flip,multiscale is detrTrainTransforms draw for draw", async () => {
+    const source = syntheticShapesSource(generateSyntheticShapes({ count: 2, height: 64, width: 64, seed: 2 }));
+    const multiscale = scaleAugmentConfig(DETR_AUGMENT, 64 / 800);
+    const reference = detrTrainTransforms(multiscale);
+    for (let seed = 0; seed < 6; seed++) {
+      const image = await source.read(seed % 2);
+      const a = await augmentTransforms(['multiscale', 'flip'], { multiscale })(image, new Rng(seed));
+      const b = await reference(image, new Rng(seed));
+      expect(a.target).to.deep.equal(b.target);
+      expect(Buffer.from(a.image.data).equals(Buffer.from(b.image.data))).to.equal(true);
+      const scaled = await detrMultiScale(multiscale)(image, new Rng(seed));
+      expect(multiscale.scales).to.include(Math.min(scaled.image.height, scaled.image.width));
+    }
   });
 });

@@ -5,7 +5,7 @@ import * as t from 'io-ts';
 import { decodeOrThrow } from '../../io/decode.js';
 import { type DetectorConfig, decodeDetectorConfig } from '../../models/detector.js';
 import { type JsonObject, JsonObjectCodec } from '../../train/json.js';
-import { DetectionDataSpecCodec } from './data.js';
+import { DetectionAugmentsCodec, DetectionDataSpecCodec } from './data.js';
 
 export const DetectionTrainingCodec = t.intersection([
   t.type({
@@ -19,8 +19,11 @@ export const DetectionTrainingCodec = t.intersection([
     evalEvery: t.number,
     seed: t.number,
   }),
-  /** The run's budgets (lib/train TrainOptions): absent = none. */
-  t.partial({ maxSteps: t.number, timeBudgetSeconds: t.number }),
+  /**
+   * The run's budgets (lib/train TrainOptions): absent = none. `augment`: the training augmentation
+   * (data.ts detectionTransforms; absent in older runs = the data source's default).
+   */
+  t.partial({ maxSteps: t.number, timeBudgetSeconds: t.number, augment: DetectionAugmentsCodec }),
 ]);
 export type DetectionTraining = t.TypeOf<typeof DetectionTrainingCodec>;
 

@@ -5,14 +5,16 @@ import { join } from 'node:path';
 import * as t from 'io-ts';
 import { type CocoDetectionSet, loadCocoDetection } from '../../../datasets/coco.js';
 import {
+  augmentTransforms,
+  DETECTION_AUGMENTS,
   DETR_AUGMENT,
+  type DetectionAugment,
   type DetectionTransform,
-  detrTrainTransforms,
   detrValTransforms,
-  randomHorizontalFlip,
   scaleAugmentConfig,
 } from '../../../datasets/detection-transforms.js';
 import { cocoAreaThresholds, generateSyntheticShapes, syntheticShapesSource } from '../../../datasets/synthetic-shapes.js';
+import { keysOf } from '../../io/codecs.js';
 import type { AreaThresholds } from './task.js';
 
 export type DetectionSplit = 'train' | 'val';
@@ -41,16 +43,31 @@ export function maxSizeFor(size: number): number {
   return Math.round((1333 * size) / 800);
 }
 
+/** A training run's augment list (config.json `training.augment`; `[]` is none). */
+export const DetectionAugmentsCodec = t.array(keysOf(DETECTION_AUGMENTS));
+
 /**
- * Train: DETR's augmentation scaled to `imageSize` (COCO), or horizontal flips only (synthetic
- * images are generated at their size). Val: the short side resized to `imageSize` (COCO), none (synthetic).
+ * The augmentation a data source gets when `--augment` is not given: DETR's flip + multi-scale crop
+ * for COCO directories (as DETR trains COCO), flips only for synthetic scenes (generated at their
+ * size, with every object inside; a crop would only cut objects).
  */
-export function detectionTransforms(spec: DetectionDataSpec): { train: DetectionTransform; val?: DetectionTransform } {
-  if (spec.kind === 'synthetic') return { train: randomHorizontalFlip() };
-  return {
-    train: detrTrainTransforms(scaleAugmentConfig(DETR_AUGMENT, spec.imageSize / 800)),
-    val: detrValTransforms(spec.imageSize, maxSizeFor(spec.imageSize)),
-  };
+export function defaultAugment(spec: DetectionDataSpec): DetectionAugment[] {
+  return spec.kind === 'coco' ? ['flip', 'multiscale'] : ['flip'];
+}
+
+/**
+ * Train: the augment list (augmentTransforms) with DETR's multi-scale sizes scaled to `imageSize`;
+ * without `multiscale`, COCO images get the val resize. Val: the short side resized to `imageSize`
+ * (COCO), none (synthetic images are generated at their size).
+ */
+export function detectionTransforms(
+  spec: DetectionDataSpec,
+  augment: readonly DetectionAugment[] = defaultAugment(spec),
+): { train: DetectionTransform; val?: DetectionTransform } {
+  const multiscale = scaleAugmentConfig(DETR_AUGMENT, spec.imageSize / 800);
+  if (spec.kind === 'synthetic') return { train: augmentTransforms(augment, { multiscale }) };
+  const val = detrValTransforms(spec.imageSize, maxSizeFor(spec.imageSize));
+  return { train: augmentTransforms(augment, { multiscale, fixed: val }), val };
 }
 
 /** COCO area ranges for evaluation: rescaled to the image area for synthetic data, COCO's own otherwise. */

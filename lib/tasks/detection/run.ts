@@ -37,7 +37,7 @@ export async function trainDetector(config: DetectionRunConfig, options: TrainDe
   const { training } = config;
   const rng = new Rng(training.seed);
   const model = buildDetector(config.detector, rng);
-  const transforms = detectionTransforms(config.data);
+  const transforms = detectionTransforms(config.data, training.augment);
   const task = createDetectionTask({
     model,
     train: data.train,

@@ -1,18 +1,20 @@
-// The budget flags both training commands share (bin/shared/options.ts `budgetOptions`):
-// parsed and refused with exit 2, recorded in config.json, and passed to the shared loop — a
-// `train detect --max-steps 3` run stops at step 3 with its checkpoint, evaluation and end record;
-// a pose run with maxSteps records it in its config and stops there too.
+// The training commands' flags of issue 14. The budgets both commands share (bin/shared/options.ts
+// `budgetOptions`): parsed and refused with exit 2, recorded in config.json, and passed to the
+// shared loop — a `train detect --max-steps 3` run stops at step 3 with its checkpoint, evaluation
+// and end record; a pose run with maxSteps records it in its config and stops there too.
+// `train detect --augment`: parsed, defaulted per data source and recorded in config.json.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { command as trainDetect } from '../../bin/commands/train-detect.js';
+import { augmentValue, command as trainDetect } from '../../bin/commands/train-detect.js';
 import { command as trainPose } from '../../bin/commands/train-pose.js';
 import { UsageError } from '../../bin/shared/command.js';
 import { budgetValues } from '../../bin/shared/options.js';
 import { parseJson } from '../../lib/io/decode.js';
 import { decodeDetectionRunConfig } from '../../lib/tasks/detection/config.js';
+import { defaultAugment } from '../../lib/tasks/detection/data.js';
 import { smallPoseTrainConfig } from '../../lib/tasks/pose/config.js';
 import { loadPoseSplits, syntheticDataSpec } from '../../lib/tasks/pose/data.js';
 import { runPoseTraining } from '../../lib/tasks/pose/run.js';
@@ -20,7 +22,7 @@ import { disposeCheckpoint, loadCheckpoint } from '../../lib/train/checkpoint.js
 import { readRunLog } from '../../lib/train/run-log.js';
 import { runCommand } from '../helpers/run-command.js';
 
-describe('--max-steps / --time-budget (both training commands)', () => {
+describe('training flags: --max-steps / --time-budget (both commands), --augment', () => {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'budget-cli-'));
@@ -57,6 +59,8 @@ describe('--max-steps / --time-budget (both training commands)', () => {
       '4,8,8,16',
       '--max-steps',
       '3',
+      '--augment',
+      'color,flip',
       '--run-dir',
       runDir,
       '--quiet',
@@ -70,6 +74,7 @@ describe('--max-steps / --time-budget (both training commands)', () => {
     const config = decodeDetectionRunConfig(parseJson(readFileSync(configPath, 'utf8'), configPath), configPath);
     expect(config.training).to.include({ epochs: 2, maxSteps: 3 });
     expect(config.training.timeBudgetSeconds).to.equal(undefined);
+    expect(config.training.augment).to.deep.equal(['color', 'flip']);
     const log = await readRunLog(join(runDir, 'log.jsonl'));
     expect(log.flatMap((r) => (r.type === 'eval' ? [[r.epoch, r.step]] : []))).to.deep.equal([
       [0, 2],
@@ -100,5 +105,16 @@ describe('--max-steps / --time-budget (both training commands)', () => {
     const log = await readRunLog(result.log);
     expect(log.flatMap((r) => (r.type === 'eval' ? [r.step] : []))).to.deep.equal([3]);
     expect(log.at(-1)).to.deep.include({ type: 'end', reason: 'max-steps', step: 3 });
+  });
+
+  it('--augment: none or a comma list without repeats; the default depends on the data source', () => {
+    expect(augmentValue(undefined, ['flip'])).to.deep.equal(['flip']);
+    expect(augmentValue('none', ['flip'])).to.deep.equal([]);
+    expect(augmentValue('multiscale,color', [])).to.deep.equal(['multiscale', 'color']);
+    expect(() => augmentValue('flip,flip', [])).to.throw(UsageError, "--augment: 'flip,flip' names an augmentation twice");
+    expect(() => augmentValue('flip,blur', [])).to.throw(UsageError, "--augment: expected one of flip, multiscale, color, got 'blur'");
+    expect(() => augmentValue('none,flip', [])).to.throw(UsageError, "got 'none'");
+    expect(defaultAugment({ kind: 'coco', dir: 'x', imageSize: 800 })).to.deep.equal(['flip', 'multiscale']);
+    expect(defaultAugment({ kind: 'synthetic', seed: 0, trainImages: 1, valImages: 1, imageSize: 64 })).to.deep.equal(['flip']);
   });
 });
