@@ -47,6 +47,8 @@ const OptionalFieldsCodec = t.partial({
   dilation: t.boolean,
   /** The small CNN's four stage widths. */
   smallChannels: t.tuple([PositiveInt, PositiveInt, PositiveInt, PositiveInt]),
+  /** The small CNN's output stride: 16, or 8 (its last stage at stride 1; same parameters). */
+  smallStride: t.union([t.literal(8), t.literal(16)]),
 });
 export const DetectorConfigCodec = t.intersection([RequiredFieldsCodec, OptionalFieldsCodec]);
 export type DetectorConfig = t.TypeOf<typeof DetectorConfigCodec>;
@@ -69,6 +71,7 @@ export function resolveDetectorConfig(config: DetectorConfig): ResolvedDetectorC
     trainBackbone: true,
     dilation: false,
     smallChannels: [16, 32, 64, 128],
+    smallStride: 16,
     ...config,
   };
 }
@@ -93,7 +96,7 @@ export function decodeDetectorConfig(value: unknown, source: string): DetectorCo
 }
 
 function buildBackbone(config: ResolvedDetectorConfig, rng: Rng): Backbone {
-  if (config.backbone === 'small') return new SmallCNN({ channels: config.smallChannels, rng });
+  if (config.backbone === 'small') return new SmallCNN({ channels: config.smallChannels, outputStride: config.smallStride, rng });
   const resnet = new ResNet({ depth: config.backbone === 'resnet18' ? 18 : 50, norm: 'frozen', dilation: config.dilation, rng });
   return resnet.freezeLikeDetr(config.trainBackbone);
 }

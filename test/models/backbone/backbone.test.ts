@@ -235,6 +235,26 @@ describe('SmallCNN backbone', () => {
     tf.dispose([x, value, ...Object.values(grads), ...Object.values(maps)]);
     net.dispose();
   });
+
+  it('outputStride 8: the same parameters, the last stage at stride 1; its map subsampled by 2 is the stride-16 map', () => {
+    const coarse = new SmallCNN({ channels: [4, 8, 8, 12], rng: new Rng(3) }).eval();
+    const fine = new SmallCNN({ channels: [4, 8, 8, 12], outputStride: 8, rng: new Rng(3) }).eval();
+    const names = (net: SmallCNN) => net.namedParameters().map(([n, p]) => `${n}:${p.shape.join('x')}`);
+    expect(names(fine)).to.deep.equal(names(coarse));
+    const x = tf.randomNormal([1, 64, 40, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+    const fineMaps = fine.extractEndpoints(x);
+    const coarseMap = coarse.forward(x);
+    expect(shapes(fineMaps)).to.deep.equal({ reduction_3: [1, 8, 5, 8], reduction_4: [1, 8, 5, 12] });
+    expect(coarseMap.shape).to.deep.equal([1, 4, 3, 12]);
+    // A 3×3 stride-2 conv (padding 1) samples the stride-1 conv's output at even positions; BN (eval) and ReLU are per pixel.
+    const subsampled = tf.stridedSlice(fineMaps.reduction_4, [0, 0, 0, 0], [1, 8, 5, 12], [1, 2, 2, 1]);
+    expect(subsampled.shape).to.deep.equal(coarseMap.shape);
+    expect(tf.max(tf.abs(tf.sub(subsampled, coarseMap))).dataSync()[0]).to.be.below(1e-5);
+    expect(tf.max(fineMaps.reduction_4).dataSync()[0]).to.be.above(0);
+    tf.dispose([x, coarseMap, subsampled, ...Object.values(fineMaps)]);
+    fine.dispose();
+    coarse.dispose();
+  });
 });
 
 describe('padding mask resize', () => {
