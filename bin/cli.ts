@@ -9,6 +9,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   'eval detect': () => import('./commands/eval-detect.js'),
   'predict detect': () => import('./commands/predict-detect.js'),
   'eval coco': () => import('./commands/eval-coco.js'),
+  'data synthetic': () => import('./commands/data-synthetic.js'),
   'train pose': () => import('./commands/train-pose.js'),
   'eval pose': () => import('./commands/eval-pose.js'),
   'ablate pose': () => import('./commands/ablate-pose.js'),

@@ -28,6 +28,10 @@ export interface SyntheticShapesConfig {
   readonly categoryIds?: readonly number[];
   /** A new box may overlap an earlier one up to this IoU (default 0.4). */
   readonly maxOverlapIou?: number;
+  /** Box width and height in pixels, each uniform in [min, max] (default: sizes spread over COCO's small / medium / large areas). */
+  readonly sides?: readonly [number, number];
+  /** White shapes on a black background (default: coloured shapes on textured backgrounds). */
+  readonly plain?: boolean;
 }
 
 export interface SyntheticShapes {
@@ -144,12 +148,12 @@ function insideShape(kind: ShapeKind, u: number, v: number, orientation: number)
 }
 
 /** Paint `shape` (pixel-centre sampling) with a little texture; returns the number of pixels painted. */
-function paintShape(image: RgbImage, shape: Shape, noiseSeed: number): number {
+function paintShape(image: RgbImage, shape: Shape, noiseSeed: number | null): number {
   let painted = 0;
   for (let y = shape.y; y < shape.y + shape.h; y++) {
     for (let x = shape.x; x < shape.x + shape.w; x++) {
       if (!insideShape(shape.kind, (x - shape.x + 0.5) / shape.w, (y - shape.y + 0.5) / shape.h, shape.orientation)) continue;
-      const n = 0.08 * hashNoise(x, y, noiseSeed);
+      const n = noiseSeed === null ? 0 : 0.08 * hashNoise(x, y, noiseSeed);
       const p = (y * image.width + x) * 3;
       for (let c = 0; c < 3; c++) image.data[p + c] = clampByte(shape.colour[c] + n);
       painted++;
@@ -183,6 +187,12 @@ function sampleBoxSize(rng: Rng, height: number, width: number): [number, number
   return [w, h];
 }
 
+/** Width and height each uniform in [lo, hi] pixels (clamped to the image). */
+function sampleSides(rng: Rng, [lo, hi]: readonly [number, number], height: number, width: number): [number, number] {
+  const side = () => lo + rng.int(hi - lo + 1);
+  return [Math.min(width, side()), Math.min(height, side())];
+}
+
 interface GeneratedImage {
   readonly image: RgbImage;
   /** Annotations without `id` (assigned when images are gathered). */
@@ -204,14 +214,14 @@ export function generateSyntheticImage(config: SyntheticShapesConfig, imageId: n
   const { kinds, categoryIds } = resolvedKinds(config);
   const rng = new Rng(`synthetic-shapes:${config.seed}:${imageId}`);
   const image: RgbImage = { data: new Uint8Array(height * width * 3), height, width };
-  const background = paintBackground(image, rng);
+  const background = config.plain ? [] : paintBackground(image, rng);
   const minObjects = config.minObjects ?? 1;
   const maxObjects = config.maxObjects ?? 6;
   const wanted = minObjects + rng.int(maxObjects - minObjects + 1);
   const shapes: Shape[] = [];
   for (let attempt = 0; shapes.length < wanted && attempt < 20 * wanted; attempt++) {
-    const [w, h] = sampleBoxSize(rng, height, width);
-    let colour = randomColour(rng);
+    const [w, h] = config.sides === undefined ? sampleBoxSize(rng, height, width) : sampleSides(rng, config.sides, height, width);
+    let colour: RgbColour = config.plain ? [1, 1, 1] : randomColour(rng);
     while (background.some((b) => colourDistance(b, colour) < 0.35)) colour = randomColour(rng);
     const shape: Shape = {
       kind: kinds[rng.int(kinds.length)],
@@ -226,7 +236,7 @@ export function generateSyntheticImage(config: SyntheticShapesConfig, imageId: n
   }
   // Larger shapes first, so small ones are drawn on top and stay visible.
   shapes.sort((a, b) => b.w * b.h - a.w * a.h);
-  const noiseSeed = rng.seed();
+  const noiseSeed = config.plain ? null : rng.seed();
   const annotations = shapes.flatMap((shape) => {
     const area = paintShape(image, shape, noiseSeed);
     if (area === 0) return [];
@@ -265,9 +275,16 @@ export function generateSyntheticShapes(config: SyntheticShapesConfig): Syntheti
   return { gt: { images: cocoImages, annotations, categories }, images };
 }
 
-/** Write `<dir>/annotations.json` and `<dir>/images/*.png`; returns the paths loadCocoDetection takes. */
-export async function writeSyntheticShapes(dir: string, set: SyntheticShapes): Promise<{ annotationFile: string; imageDir: string }> {
-  const imageDir = join(dir, 'images');
+/**
+ * Write the annotations and every image as PNG: by default `<dir>/annotations.json` and
+ * `<dir>/images/*.png` (`layout` names other paths, relative to `dir`); returns the paths loadCocoDetection takes.
+ */
+export async function writeSyntheticShapes(
+  dir: string,
+  set: SyntheticShapes,
+  layout: { readonly annotationFile: string; readonly imageDir: string } = { annotationFile: 'annotations.json', imageDir: 'images' },
+): Promise<{ annotationFile: string; imageDir: string }> {
+  const imageDir = join(dir, layout.imageDir);
   const entries = set.gt.images;
   for (let i = 0; i < entries.length; i += 16) {
     await Promise.all(
@@ -278,7 +295,7 @@ export async function writeSyntheticShapes(dir: string, set: SyntheticShapes): P
       }),
     );
   }
-  const annotationFile = join(dir, 'annotations.json');
+  const annotationFile = join(dir, layout.annotationFile);
   await writeFileAtomic(annotationFile, JSON.stringify(set.gt));
   return { annotationFile, imageDir };
 }

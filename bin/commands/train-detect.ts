@@ -11,6 +11,7 @@ import { type DetectionDataSpec, defaultAugment } from '../../lib/tasks/detectio
 import { loadDetectionData, trainDetector } from '../../lib/tasks/detection/run.js';
 import { runPaths } from '../../lib/train/train.js';
 import { choiceValue, defineCommand, inSection, intValue, numberValue, type OptionValues, UsageError } from '../shared/command.js';
+import { isSyntheticData, SYNTHETIC_DATA_HELP, syntheticDataSpec, syntheticSizeOptions } from '../shared/detection-data.js';
 import { finishRun } from '../shared/finish-run.js';
 import { backendOption, budgetOptions, budgetValues, epochsOption, quietOption, runDirOptions, seedOption } from '../shared/options.js';
 
@@ -18,11 +19,10 @@ const OPTIONS = {
   ...inSection('data', {
     data: {
       type: 'string',
-      value: '<dir>|synthetic',
-      help: 'COCO layout: <dir>/annotations/instances_{train,val}.json, images in <dir>/{train,val}/;\nsynthetic: synthetic shapes (5 classes) generated in memory from --seed',
+      value: '<dir>|synthetic[:<scene>]',
+      help: `COCO layout: <dir>/annotations/instances_{train,val}.json, images in <dir>/{train,val}/;\n${SYNTHETIC_DATA_HELP}`,
     },
-    'train-images': { type: 'string', value: 'N', help: 'synthetic: training images (default 512)' },
-    'val-images': { type: 'string', value: 'N', help: 'synthetic: validation images (default 128)' },
+    ...syntheticSizeOptions,
     'image-size': { type: 'string', value: 'N', help: 'synthetic: image side; COCO: short side after resizing (default 64 / 800)' },
     augment: {
       type: 'string',
@@ -41,6 +41,7 @@ const OPTIONS = {
     ffn: { type: 'string', value: 'N', help: 'feed-forward width (default 2048)' },
     dropout: { type: 'string', value: 'P', help: '(default 0.1)' },
     'small-channels': { type: 'string', value: 'a,b,c,d', help: "the small CNN's four stage widths (default 16,32,64,128)" },
+    'small-stride': { type: 'string', value: '8|16', help: "the small CNN's output stride (default 16; 8: a 64² image gives an 8×8 map)" },
   }),
   ...inSection('training', {
     ...epochsOption(50),
@@ -63,12 +64,8 @@ type Values = OptionValues<typeof OPTIONS>;
 
 function dataSpec(values: Values): DetectionDataSpec {
   if (values.data === undefined) throw new UsageError('--data is required (a COCO directory or "synthetic")');
-  const int = (name: 'train-images' | 'val-images' | 'image-size', fallback: number) => intValue(values[name], name, fallback);
-  if (values.data === 'synthetic') {
-    const seed = intValue(values.seed, 'seed', 0, 0);
-    return { kind: 'synthetic', seed, trainImages: int('train-images', 512), valImages: int('val-images', 128), imageSize: int('image-size', 64) };
-  }
-  return { kind: 'coco', dir: values.data, imageSize: int('image-size', 800) };
+  if (isSyntheticData(values.data)) return syntheticDataSpec(values.data, values);
+  return { kind: 'coco', dir: values.data, imageSize: intValue(values['image-size'], 'image-size', 800) };
 }
 
 function stageWidths(raw: string): [number, number, number, number] {
@@ -105,6 +102,9 @@ function runConfigFromFlags(values: Values, data: DetectionDataSpec): (categorie
     dimFeedforward: intValue(values.ffn, 'ffn', 2048),
     dropout: numberValue(values.dropout, 'dropout', 0.1, { min: 0 }),
     ...(values['small-channels'] === undefined ? {} : { smallChannels: stageWidths(values['small-channels']) }),
+    ...(values['small-stride'] === undefined
+      ? {}
+      : { smallStride: choiceValue(values['small-stride'], 'small-stride', ['8', '16'] as const, '16') === '8' ? 8 : 16 }),
   };
   const epochs = intValue(values.epochs, 'epochs', 50);
   const lr = numberValue(values.lr, 'lr', 1e-4, { min: 0 });

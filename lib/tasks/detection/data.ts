@@ -1,9 +1,11 @@
 // What a detector run is trained on, as JSON (part of config.json and the checkpoint metadata)
 // with an io-ts codec, and the data it names: a COCO directory (`<dir>/annotations/instances_{train,val}.json`
-// with images in `<dir>/{train,val}/`) or synthetic shapes generated in memory from a seed.
+// with images in `<dir>/{train,val}/`) or synthetic shapes generated in memory from a seed: the
+// original 5-class generator (no `scene`) or one of the benchmark scenes (datasets/detection-scenes.ts).
 import { join } from 'node:path';
 import * as t from 'io-ts';
 import { type CocoDetectionSet, loadCocoDetection } from '../../../datasets/coco.js';
+import { DETECTION_SCENES, generateDetectionScene } from '../../../datasets/detection-scenes.js';
 import {
   augmentTransforms,
   DETECTION_AUGMENTS,
@@ -13,29 +15,55 @@ import {
   detrValTransforms,
   scaleAugmentConfig,
 } from '../../../datasets/detection-transforms.js';
-import { cocoAreaThresholds, generateSyntheticShapes, syntheticShapesSource } from '../../../datasets/synthetic-shapes.js';
+import {
+  cocoAreaThresholds,
+  generateSyntheticShapes,
+  type SyntheticShapes,
+  syntheticShapesSource,
+  writeSyntheticShapes,
+} from '../../../datasets/synthetic-shapes.js';
 import { keysOf } from '../../io/codecs.js';
 import type { AreaThresholds } from './task.js';
 
 export type DetectionSplit = 'train' | 'val';
 
 export const DetectionDataSpecCodec = t.union([
-  t.type({ kind: t.literal('synthetic'), seed: t.number, trainImages: t.number, valImages: t.number, imageSize: t.number }),
+  t.intersection([
+    t.type({ kind: t.literal('synthetic'), seed: t.number, trainImages: t.number, valImages: t.number, imageSize: t.number }),
+    /** A benchmark scene; absent: the original 5-class synthetic shapes (runs written before scenes existed). */
+    t.partial({ scene: keysOf(DETECTION_SCENES) }),
+  ]),
   t.type({ kind: t.literal('coco'), dir: t.string, imageSize: t.number }),
 ]);
 export type DetectionDataSpec = t.TypeOf<typeof DetectionDataSpecCodec>;
+export type SyntheticDetectionSpec = Extract<DetectionDataSpec, { kind: 'synthetic' }>;
 
 /** `<dir>/annotations/instances_<split>.json` and `<dir>/<split>/`. */
 export function cocoSplitPaths(dir: string, split: DetectionSplit): { annotationFile: string; imageDir: string } {
   return { annotationFile: join(dir, 'annotations', `instances_${split}.json`), imageDir: join(dir, split) };
 }
 
-/** Load (COCO) or generate (synthetic; the split is part of the seed) one split. */
+/** One synthetic split, pixels and COCO ground truth (the split is part of the seed). */
+export function generateSyntheticSplit(spec: SyntheticDetectionSpec, split: DetectionSplit): SyntheticShapes {
+  const options = { count: split === 'train' ? spec.trainImages : spec.valImages, height: spec.imageSize, width: spec.imageSize };
+  const seed = `${spec.seed}:${split}`;
+  return spec.scene === undefined ? generateSyntheticShapes({ ...options, seed }) : generateDetectionScene(spec.scene, { ...options, seed });
+}
+
+/** Load (COCO) or generate (synthetic) one split. */
 export async function loadDetectionSplit(spec: DetectionDataSpec, split: DetectionSplit): Promise<CocoDetectionSet> {
   if (spec.kind === 'coco') return loadCocoDetection(cocoSplitPaths(spec.dir, split));
-  const count = split === 'train' ? spec.trainImages : spec.valImages;
-  const set = generateSyntheticShapes({ count, height: spec.imageSize, width: spec.imageSize, seed: `${spec.seed}:${split}` });
-  return syntheticShapesSource(set);
+  return syntheticShapesSource(generateSyntheticSplit(spec, split));
+}
+
+/** Write both splits of a synthetic spec in the COCO layout `--data <dir>` reads (cocoSplitPaths). */
+export async function writeSyntheticCoco(spec: SyntheticDetectionSpec, dir: string): Promise<void> {
+  for (const split of ['train', 'val'] as const) {
+    await writeSyntheticShapes(dir, generateSyntheticSplit(spec, split), {
+      annotationFile: join('annotations', `instances_${split}.json`),
+      imageDir: split,
+    });
+  }
 }
 
 /** Longest side DETR allows for a short side of `size` (1333 at 800). */
