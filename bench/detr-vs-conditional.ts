@@ -3,15 +3,16 @@
 // synthetic shapes; COCO AP (area ranges rescaled to the image size) is printed per epoch for
 // both, with training images/s and the Hungarian matcher's share of the step time.
 //
-//   npx tsx bench/detr-vs-conditional.ts [--epochs 6] [--train-images 256] [--max-objects 1] [--kinds rectangle,ellipse] [--backend wasm]
-import { mkdtempSync, rmSync } from 'node:fs';
+// The data is a benchmark scene (datasets/detection-scenes.ts: squares, shapes, clutter) or, with
+// --scene classic, the original synthetic shapes (--max-objects, --kinds); equal steps for both arms.
+//
+//   npx tsx bench/detr-vs-conditional.ts [--scene shapes] [--epochs 6] [--train-images 256] [--small-stride 8] [--seed 0] [--backend torch]
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type CocoDetectionSet, cocoDetectionFromMemory } from '../datasets/coco.js';
-import type { CocoGroundTruth } from '../datasets/coco-format.js';
+import { DETECTION_SCENES, type DetectionScene, generateDetectionScene } from '../datasets/detection-scenes.js';
 import { randomHorizontalFlip } from '../datasets/detection-transforms.js';
-import { blankRgb, type RgbImage } from '../datasets/image.js';
 import { cocoAreaThresholds, generateSyntheticShapes, SHAPE_KINDS, syntheticShapesSource } from '../datasets/synthetic-shapes.js';
 import { buildDetector, type DetectorConfig } from '../lib/models/detector.js';
 import { initBackend } from '../lib/runtime/backend.js';
@@ -30,13 +31,16 @@ const { values } = parseArgs({
     dropout: { type: 'string', default: '0' },
     /** Comma-separated shape kinds (default all five). */
     kinds: { type: 'string' },
-    /** shapes (synthetic shapes on textured backgrounds) or squares (one white square on black: an easy control). */
+    /** A benchmark scene (squares, shapes, clutter) or classic (the original synthetic shapes, --max-objects / --kinds). */
     scene: { type: 'string', default: 'shapes' },
+    'small-stride': { type: 'string', default: '8' },
     'hidden-dim': { type: 'string', default: '64' },
     queries: { type: 'string', default: '20' },
     lr: { type: 'string', default: '1e-3' },
     seed: { type: 'string', default: '0' },
-    backend: { type: 'string', default: 'wasm' },
+    backend: { type: 'string', default: 'torch' },
+    /** Also write the per-epoch curves and speeds of both arms as JSON to this file. */
+    json: { type: 'string' },
   },
 });
 const num = (name: keyof typeof values): number => {
@@ -54,34 +58,26 @@ const kinds = values.kinds?.split(',').map((k) => {
   return kind;
 });
 await initBackend(values.backend);
-if (values.scene !== 'shapes' && values.scene !== 'squares') throw new Error(`--scene: expected shapes or squares, got '${values.scene}'`);
 const scene = values.scene;
-
-/** `count` images with one white square (12–35 px a side) on black, ids from `firstId`. */
-function squares(count: number, firstId: number, rng: Rng): CocoDetectionSet {
-  const images = new Map<number, RgbImage>();
-  const gt: CocoGroundTruth = { images: [], annotations: [], categories: [{ id: 1, name: 'square' }] };
-  for (let id = firstId; id < firstId + count; id++) {
-    const [w, h] = [12 + rng.int(24), 12 + rng.int(24)];
-    const [x, y] = [rng.int(size - w), rng.int(size - h)];
-    const image = blankRgb(size, size);
-    for (let row = y; row < y + h; row++) image.data.fill(255, (row * size + x) * 3, (row * size + x + w) * 3);
-    images.set(id, image);
-    gt.images.push({ id, file_name: `${id}.png`, width: size, height: size });
-    gt.annotations.push({ id, image_id: id, category_id: 1, bbox: [x, y, w, h], area: w * h, iscrowd: 0 });
-  }
-  return cocoDetectionFromMemory(gt, images, 'squares');
+if (scene !== 'classic' && !DETECTION_SCENES.some((name) => name === scene)) {
+  throw new Error(`--scene: expected classic or one of ${DETECTION_SCENES.join(', ')}, got '${scene}'`);
 }
+const smallStride = values['small-stride'] === '8' ? 8 : values['small-stride'] === '16' ? 16 : null;
+if (smallStride === null) throw new Error(`--small-stride: expected 8 or 16, got '${values['small-stride']}'`);
 
-const shapes = (count: number, split: string) =>
-  syntheticShapesSource(generateSyntheticShapes({ count, height: size, width: size, maxObjects, kinds, seed: `${seed}:${split}` }));
-const squaresRng = new Rng(`${seed}:squares`);
-const trainSet = scene === 'shapes' ? shapes(trainImages, 'train') : squares(trainImages, 1, squaresRng);
-const valSet = scene === 'shapes' ? shapes(valImages, 'val') : squares(valImages, trainImages + 1, squaresRng);
+const split = (count: number, name: string) => {
+  const options = { count, height: size, width: size, seed: `${seed}:${name}` };
+  const set =
+    scene === 'classic' ? generateSyntheticShapes({ ...options, maxObjects, kinds }) : generateDetectionScene(scene as DetectionScene, options);
+  return syntheticShapesSource(set);
+};
+const trainSet = split(trainImages, 'train');
+const valSet = split(valImages, 'val');
 const shared: Omit<DetectorConfig, 'model'> = {
   numClasses: trainSet.categories.numClasses,
   backbone: 'small',
   smallChannels: [16, 32, 64, 64],
+  smallStride,
   hiddenDim,
   nheads: 4,
   encLayers: 2,
@@ -115,7 +111,7 @@ async function measure(model: 'conditional' | 'detr'): Promise<Measured> {
     lrBackbone: lr, // the small CNN starts from scratch (DETR's lr / 10 assumes a pretrained backbone)
     lrDrop: 1000,
     trainTransform: randomHorizontalFlip(),
-    areas: scene === 'shapes' ? cocoAreaThresholds(size, size) : undefined,
+    areas: cocoAreaThresholds(size, size),
     onMatchTime: (ms) => (matchMs += ms),
   });
   const runDir = mkdtempSync(join(tmpdir(), `bench-${model}-`));
@@ -141,11 +137,11 @@ async function measure(model: 'conditional' | 'detr'): Promise<Measured> {
 }
 
 console.log(
-  (scene === 'squares'
-    ? `white squares on black ${size}×${size}, 1 object:`
-    : `synthetic shapes (${(kinds ?? SHAPE_KINDS).join(', ')}) ${size}×${size}, 1–${maxObjects} objects:`) +
+  (scene === 'classic'
+    ? `synthetic shapes (${(kinds ?? SHAPE_KINDS).join(', ')}) ${size}×${size}, 1–${maxObjects} objects:`
+    : `scene ${scene} ${size}×${size}, ${trainSet.categories.numClasses} classes:`) +
     ` ${trainImages} train / ${valImages} val images, batch ${batchSize}, ${epochs} epochs, lr ${lr}, dropout ${dropout}, seed ${seed}; ` +
-    `small CNN ${shared.smallChannels?.join('/')}, d ${hiddenDim}, ${shared.nheads} heads, ${shared.encLayers}+${shared.decLayers} layers, ${queries} queries`,
+    `small CNN ${shared.smallChannels?.join('/')} stride ${smallStride}, d ${hiddenDim}, ${shared.nheads} heads, ${shared.encLayers}+${shared.decLayers} layers, ${queries} queries`,
 );
 const results = { conditional: await measure('conditional'), detr: await measure('detr') };
 const f = (x: number | undefined) => (x === undefined ? '' : x.toFixed(3));
@@ -161,4 +157,10 @@ console.log('\n| model | train images/s | matcher share of step time | wall s (t
 console.log('|---|---|---|---|');
 for (const [name, r] of Object.entries(results)) {
   console.log(`| ${name} | ${r.imagesPerSec.toFixed(1)} | ${(100 * r.matcherShare).toFixed(1)} % | ${r.seconds.toFixed(0)} |`);
+}
+if (values.json !== undefined) {
+  writeFileSync(
+    values.json,
+    JSON.stringify({ scene, seed, epochs, batchSize, trainImages, stepsPerEpoch: Math.ceil(trainImages / batchSize), results }),
+  );
 }

@@ -8,6 +8,7 @@ import { DETECTOR_BACKBONES, DETECTOR_KINDS, type DetectorConfig } from '../../l
 import { initBackend } from '../../lib/runtime/backend.js';
 import { type DetectionRunConfig, decodeDetectionRunConfig } from '../../lib/tasks/detection/config.js';
 import { type DetectionDataSpec, defaultAugment } from '../../lib/tasks/detection/data.js';
+import { DETECTION_PRESET_NAMES, DETECTION_PRESETS, type DetectionPreset } from '../../lib/tasks/detection/presets.js';
 import { loadDetectionData, trainDetector } from '../../lib/tasks/detection/run.js';
 import { runPaths } from '../../lib/train/train.js';
 import { choiceValue, defineCommand, inSection, intValue, numberValue, type OptionValues, UsageError } from '../shared/command.js';
@@ -21,6 +22,11 @@ const OPTIONS = {
       type: 'string',
       value: '<dir>|synthetic[:<scene>]',
       help: `COCO layout: <dir>/annotations/instances_{train,val}.json, images in <dir>/{train,val}/;\n${SYNTHETIC_DATA_HELP}`,
+    },
+    preset: {
+      type: 'string',
+      value: 'cpu-small|none',
+      help: 'a recipe (lib/tasks/detection/presets.ts) for the model, training and augmentation flags;\nflags given override it (default cpu-small for synthetic data, none for COCO)',
     },
     ...syntheticSizeOptions,
     'image-size': { type: 'string', value: 'N', help: 'synthetic: image side; COCO: short side after resizing (default 64 / 800)' },
@@ -47,8 +53,8 @@ const OPTIONS = {
     ...epochsOption(50),
     ...budgetOptions,
     'batch-size': { type: 'string', value: 'N', help: '(default 8)' },
-    lr: { type: 'string', value: 'X', help: '(default 1e-4; the backbone gets --lr-backbone, default lr / 10)' },
-    'lr-backbone': { type: 'string', value: 'X', help: 'default lr / 10' },
+    lr: { type: 'string', value: 'X', help: "(default 1e-4 or the preset's; the backbone gets --lr-backbone)" },
+    'lr-backbone': { type: 'string', value: 'X', help: "default lr / 10, or lr × the preset's ratio (cpu-small: 1)" },
     'weight-decay': { type: 'string', value: 'X', help: '(default 1e-4)' },
     'lr-drop': { type: 'string', value: 'N', help: 'epochs between lr × 0.1 (default 2/3 of --epochs)' },
     'clip-max-norm': { type: 'string', value: 'X', help: '(default 0.1; 0 = off)' },
@@ -60,12 +66,24 @@ const OPTIONS = {
   }),
 } as const;
 
-type Values = OptionValues<typeof OPTIONS>;
+export type TrainDetectValues = OptionValues<typeof OPTIONS>;
+type Values = TrainDetectValues;
 
-function dataSpec(values: Values): DetectionDataSpec {
+/** `--preset NAME` (`none`: no preset); absent: cpu-small for synthetic data, none for COCO. */
+function presetOf(values: Values): { name: string; preset: DetectionPreset } | null {
+  const name = choiceValue(
+    values.preset,
+    'preset',
+    [...DETECTION_PRESET_NAMES, 'none'],
+    values.data !== undefined && isSyntheticData(values.data) ? 'cpu-small' : 'none',
+  );
+  return name === 'none' ? null : { name, preset: DETECTION_PRESETS[name] };
+}
+
+function dataSpec(values: Values, preset: DetectionPreset | undefined): DetectionDataSpec {
   if (values.data === undefined) throw new UsageError('--data is required (a COCO directory or "synthetic")');
-  if (isSyntheticData(values.data)) return syntheticDataSpec(values.data, values);
-  return { kind: 'coco', dir: values.data, imageSize: intValue(values['image-size'], 'image-size', 800) };
+  if (isSyntheticData(values.data)) return syntheticDataSpec(values.data, values, preset?.imageSize);
+  return { kind: 'coco', dir: values.data, imageSize: intValue(values['image-size'], 'image-size', preset?.imageSize ?? 800) };
 }
 
 function stageWidths(raw: string): [number, number, number, number] {
@@ -88,40 +106,63 @@ export function augmentValue(raw: string | undefined, fallback: DetectionAugment
 
 type Categories = { id: number; name: string }[];
 
-/** Validates every flag now; the run config is completed with the data's categories once loaded. */
-function runConfigFromFlags(values: Values, data: DetectionDataSpec): (categories: Categories, numClasses: number) => DetectionRunConfig {
+/**
+ * Validates every flag now; the run config is completed with the data's categories once loaded.
+ * Each value: the flag, else the preset's, else DETR's default.
+ */
+function runConfigFromFlags(
+  values: Values,
+  data: DetectionDataSpec,
+  named: { name: string; preset: DetectionPreset } | null,
+): (categories: Categories, numClasses: number) => DetectionRunConfig {
+  const p = named?.preset.detector;
+  const t = named?.preset.training;
   const model = choiceValue(values.model, 'model', DETECTOR_KINDS, 'conditional');
+  const smallChannels = values['small-channels'] === undefined ? p?.smallChannels : stageWidths(values['small-channels']);
+  const smallStride =
+    values['small-stride'] === undefined
+      ? p?.smallStride
+      : choiceValue(values['small-stride'], 'small-stride', ['8', '16'] as const, '16') === '8'
+        ? 8
+        : 16;
   const detector: Omit<DetectorConfig, 'numClasses'> = {
     model,
-    backbone: choiceValue(values.backbone, 'backbone', DETECTOR_BACKBONES, data.kind === 'synthetic' ? 'small' : 'resnet50'),
-    numQueries: intValue(values.queries, 'queries', model === 'conditional' ? 300 : 100),
-    hiddenDim: intValue(values['hidden-dim'], 'hidden-dim', 256),
-    nheads: intValue(values.heads, 'heads', 8),
-    encLayers: intValue(values['enc-layers'], 'enc-layers', 6),
-    decLayers: intValue(values['dec-layers'], 'dec-layers', 6),
-    dimFeedforward: intValue(values.ffn, 'ffn', 2048),
-    dropout: numberValue(values.dropout, 'dropout', 0.1, { min: 0 }),
-    ...(values['small-channels'] === undefined ? {} : { smallChannels: stageWidths(values['small-channels']) }),
-    ...(values['small-stride'] === undefined
-      ? {}
-      : { smallStride: choiceValue(values['small-stride'], 'small-stride', ['8', '16'] as const, '16') === '8' ? 8 : 16 }),
+    backbone: choiceValue(values.backbone, 'backbone', DETECTOR_BACKBONES, p?.backbone ?? (data.kind === 'synthetic' ? 'small' : 'resnet50')),
+    numQueries: intValue(values.queries, 'queries', p?.numQueries ?? (model === 'conditional' ? 300 : 100)),
+    hiddenDim: intValue(values['hidden-dim'], 'hidden-dim', p?.hiddenDim ?? 256),
+    nheads: intValue(values.heads, 'heads', p?.nheads ?? 8),
+    encLayers: intValue(values['enc-layers'], 'enc-layers', p?.encLayers ?? 6),
+    decLayers: intValue(values['dec-layers'], 'dec-layers', p?.decLayers ?? 6),
+    dimFeedforward: intValue(values.ffn, 'ffn', p?.dimFeedforward ?? 2048),
+    dropout: numberValue(values.dropout, 'dropout', p?.dropout ?? 0.1, { min: 0 }),
+    ...(smallChannels === undefined ? {} : { smallChannels }),
+    ...(smallStride === undefined ? {} : { smallStride }),
   };
-  const epochs = intValue(values.epochs, 'epochs', 50);
-  const lr = numberValue(values.lr, 'lr', 1e-4, { min: 0 });
+  const epochs = intValue(values.epochs, 'epochs', t?.epochs ?? 50);
+  const lr = numberValue(values.lr, 'lr', t?.lr ?? 1e-4, { min: 0 });
   const training = {
     epochs,
-    batchSize: intValue(values['batch-size'], 'batch-size', 8),
+    batchSize: intValue(values['batch-size'], 'batch-size', t?.batchSize ?? 8),
     lr,
-    lrBackbone: numberValue(values['lr-backbone'], 'lr-backbone', lr / 10, { min: 0 }),
-    weightDecay: numberValue(values['weight-decay'], 'weight-decay', 1e-4, { min: 0 }),
-    lrDrop: intValue(values['lr-drop'], 'lr-drop', Math.max(1, Math.round((2 * epochs) / 3))),
-    clipMaxNorm: numberValue(values['clip-max-norm'], 'clip-max-norm', 0.1, { min: 0 }),
+    // without --lr-backbone the backbone keeps the preset's ratio to the lr (DETR's 1 / 10 without a preset)
+    lrBackbone: numberValue(values['lr-backbone'], 'lr-backbone', lr * (t ? t.lrBackbone / t.lr : 0.1), { min: 0 }),
+    weightDecay: numberValue(values['weight-decay'], 'weight-decay', t?.weightDecay ?? 1e-4, { min: 0 }),
+    lrDrop: intValue(values['lr-drop'], 'lr-drop', t?.lrDrop ?? Math.max(1, Math.round((2 * epochs) / 3))),
+    clipMaxNorm: numberValue(values['clip-max-norm'], 'clip-max-norm', t?.clipMaxNorm ?? 0.1, { min: 0 }),
     evalEvery: intValue(values['eval-every'], 'eval-every', 1),
     seed: intValue(values.seed, 'seed', 0, 0),
     ...budgetValues(values),
-    augment: augmentValue(values.augment, defaultAugment(data)),
+    augment: augmentValue(values.augment, named ? [...named.preset.augment] : defaultAugment(data)),
   };
-  return (categories, numClasses) => ({ task: 'detect', detector: { ...detector, numClasses }, data, categories, training });
+  const preset = named === null ? {} : { preset: named.name };
+  return (categories, numClasses) => ({ task: 'detect', ...preset, detector: { ...detector, numClasses }, data, categories, training });
+}
+
+/** Every flag of a fresh run checked and resolved (flag, else preset, else DETR's default): the data spec, and the config once the data's categories are known. */
+export function configFromFlags(values: Values): { data: DetectionDataSpec; complete: ReturnType<typeof runConfigFromFlags> } {
+  const preset = presetOf(values);
+  const data = dataSpec(values, preset?.preset);
+  return { data, complete: runConfigFromFlags(values, data, preset) };
 }
 
 export const command = defineCommand(
@@ -132,7 +173,9 @@ export const command = defineCommand(
     about: `Trains a detector with DETR's recipe (AdamW, backbone lr / 10, weight decay 1e-4, gradient
 clipping 0.1, StepLR) and Hungarian-matched set losses; evaluates COCO mAP every --eval-every
 epochs and after the last one. The run directory gets log.jsonl (losses per step and epoch, the 12
-COCO stats per evaluation), config.json and checkpoints/last.safetensors.`,
+COCO stats per evaluation), config.json and checkpoints/last.safetensors. The defaults below are
+DETR's; a --preset (cpu-small, the default for synthetic data) replaces them, and flags given
+override both.`,
     options: OPTIONS,
     footer: 'exit codes: 0 done, 130 interrupted with Ctrl-C (after saving a checkpoint), 1 error, 2 bad usage',
   },
@@ -148,8 +191,7 @@ COCO stats per evaluation), config.json and checkpoints/last.safetensors.`,
       const { result } = await trainDetector({ ...saved, training }, { runDir, resume: true, quiet: values.quiet });
       return finishRun(runDir, result.status, result.checkpoint);
     }
-    const spec = dataSpec(values);
-    const complete = runConfigFromFlags(values, spec);
+    const { data: spec, complete } = configFromFlags(values);
     await initBackend(values.backend, { log: (line) => console.error(line) });
     const data = await loadDetectionData({ data: spec });
     const config = complete(

@@ -22,13 +22,14 @@ export function isSyntheticData(data: string): boolean {
 export function syntheticDataSpec(
   data: string,
   values: { readonly 'train-images'?: string; readonly 'val-images'?: string; readonly 'image-size'?: string; readonly seed?: string },
+  defaultImageSize = 64,
 ): SyntheticDetectionSpec {
   const spec: SyntheticDetectionSpec = {
     kind: 'synthetic',
     seed: intValue(values.seed, 'seed', 0, 0),
     trainImages: intValue(values['train-images'], 'train-images', 512),
     valImages: intValue(values['val-images'], 'val-images', 128),
-    imageSize: intValue(values['image-size'], 'image-size', 64),
+    imageSize: intValue(values['image-size'], 'image-size', defaultImageSize),
   };
   if (data === 'synthetic') return spec;
   const scene = choiceValue(data.slice('synthetic:'.length), 'data synthetic:<scene>', DETECTION_SCENES, 'shapes');

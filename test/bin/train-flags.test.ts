@@ -3,18 +3,20 @@
 // shared loop — a `train detect --max-steps 3` run stops at step 3 with its checkpoint, evaluation
 // and end record; a pose run with maxSteps records it in its config and stops there too.
 // `train detect --augment`: parsed, defaulted per data source and recorded in config.json.
+// `train detect --preset`: flag, else preset, else DETR's default, and the name in config.json.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
-import { augmentValue, command as trainDetect } from '../../bin/commands/train-detect.js';
+import { augmentValue, configFromFlags, command as trainDetect } from '../../bin/commands/train-detect.js';
 import { command as trainPose } from '../../bin/commands/train-pose.js';
 import { UsageError } from '../../bin/shared/command.js';
 import { budgetValues } from '../../bin/shared/options.js';
 import { parseJson } from '../../lib/io/decode.js';
 import { decodeDetectionRunConfig } from '../../lib/tasks/detection/config.js';
 import { defaultAugment } from '../../lib/tasks/detection/data.js';
+import { DETECTION_PRESETS } from '../../lib/tasks/detection/presets.js';
 import { smallPoseTrainConfig } from '../../lib/tasks/pose/config.js';
 import { loadPoseSplits, syntheticDataSpec } from '../../lib/tasks/pose/data.js';
 import { runPoseTraining } from '../../lib/tasks/pose/run.js';
@@ -75,6 +77,7 @@ describe('training flags: --max-steps / --time-budget (both commands), --augment
     expect(config.training).to.include({ epochs: 2, maxSteps: 3 });
     expect(config.training.timeBudgetSeconds).to.equal(undefined);
     expect(config.training.augment).to.deep.equal(['color', 'flip']);
+    expect(config.preset).to.equal('cpu-small'); // --data synthetic's default, its small-channels / widths overridden
     const log = await readRunLog(join(runDir, 'log.jsonl'));
     expect(log.flatMap((r) => (r.type === 'eval' ? [[r.epoch, r.step]] : []))).to.deep.equal([
       [0, 2],
@@ -116,5 +119,36 @@ describe('training flags: --max-steps / --time-budget (both commands), --augment
     expect(() => augmentValue('none,flip', [])).to.throw(UsageError, "got 'none'");
     expect(defaultAugment({ kind: 'coco', dir: 'x', imageSize: 800 })).to.deep.equal(['flip', 'multiscale']);
     expect(defaultAugment({ kind: 'synthetic', seed: 0, trainImages: 1, valImages: 1, imageSize: 64 })).to.deep.equal(['flip']);
+  });
+
+  const categories = [{ id: 1, name: 'a' }];
+  const resolve = (values: Parameters<typeof configFromFlags>[0]) => configFromFlags(values).complete(categories, 1);
+
+  it('--data synthetic without --preset takes cpu-small; flags override it; --preset none is DETR', () => {
+    const preset = DETECTION_PRESETS['cpu-small'];
+    const plain = resolve({ data: 'synthetic' });
+    expect(plain.preset).to.equal('cpu-small');
+    expect(plain.detector).to.deep.equal({ model: 'conditional', ...preset.detector, numClasses: 1 });
+    expect(plain.training).to.deep.include({ ...preset.training, augment: [...preset.augment] });
+    expect(plain.data).to.include({ kind: 'synthetic', imageSize: 64 });
+
+    const overridden = resolve({ data: 'synthetic', 'hidden-dim': '32', lr: '2e-3', augment: 'none', 'image-size': '96', model: 'detr' });
+    expect(overridden.detector).to.deep.equal({ model: 'detr', ...preset.detector, hiddenDim: 32, numClasses: 1 });
+    expect(overridden.training).to.deep.include({ lr: 2e-3, lrBackbone: 2e-3, batchSize: preset.training.batchSize, augment: [] });
+    expect(overridden.data).to.include({ imageSize: 96 });
+
+    const detr = resolve({ data: 'synthetic', preset: 'none' });
+    expect(detr.preset).to.equal(undefined);
+    expect(detr.detector).to.include({ hiddenDim: 256, numQueries: 300, dropout: 0.1, encLayers: 6 });
+    expect(detr.training).to.deep.include({ lr: 1e-4, lrBackbone: 1e-5, batchSize: 8, augment: ['flip'] });
+    const coco = resolve({ data: '/data/coco' });
+    expect(coco.preset).to.equal(undefined);
+    expect(coco.detector).to.include({ backbone: 'resnet50', hiddenDim: 256 });
+    expect(coco.training.augment).to.deep.equal(['flip', 'multiscale']);
+    expect(resolve({ data: '/data/coco', preset: 'cpu-small' }).data).to.include({ kind: 'coco', imageSize: 64 });
+    expect(() => resolve({ data: 'synthetic', preset: 'gpu-huge' })).to.throw(
+      UsageError,
+      "--preset: expected one of cpu-small, none, got 'gpu-huge'",
+    );
   });
 });

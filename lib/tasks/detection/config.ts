@@ -28,14 +28,18 @@ export const DetectionTrainingCodec = t.intersection([
 export type DetectionTraining = t.TypeOf<typeof DetectionTrainingCodec>;
 
 /** The `config` of a detection run (config.json and every checkpoint); `detector` is decoded by decodeDetectorConfig. */
-const DetectionRunFieldsCodec = t.type({
-  task: t.literal('detect'),
-  detector: t.unknown,
-  data: DetectionDataSpecCodec,
-  training: DetectionTrainingCodec,
-  /** The dataset's categories, so that predictions can be named without the data. */
-  categories: t.array(t.type({ id: t.number, name: t.string })),
-});
+const DetectionRunFieldsCodec = t.intersection([
+  t.type({
+    task: t.literal('detect'),
+    detector: t.unknown,
+    data: DetectionDataSpecCodec,
+    training: DetectionTrainingCodec,
+    /** The dataset's categories, so that predictions can be named without the data. */
+    categories: t.array(t.type({ id: t.number, name: t.string })),
+  }),
+  /** The `--preset` the values started from (presets.ts); absent: none. */
+  t.partial({ preset: t.string }),
+]);
 export type DetectionRunConfig = Omit<t.TypeOf<typeof DetectionRunFieldsCodec>, 'detector'> & { readonly detector: DetectorConfig };
 
 export function decodeDetectionRunConfig(value: unknown, source: string): DetectionRunConfig {
