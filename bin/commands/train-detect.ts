@@ -11,7 +11,7 @@ import { type DetectionDataSpec, defaultAugment } from '../../lib/tasks/detectio
 import { DETECTION_PRESET_NAMES, DETECTION_PRESETS, type DetectionPreset } from '../../lib/tasks/detection/presets.js';
 import { loadDetectionData, trainDetector } from '../../lib/tasks/detection/run.js';
 import { runPaths } from '../../lib/train/train.js';
-import { choiceValue, defineCommand, inSection, intValue, numberValue, type OptionValues, UsageError } from '../shared/command.js';
+import { choiceValue, defineCommand, inSection, intValue, numberValue, type OptionValues, optionalInt, UsageError } from '../shared/command.js';
 import { finishRun } from '../shared/finish-run.js';
 import { backendOption, budgetOptions, budgetValues, epochsOption, quietOption, runDirOptions, seedOption } from '../shared/options.js';
 
@@ -58,6 +58,11 @@ const OPTIONS = {
     'lr-drop': { type: 'string', value: 'N', help: 'epochs between lr × 0.1 (default 2/3 of --epochs)' },
     'clip-max-norm': { type: 'string', value: 'X', help: '(default 0.1; 0 = off)' },
     'eval-every': { type: 'string', value: 'N', help: '(default 1)' },
+    overfit: {
+      type: 'string',
+      value: 'N',
+      help: 'train on the first N training images and evaluate on the same N (AP should reach ~1;\n--augment defaults to none then)',
+    },
     ...runDirOptions('runs/<model>-<backbone>'),
     ...seedOption(),
     ...backendOption,
@@ -131,6 +136,7 @@ function runConfigFromFlags(
     ...(smallChannels === undefined ? {} : { smallChannels }),
   };
   const epochs = intValue(values.epochs, 'epochs', t?.epochs ?? 50);
+  const overfit = optionalInt(values.overfit, 'overfit', 1);
   const lr = numberValue(values.lr, 'lr', t?.lr ?? 1e-4, { min: 0 });
   const training = {
     epochs,
@@ -144,7 +150,8 @@ function runConfigFromFlags(
     evalEvery: intValue(values['eval-every'], 'eval-every', 1),
     seed: intValue(values.seed, 'seed', 0, 0),
     ...budgetValues(values),
-    augment: augmentValue(values.augment, named ? [...named.preset.augment] : defaultAugment(data)),
+    augment: augmentValue(values.augment, overfit !== undefined ? [] : named ? [...named.preset.augment] : defaultAugment(data)),
+    ...(overfit === undefined ? {} : { overfit }),
   };
   const preset = named === null ? {} : { preset: named.name };
   return (categories, numClasses) => ({ task: 'detect', ...preset, detector: { ...detector, numClasses }, data, categories, training });

@@ -13,10 +13,12 @@ import { augmentValue, configFromFlags, command as trainDetect } from '../../bin
 import { command as trainPose } from '../../bin/commands/train-pose.js';
 import { UsageError } from '../../bin/shared/command.js';
 import { budgetValues } from '../../bin/shared/options.js';
+import { generateSyntheticShapes, syntheticShapesSource } from '../../datasets/synthetic-shapes.js';
 import { parseJson } from '../../lib/io/decode.js';
 import { decodeDetectionRunConfig } from '../../lib/tasks/detection/config.js';
 import { defaultAugment } from '../../lib/tasks/detection/data.js';
 import { DETECTION_PRESETS } from '../../lib/tasks/detection/presets.js';
+import { overfitData } from '../../lib/tasks/detection/run.js';
 import { smallPoseTrainConfig } from '../../lib/tasks/pose/config.js';
 import { loadPoseSplits, syntheticDataSpec } from '../../lib/tasks/pose/data.js';
 import { runPoseTraining } from '../../lib/tasks/pose/run.js';
@@ -150,5 +152,22 @@ describe('training flags: --max-steps / --time-budget (both commands), --augment
       UsageError,
       "--preset: expected one of cpu-small, none, got 'gpu-huge'",
     );
+  });
+
+  it('--overfit N: trains and evaluates on the first N training images, augment none by default, recorded in config.json', async () => {
+    const config = resolve({ data: 'synthetic', overfit: '8' });
+    expect(config.training).to.deep.include({ overfit: 8, augment: [] });
+    expect(resolve({ data: 'synthetic', overfit: '8', augment: 'flip' }).training.augment).to.deep.equal(['flip']);
+    expect(() => resolve({ data: 'synthetic', overfit: '0' })).to.throw(UsageError, "--overfit: expected an integer >= 1, got '0'");
+    const train = syntheticShapesSource(generateSyntheticShapes({ count: 5, height: 32, width: 32, seed: 'overfit' }));
+    const val = syntheticShapesSource(generateSyntheticShapes({ count: 2, height: 32, width: 32, seed: 'other' }));
+    const data = overfitData({ train, val }, 3);
+    expect(data.val).to.equal(data.train);
+    expect(data.train.imageIds).to.deep.equal(train.imageIds.slice(0, 3));
+    expect(data.train.gt.images.map((i) => i.id)).to.deep.equal(train.imageIds.slice(0, 3));
+    const kept = new Set(train.imageIds.slice(0, 3));
+    expect(data.train.gt.annotations).to.deep.equal(train.gt.annotations.filter((a) => kept.has(a.image_id)));
+    expect((await data.train.read(2)).target).to.deep.equal((await train.read(2)).target);
+    expect(() => overfitData({ train, val }, 6)).to.throw(RangeError, 'overfit 6: the training set has only 5 images');
   });
 });

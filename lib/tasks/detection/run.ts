@@ -1,6 +1,6 @@
 // A detector run end to end from its DetectionRunConfig: build the model, load or generate the
 // data, train with lib/train (progress, checkpoints, resume, evaluation every N epochs, log.jsonl).
-import type { CocoDetectionSet } from '../../../datasets/coco.js';
+import { type CocoDetectionSet, firstImagesOf } from '../../../datasets/coco.js';
 import { buildDetector, type Detector } from '../../models/detector.js';
 import { Rng } from '../../runtime/rng.js';
 import { type TrainOptions, type TrainResult, train } from '../../train/train.js';
@@ -18,6 +18,13 @@ export async function loadDetectionData(config: Pick<DetectionRunConfig, 'data'>
   return { train: trainSet, val };
 }
 
+/** `--overfit N`: the first N training images, trained on and evaluated on (AP should go to 1). */
+export function overfitData(data: DetectionData, count: number): DetectionData {
+  if (count > data.train.length) throw new RangeError(`overfit ${count}: the training set has only ${data.train.length} images`);
+  const subset = firstImagesOf(data.train, count);
+  return { train: subset, val: subset };
+}
+
 export type TrainDetectorOptions = Pick<
   TrainOptions,
   'runDir' | 'resume' | 'overwrite' | 'quiet' | 'logEvery' | 'signal' | 'progressStream' | 'onStep' | 'name'
@@ -29,7 +36,8 @@ export type TrainDetectorOptions = Pick<
 };
 
 export async function trainDetector(config: DetectionRunConfig, options: TrainDetectorOptions): Promise<{ result: TrainResult; model: Detector }> {
-  const { data = await loadDetectionData(config), onMatchTime, ...trainOptions } = options;
+  const { data: loaded = await loadDetectionData(config), onMatchTime, ...trainOptions } = options;
+  const data = config.training.overfit === undefined ? loaded : overfitData(loaded, config.training.overfit);
   const numClasses = data.train.categories.numClasses;
   if (config.detector.numClasses !== numClasses) {
     throw new Error(`the detector has ${config.detector.numClasses} classes, the training data ${numClasses}`);
