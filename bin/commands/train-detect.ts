@@ -153,8 +153,29 @@ function runConfigFromFlags(
     augment: augmentValue(values.augment, overfit !== undefined ? [] : named ? [...named.preset.augment] : defaultAugment(data)),
     ...(overfit === undefined ? {} : { overfit }),
   };
+  refuseInconsistent(detector, training, data, values);
   const preset = named === null ? {} : { preset: named.name };
   return (categories, numClasses) => ({ task: 'detect', ...preset, detector: { ...detector, numClasses }, data, categories, training });
+}
+
+/** Combinations of flags that cannot train, refused (exit 2) before the backend or the data is touched, with the numbers. */
+function refuseInconsistent(
+  detector: Omit<DetectorConfig, 'numClasses'>,
+  training: { readonly overfit?: number },
+  data: DetectionDataSpec,
+  values: Values,
+): void {
+  const { hiddenDim = 256, nheads = 8, dropout = 0 } = detector;
+  if (hiddenDim % nheads !== 0) {
+    throw new UsageError(`--hidden-dim ${hiddenDim} is not divisible by --heads ${nheads} (each head gets hidden-dim / heads channels)`);
+  }
+  if (!(dropout < 1)) throw new UsageError(`--dropout: expected a probability in [0, 1), got ${dropout}`);
+  if (values['small-channels'] !== undefined && detector.backbone !== 'small') {
+    throw new UsageError(`--small-channels sets the small CNN's widths, but --backbone is ${detector.backbone}`);
+  }
+  if (training.overfit !== undefined && data.kind === 'synthetic' && training.overfit > data.trainImages) {
+    throw new UsageError(`--overfit ${training.overfit} needs at least ${training.overfit} training images, --train-images is ${data.trainImages}`);
+  }
 }
 
 /** Every flag of a fresh run checked and resolved (flag, else preset, else DETR's default): the data spec, and the config once the data's categories are known. */

@@ -18,7 +18,7 @@ import { parseJson } from '../../lib/io/decode.js';
 import { decodeDetectionRunConfig } from '../../lib/tasks/detection/config.js';
 import { defaultAugment } from '../../lib/tasks/detection/data.js';
 import { DETECTION_PRESETS } from '../../lib/tasks/detection/presets.js';
-import { overfitData } from '../../lib/tasks/detection/run.js';
+import { overfitData, refuseTooFewQueries } from '../../lib/tasks/detection/run.js';
 import { smallPoseTrainConfig } from '../../lib/tasks/pose/config.js';
 import { loadPoseSplits, syntheticDataSpec } from '../../lib/tasks/pose/data.js';
 import { runPoseTraining } from '../../lib/tasks/pose/run.js';
@@ -169,5 +169,25 @@ describe('training flags: --max-steps / --time-budget (both commands), --augment
     expect(data.train.gt.annotations).to.deep.equal(train.gt.annotations.filter((a) => kept.has(a.image_id)));
     expect((await data.train.read(2)).target).to.deep.equal((await train.read(2)).target);
     expect(() => overfitData({ train, val }, 6)).to.throw(RangeError, 'overfit 6: the training set has only 5 images');
+  });
+
+  it('refuses inconsistent combinations before any work, with the numbers', () => {
+    const refusals: [Parameters<typeof configFromFlags>[0], string][] = [
+      [{ data: 'synthetic', 'hidden-dim': '100', heads: '8' }, '--hidden-dim 100 is not divisible by --heads 8'],
+      [{ data: 'synthetic', dropout: '1' }, '--dropout: expected a probability in [0, 1), got 1'],
+      [
+        { data: 'synthetic', backbone: 'resnet18', 'small-channels': '8,8,8,8' },
+        "--small-channels sets the small CNN's widths, but --backbone is resnet18",
+      ],
+      [{ data: 'synthetic', 'train-images': '4', overfit: '8' }, '--overfit 8 needs at least 8 training images, --train-images is 4'],
+    ];
+    for (const [values, message] of refusals) expect(() => configFromFlags(values), message).to.throw(UsageError, message);
+    // the data's most crowded image against the query count (checked once the data is loaded, before step 1)
+    const train = syntheticShapesSource(generateSyntheticShapes({ count: 6, height: 64, width: 64, seed: 'crowd', minObjects: 3, maxObjects: 3 }));
+    const counts = train.imageIds.map((id) => train.gt.annotations.filter((a) => a.image_id === id).length);
+    const most = Math.max(...counts);
+    expect(() => refuseTooFewQueries(most, train)).to.not.throw();
+    expect(() => refuseTooFewQueries(most - 1, train)).to.throw(RangeError, `the detector has ${most - 1} queries but training image`);
+    expect(() => refuseTooFewQueries(most - 1, train)).to.throw(RangeError, `has ${most} objects`);
   });
 });

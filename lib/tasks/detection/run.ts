@@ -25,6 +25,18 @@ export function overfitData(data: DetectionData, count: number): DetectionData {
   return { train: subset, val: subset };
 }
 
+/** DETR matches every object to a query of its own: an image with more objects than queries cannot be matched. */
+export function refuseTooFewQueries(numQueries: number, train: CocoDetectionSet): void {
+  const perImage = new Map<number, number>();
+  for (const a of train.gt.annotations) if (a.iscrowd !== 1) perImage.set(a.image_id, (perImage.get(a.image_id) ?? 0) + 1);
+  const [imageId, most] = [...perImage].reduce((best, entry) => (entry[1] > best[1] ? entry : best), [0, 0]);
+  if (most > numQueries) {
+    throw new RangeError(
+      `the detector has ${numQueries} queries but training image ${imageId} has ${most} objects (each object is matched to a query of its own): raise --queries to ${most} or more`,
+    );
+  }
+}
+
 export type TrainDetectorOptions = Pick<
   TrainOptions,
   'runDir' | 'resume' | 'overwrite' | 'quiet' | 'logEvery' | 'signal' | 'progressStream' | 'onStep' | 'name'
@@ -42,6 +54,7 @@ export async function trainDetector(config: DetectionRunConfig, options: TrainDe
   if (config.detector.numClasses !== numClasses) {
     throw new Error(`the detector has ${config.detector.numClasses} classes, the training data ${numClasses}`);
   }
+  refuseTooFewQueries(config.detector.numQueries ?? (config.detector.model === 'conditional' ? 300 : 100), data.train);
   const { training } = config;
   const rng = new Rng(training.seed);
   const model = buildDetector(config.detector, rng);
