@@ -86,6 +86,9 @@ describe('training flags: --max-steps / --time-budget (both commands), --augment
       [1, 3],
     ]);
     expect(log.at(-1)).to.deep.include({ type: 'end', reason: 'max-steps', epoch: 1, step: 3 });
+    // convergence diagnostics: no matching change after the first epoch (nothing to compare), collapse metrics per evaluation
+    expect(log.flatMap((r) => (r.type === 'epoch' ? [r.diagnostics] : []))).to.deep.equal([{}]);
+    for (const r of log) if (r.type === 'eval') expect([0, 1]).to.include(r.metrics.queryCollapse);
     const ckpt = await loadCheckpoint(join(runDir, 'checkpoints', 'last.safetensors'));
     expect(ckpt.progress).to.include({ epoch: 1, stepInEpoch: 1, step: 3 });
     disposeCheckpoint(ckpt);
