@@ -144,3 +144,27 @@ export function cocoDetectionFromMemory(
     return image;
   });
 }
+
+/**
+ * The first `count` images of `set` (in `read` order) with their ground truth alone: the training
+ * and evaluation set of an overfitting check (`train detect --overfit N`). Categories stay the set's.
+ */
+export function firstImagesOf(set: CocoDetectionSet, count: number): CocoDetectionSet {
+  if (!(Number.isInteger(count) && count >= 1 && count <= set.length)) {
+    throw new RangeError(`the first ${count} images were asked of a set of ${set.length}`);
+  }
+  const imageIds = set.imageIds.slice(0, count);
+  const kept = new Set(imageIds);
+  const gt: CocoGroundTruth = {
+    ...set.gt,
+    images: set.gt.images.filter((image) => kept.has(image.id)),
+    annotations: set.gt.annotations.filter((annotation) => kept.has(annotation.image_id)),
+  };
+  return {
+    gt,
+    categories: set.categories,
+    length: count,
+    imageIds,
+    read: (index) => (index < count ? set.read(index) : Promise.reject(new RangeError(`index ${index} outside a dataset of ${count} images`))),
+  };
+}

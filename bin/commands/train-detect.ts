@@ -11,7 +11,7 @@ import { type DetectionDataSpec, defaultAugment } from '../../lib/tasks/detectio
 import { DETECTION_PRESET_NAMES, DETECTION_PRESETS, type DetectionPreset } from '../../lib/tasks/detection/presets.js';
 import { loadDetectionData, trainDetector } from '../../lib/tasks/detection/run.js';
 import { runPaths } from '../../lib/train/train.js';
-import { choiceValue, defineCommand, inSection, intValue, numberValue, type OptionValues, UsageError } from '../shared/command.js';
+import { choiceValue, defineCommand, inSection, intValue, numberValue, type OptionValues, optionalInt, UsageError } from '../shared/command.js';
 import { isSyntheticData, SYNTHETIC_DATA_HELP, syntheticDataSpec, syntheticSizeOptions } from '../shared/detection-data.js';
 import { finishRun } from '../shared/finish-run.js';
 import { backendOption, budgetOptions, budgetValues, epochsOption, quietOption, runDirOptions, seedOption } from '../shared/options.js';
@@ -59,6 +59,11 @@ const OPTIONS = {
     'lr-drop': { type: 'string', value: 'N', help: 'epochs between lr × 0.1 (default 2/3 of --epochs)' },
     'clip-max-norm': { type: 'string', value: 'X', help: '(default 0.1; 0 = off)' },
     'eval-every': { type: 'string', value: 'N', help: '(default 1)' },
+    overfit: {
+      type: 'string',
+      value: 'N',
+      help: 'train on the first N training images and evaluate on the same N (AP should reach ~1;\n--augment defaults to none then)',
+    },
     ...runDirOptions('runs/<model>-<backbone>'),
     ...seedOption(),
     ...backendOption,
@@ -139,6 +144,7 @@ function runConfigFromFlags(
     ...(smallStride === undefined ? {} : { smallStride }),
   };
   const epochs = intValue(values.epochs, 'epochs', t?.epochs ?? 50);
+  const overfit = optionalInt(values.overfit, 'overfit', 1);
   const lr = numberValue(values.lr, 'lr', t?.lr ?? 1e-4, { min: 0 });
   const training = {
     epochs,
@@ -152,10 +158,32 @@ function runConfigFromFlags(
     evalEvery: intValue(values['eval-every'], 'eval-every', 1),
     seed: intValue(values.seed, 'seed', 0, 0),
     ...budgetValues(values),
-    augment: augmentValue(values.augment, named ? [...named.preset.augment] : defaultAugment(data)),
+    augment: augmentValue(values.augment, overfit !== undefined ? [] : named ? [...named.preset.augment] : defaultAugment(data)),
+    ...(overfit === undefined ? {} : { overfit }),
   };
+  refuseInconsistent(detector, training, data, values);
   const preset = named === null ? {} : { preset: named.name };
   return (categories, numClasses) => ({ task: 'detect', ...preset, detector: { ...detector, numClasses }, data, categories, training });
+}
+
+/** Combinations of flags that cannot train, refused (exit 2) before the backend or the data is touched, with the numbers. */
+function refuseInconsistent(
+  detector: Omit<DetectorConfig, 'numClasses'>,
+  training: { readonly overfit?: number },
+  data: DetectionDataSpec,
+  values: Values,
+): void {
+  const { hiddenDim = 256, nheads = 8, dropout = 0 } = detector;
+  if (hiddenDim % nheads !== 0) {
+    throw new UsageError(`--hidden-dim ${hiddenDim} is not divisible by --heads ${nheads} (each head gets hidden-dim / heads channels)`);
+  }
+  if (!(dropout < 1)) throw new UsageError(`--dropout: expected a probability in [0, 1), got ${dropout}`);
+  if (values['small-channels'] !== undefined && detector.backbone !== 'small') {
+    throw new UsageError(`--small-channels sets the small CNN's widths, but --backbone is ${detector.backbone}`);
+  }
+  if (training.overfit !== undefined && data.kind === 'synthetic' && training.overfit > data.trainImages) {
+    throw new UsageError(`--overfit ${training.overfit} needs at least ${training.overfit} training images, --train-images is ${data.trainImages}`);
+  }
 }
 
 /** Every flag of a fresh run checked and resolved (flag, else preset, else DETR's default): the data spec, and the config once the data's categories are known. */

@@ -151,15 +151,51 @@ function evalFigures(runs: readonly RunData[]): (Figure | null)[] {
     const parsed = parsePoseMetricKey(p.key);
     return parsed ? [{ ...p, parsed }] : [];
   });
-  const other = points.filter((p) => !COCO_KEYS.has(p.key) && parsePoseMetricKey(p.key) === null);
+  const other = points.filter((p) => !COCO_KEYS.has(p.key) && !CONVERGENCE_KEYS.has(p.key) && parsePoseMetricKey(p.key) === null);
   const colour = runColour(runs);
   return [
     apFigure(coco, colour),
     cocoStatsFigure(coco, colour),
     poseMedianFigure(pose, colour),
     poseRecallFigure(pose, colour),
+    convergenceFigure(runs, points, colour),
     otherMetricsFigure(other, colour),
   ];
+}
+
+/** The detectors' query-collapse metrics (lib/diagnostics/query-collapse.ts), drawn with the matching change. */
+const CONVERGENCE_KEYS: ReadonlySet<string> = new Set(['queryBoxSpread', 'queryTopClassShare', 'queryCollapse']);
+
+/** Matching change per epoch (epoch records' diagnostics) and query collapse per evaluation, with a warning for every collapsed evaluation. */
+export function convergenceFigure(runs: readonly RunData[], points: readonly MetricPoint[], colour: SeriesFigureOptions['colour']): Figure | null {
+  const matching = runs.flatMap((run) =>
+    run.epochs.flatMap((r) => {
+      const value = r.diagnostics?.matchingChange;
+      return value === undefined ? [] : [{ run: run.label, epoch: r.epoch, panel: 'matchingChange', value }];
+    }),
+  );
+  const collapse = points
+    .filter((p) => p.key === 'queryBoxSpread' || p.key === 'queryTopClassShare')
+    .map(({ run, epoch, key, value }) => ({ run, epoch, panel: key, value }));
+  const rows = [...matching, ...collapse];
+  if (rows.length === 0) return null;
+  const collapsed = points.filter((p) => p.key === 'queryCollapse' && p.value === 1).map((p) => `${p.run} epoch ${p.epoch + 1}`);
+  const order = ['matchingChange', 'queryBoxSpread', 'queryTopClassShare'].filter((k) => rows.some((r) => r.panel === k));
+  return seriesFigure({
+    name: 'convergence',
+    title: 'Convergence diagnostics',
+    caption:
+      (collapsed.length > 0 ? `WARNING: query collapse (every query on about the same box and class) at ${collapsed.join(', ')}. ` : '') +
+      'matchingChange: the share of training objects matched to another query than in the epoch before; queryBoxSpread: mean L1 distance of the ' +
+      "queries' boxes to their mean (normalised cxcywh); queryTopClassShare: the share of queries on the most common class (val images).",
+    rows,
+    x: { field: 'epoch', title: 'epoch' },
+    y: { field: VALUE, title: 'value' },
+    colour,
+    panels: { field: 'panel', order, columns: order.length },
+    width: 220,
+    height: 140,
+  });
 }
 
 function apFigure(points: readonly MetricPoint[], colour: SeriesFigureOptions['colour']): Figure | null {

@@ -43,6 +43,8 @@ const EpochFields = t.type({
   seconds: t.number,
 });
 const StepExtra = t.partial({ step: t.number });
+/** Epoch records may also carry the task's `diagnostics` (TrainTask.epochDiagnostics). */
+const EpochExtras = t.partial({ step: t.number, diagnostics: NumberRecord });
 
 /** Metric values; a non-finite number is written as null (JSON has no NaN). */
 const EvalFields = t.type({ type: t.literal('eval'), epoch: t.number, metrics: t.record(t.string, t.union([t.number, t.null])) });
@@ -58,7 +60,7 @@ const EndFields = t.type({
 
 export const RunRecordCodec = t.intersection([RunFields, RunExtras]);
 export const TrainRecordCodec = t.intersection([TrainFields, TrainExtras]);
-export const EpochRecordCodec = t.intersection([EpochFields, StepExtra]);
+export const EpochRecordCodec = t.intersection([EpochFields, EpochExtras]);
 export const EvalRecordCodec = t.intersection([EvalFields, StepExtra]);
 
 export const EndRecordCodec = EndFields;
@@ -76,7 +78,7 @@ const RecordType = t.type({ type: t.keyof({ run: null, train: null, epoch: null,
 const PARTS: Record<LogRecord['type'], readonly [t.Mixed, t.Mixed]> = {
   run: [RunFields, RunExtras],
   train: [TrainFields, TrainExtras],
-  epoch: [EpochFields, StepExtra],
+  epoch: [EpochFields, EpochExtras],
   eval: [EvalFields, StepExtra],
   end: [EndFields, t.type({})],
 };

@@ -47,6 +47,8 @@ export interface TrainTask<B> {
   readonly imagesPerBatch?: (batch: B) => number;
   /** Frees a batch after its step (default: dispose every tensor found in it). */
   readonly disposeBatch?: (batch: B) => void;
+  /** Numbers about the epoch just trained, written into its `epoch` log record as `diagnostics` (e.g. the detectors' matching change). */
+  readonly epochDiagnostics?: () => Readonly<Record<string, number>>;
   /** A one-image batch cut from `batch` (freed with disposeBatch): lets the loop check, before step 1 on wasm, that the step fits wasm's heap. */
   readonly oneImageBatch?: (batch: B) => B;
 }
@@ -449,6 +451,7 @@ class Loop<B> {
       terms: Object.fromEntries(Object.entries(totals.terms).map(([k, v]) => [k, v / Math.max(1, totals.batches)])),
       imagesPerSec: totals.images / Math.max(totals.seconds, 1e-9),
       seconds: totals.seconds,
+      ...(task.epochDiagnostics ? { diagnostics: task.epochDiagnostics() } : {}),
     };
     await ctx.log.write(record);
     this.epochRecords.push(record);

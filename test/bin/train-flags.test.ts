@@ -13,10 +13,12 @@ import { augmentValue, configFromFlags, command as trainDetect } from '../../bin
 import { command as trainPose } from '../../bin/commands/train-pose.js';
 import { UsageError } from '../../bin/shared/command.js';
 import { budgetValues } from '../../bin/shared/options.js';
+import { generateSyntheticShapes, syntheticShapesSource } from '../../datasets/synthetic-shapes.js';
 import { parseJson } from '../../lib/io/decode.js';
 import { decodeDetectionRunConfig } from '../../lib/tasks/detection/config.js';
 import { defaultAugment } from '../../lib/tasks/detection/data.js';
 import { DETECTION_PRESETS } from '../../lib/tasks/detection/presets.js';
+import { overfitData, refuseTooFewQueries } from '../../lib/tasks/detection/run.js';
 import { smallPoseTrainConfig } from '../../lib/tasks/pose/config.js';
 import { loadPoseSplits, syntheticDataSpec } from '../../lib/tasks/pose/data.js';
 import { runPoseTraining } from '../../lib/tasks/pose/run.js';
@@ -84,6 +86,9 @@ describe('training flags: --max-steps / --time-budget (both commands), --augment
       [1, 3],
     ]);
     expect(log.at(-1)).to.deep.include({ type: 'end', reason: 'max-steps', epoch: 1, step: 3 });
+    // convergence diagnostics: no matching change after the first epoch (nothing to compare), collapse metrics per evaluation
+    expect(log.flatMap((r) => (r.type === 'epoch' ? [r.diagnostics] : []))).to.deep.equal([{}]);
+    for (const r of log) if (r.type === 'eval') expect([0, 1]).to.include(r.metrics.queryCollapse);
     const ckpt = await loadCheckpoint(join(runDir, 'checkpoints', 'last.safetensors'));
     expect(ckpt.progress).to.include({ epoch: 1, stepInEpoch: 1, step: 3 });
     disposeCheckpoint(ckpt);
@@ -150,5 +155,42 @@ describe('training flags: --max-steps / --time-budget (both commands), --augment
       UsageError,
       "--preset: expected one of cpu-small, none, got 'gpu-huge'",
     );
+  });
+
+  it('--overfit N: trains and evaluates on the first N training images, augment none by default, recorded in config.json', async () => {
+    const config = resolve({ data: 'synthetic', overfit: '8' });
+    expect(config.training).to.deep.include({ overfit: 8, augment: [] });
+    expect(resolve({ data: 'synthetic', overfit: '8', augment: 'flip' }).training.augment).to.deep.equal(['flip']);
+    expect(() => resolve({ data: 'synthetic', overfit: '0' })).to.throw(UsageError, "--overfit: expected an integer >= 1, got '0'");
+    const train = syntheticShapesSource(generateSyntheticShapes({ count: 5, height: 32, width: 32, seed: 'overfit' }));
+    const val = syntheticShapesSource(generateSyntheticShapes({ count: 2, height: 32, width: 32, seed: 'other' }));
+    const data = overfitData({ train, val }, 3);
+    expect(data.val).to.equal(data.train);
+    expect(data.train.imageIds).to.deep.equal(train.imageIds.slice(0, 3));
+    expect(data.train.gt.images.map((i) => i.id)).to.deep.equal(train.imageIds.slice(0, 3));
+    const kept = new Set(train.imageIds.slice(0, 3));
+    expect(data.train.gt.annotations).to.deep.equal(train.gt.annotations.filter((a) => kept.has(a.image_id)));
+    expect((await data.train.read(2)).target).to.deep.equal((await train.read(2)).target);
+    expect(() => overfitData({ train, val }, 6)).to.throw(RangeError, 'overfit 6: the training set has only 5 images');
+  });
+
+  it('refuses inconsistent combinations before any work, with the numbers', () => {
+    const refusals: [Parameters<typeof configFromFlags>[0], string][] = [
+      [{ data: 'synthetic', 'hidden-dim': '100', heads: '8' }, '--hidden-dim 100 is not divisible by --heads 8'],
+      [{ data: 'synthetic', dropout: '1' }, '--dropout: expected a probability in [0, 1), got 1'],
+      [
+        { data: 'synthetic', backbone: 'resnet18', 'small-channels': '8,8,8,8' },
+        "--small-channels sets the small CNN's widths, but --backbone is resnet18",
+      ],
+      [{ data: 'synthetic', 'train-images': '4', overfit: '8' }, '--overfit 8 needs at least 8 training images, --train-images is 4'],
+    ];
+    for (const [values, message] of refusals) expect(() => configFromFlags(values), message).to.throw(UsageError, message);
+    // the data's most crowded image against the query count (checked once the data is loaded, before step 1)
+    const train = syntheticShapesSource(generateSyntheticShapes({ count: 6, height: 64, width: 64, seed: 'crowd', minObjects: 3, maxObjects: 3 }));
+    const counts = train.imageIds.map((id) => train.gt.annotations.filter((a) => a.image_id === id).length);
+    const most = Math.max(...counts);
+    expect(() => refuseTooFewQueries(most, train)).to.not.throw();
+    expect(() => refuseTooFewQueries(most - 1, train)).to.throw(RangeError, `the detector has ${most - 1} queries but training image`);
+    expect(() => refuseTooFewQueries(most - 1, train)).to.throw(RangeError, `has ${most} objects`);
   });
 });

@@ -21,9 +21,10 @@ export const DetectionTrainingCodec = t.intersection([
   }),
   /**
    * The run's budgets (lib/train TrainOptions): absent = none. `augment`: the training augmentation
-   * (data.ts detectionTransforms; absent in older runs = the data source's default).
+   * (data.ts detectionTransforms; absent in older runs = the data source's default). `overfit`:
+   * train on the first N training images and evaluate on the same N (run.ts).
    */
-  t.partial({ maxSteps: t.number, timeBudgetSeconds: t.number, augment: DetectionAugmentsCodec }),
+  t.partial({ maxSteps: t.number, timeBudgetSeconds: t.number, augment: DetectionAugmentsCodec, overfit: t.number }),
 ]);
 export type DetectionTraining = t.TypeOf<typeof DetectionTrainingCodec>;
 

@@ -7,6 +7,7 @@ import type { CocoDetectionSet } from '../../../datasets/coco.js';
 import type { CocoResult } from '../../../datasets/coco-format.js';
 import type { DetectionSource } from '../../../datasets/detection-sample.js';
 import type { DetectionTransform } from '../../../datasets/detection-transforms.js';
+import { isCollapsed, type MatchRecord, matchingChange, queryCollapseStats, queryOfTarget } from '../../diagnostics/query-collapse.js';
 import { type CocoEvalResult, evaluateCoco } from '../../metrics/coco-eval.js';
 import { type CocoEvalParams, defaultCocoEvalParams } from '../../metrics/coco-params.js';
 import { COCO_STAT_NAMES } from '../../metrics/coco-summary.js';
@@ -57,11 +58,22 @@ export async function evaluateDetector(model: Detector, source: CocoDetectionSet
   const wasTraining = model.training;
   model.eval();
   const results: CocoResult[] = [];
+  const collapse = { boxSpread: 0, topClassShare: 0, images: 0 };
   const start = performance.now();
   try {
     const batches = detectionBatches(source, { batchSize: options.batchSize ?? 8, transform: options.transform, rng: new Rng(0), shuffle: false });
     for await (const batch of batches) {
       const outputs = model.forward(batch);
+      const [images = 0, queries = 0, classes = 0] = outputs.predLogits.shape;
+      const stats = queryCollapseStats(
+        await outputs.predLogits.data(),
+        await outputs.predBoxes.data(),
+        { images, queries, classes },
+        model.classHead === 'softmax',
+      );
+      collapse.boxSpread += stats.boxSpread * images;
+      collapse.topClassShare += stats.topClassShare * images;
+      collapse.images += images;
       const detections = await postprocessDetections(
         outputs,
         batch.targets.map((t) => t.origSize),
@@ -78,6 +90,14 @@ export async function evaluateDetector(model: Detector, source: CocoDetectionSet
   const coco = evaluateCoco(source.gt, results, cocoEvalParamsFor(options.areas));
   const metrics: Record<string, number> = Object.fromEntries(COCO_STAT_NAMES.map((name, i) => [name, coco.stats[i] as number]));
   metrics.evalImagesPerSec = imagesPerSec;
+  // query collapse (lib/diagnostics/query-collapse.ts): every query on about the same box and class
+  const stats = {
+    boxSpread: collapse.boxSpread / Math.max(1, collapse.images),
+    topClassShare: collapse.topClassShare / Math.max(1, collapse.images),
+  };
+  metrics.queryBoxSpread = stats.boxSpread;
+  metrics.queryTopClassShare = stats.topClassShare;
+  metrics.queryCollapse = isCollapsed(stats) ? 1 : 0;
   return { coco, metrics, results, imagesPerSec };
 }
 
@@ -104,6 +124,9 @@ export function createDetectionTask(options: DetectionTaskOptions): TrainTask<De
   const { model, batchSize, val } = options;
   const criterion = detectionCriterion(model);
   const lr = options.lr ?? 1e-4;
+  // the last decoder layer's matches of this epoch and the last, for matchingChange
+  let previousMatches: MatchRecord = new Map();
+  let epochMatches: MatchRecord = new Map();
   const optimizer = new AdamW(
     paramGroups(model, [{ name: 'main' }, { name: 'backbone', match: (n) => n.startsWith('backbone.'), lr: options.lrBackbone ?? lr / 10 }]),
     { lr, weightDecay: options.weightDecay ?? 1e-4 },
@@ -118,12 +141,22 @@ export function createDetectionTask(options: DetectionTaskOptions): TrainTask<De
       const start = performance.now();
       const matches = criterion.matchSync(outputs, batch.targets);
       options.onMatchTime?.(performance.now() - start);
+      (matches.at(-1) ?? []).forEach((match, i) => {
+        const target = batch.targets[i];
+        if (target) epochMatches.set(target.imageId, queryOfTarget(match, target.labels.shape[0] as number));
+      });
       const { losses, total } = criterion.compute(outputs, batch.targets, matches);
       return { total, terms: Object.fromEntries(LOGGED_TERMS.map((k) => [k, losses[k]])) };
     },
     ...(val === undefined
       ? {}
       : { evaluate: async () => (await evaluateDetector(model, val, { batchSize, transform: options.valTransform, areas: options.areas })).metrics }),
+    epochDiagnostics: (): Record<string, number> => {
+      const change = matchingChange(previousMatches, epochMatches);
+      previousMatches = epochMatches;
+      epochMatches = new Map();
+      return change === null ? {} : { matchingChange: change };
+    },
     imagesPerBatch: (batch) => batch.images.shape[0],
     disposeBatch: disposeDetectionBatch,
     oneImageBatch: firstImageBatch,

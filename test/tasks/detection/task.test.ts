@@ -65,7 +65,13 @@ describe('detection task (training and COCO evaluation glue)', () => {
     expect(evaluation.results).to.have.length(3 * 8 * 5); // top-100 capped at NQ·K = 40 per image
     expect(new Set(evaluation.results.map((r) => r.image_id))).to.deep.equal(new Set(val.imageIds));
     const again = evaluateCoco(val.gt, evaluation.results, cocoEvalParamsFor(areas));
-    expect(Object.keys(evaluation.metrics)).to.deep.equal([...COCO_STAT_NAMES, 'evalImagesPerSec']);
+    expect(Object.keys(evaluation.metrics)).to.deep.equal([
+      ...COCO_STAT_NAMES,
+      'evalImagesPerSec',
+      'queryBoxSpread',
+      'queryTopClassShare',
+      'queryCollapse',
+    ]);
     COCO_STAT_NAMES.forEach((name, i) => expect(evaluation.metrics[name]).to.equal(again.stats[i]));
     expect(evaluation.metrics.evalImagesPerSec).to.be.above(0);
     model.dispose();
