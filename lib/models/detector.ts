@@ -99,9 +99,9 @@ export function resolveDetectorConfig(config: DetectorConfig): ResolvedDetectorC
 /** Why a config's training aids do not combine, or null. */
 export function trainingAidProblem(config: DetectorConfig): string | null {
   const c = resolveDetectorConfig(config);
-  if (c.anchors === 'dab' && c.model !== 'conditional') return "anchors 'dab' builds on Conditional DETR (model 'conditional')";
-  if (c.dnGroups > 0 && c.anchors !== 'dab') return "DN-DETR denoising (dnGroups > 0) needs anchor queries (anchors 'dab')";
-  if (c.queryGroups > 1 && c.model !== 'conditional') return "Group DETR (queryGroups > 1) is built on Conditional DETR (model 'conditional')";
+  if (c.anchors === 'dab' && c.model !== 'conditional') return "DAB-DETR anchors (--anchors dab) build on Conditional DETR (model 'conditional')";
+  if (c.dnGroups > 0 && c.anchors !== 'dab') return 'DN-DETR denoising (--dn-groups > 0) needs anchor-box queries (--anchors dab)';
+  if (c.queryGroups > 1 && c.model !== 'conditional') return "Group DETR (--query-groups > 1) builds on Conditional DETR (model 'conditional')";
   return null;
 }
 
