@@ -8,16 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type CocoDetectionSet, cocoDetectionFromMemory } from '../datasets/coco.js';
-import type { CocoGroundTruth } from '../datasets/coco-format.js';
 import { randomHorizontalFlip } from '../datasets/detection-transforms.js';
-import { blankRgb, type RgbImage } from '../datasets/image.js';
 import { cocoAreaThresholds, generateSyntheticShapes, SHAPE_KINDS, syntheticShapesSource } from '../datasets/synthetic-shapes.js';
 import { buildDetector, type DetectorConfig } from '../lib/models/detector.js';
 import { initBackend } from '../lib/runtime/backend.js';
 import { Rng } from '../lib/runtime/rng.js';
 import { createDetectionTask } from '../lib/tasks/detection/task.js';
 import { train } from '../lib/train/train.js';
+import { squaresScene } from './squares-scene.js';
 
 const { values } = parseArgs({
   options: {
@@ -57,27 +55,11 @@ await initBackend(values.backend);
 if (values.scene !== 'shapes' && values.scene !== 'squares') throw new Error(`--scene: expected shapes or squares, got '${values.scene}'`);
 const scene = values.scene;
 
-/** `count` images with one white square (12–35 px a side) on black, ids from `firstId`. */
-function squares(count: number, firstId: number, rng: Rng): CocoDetectionSet {
-  const images = new Map<number, RgbImage>();
-  const gt: CocoGroundTruth = { images: [], annotations: [], categories: [{ id: 1, name: 'square' }] };
-  for (let id = firstId; id < firstId + count; id++) {
-    const [w, h] = [12 + rng.int(24), 12 + rng.int(24)];
-    const [x, y] = [rng.int(size - w), rng.int(size - h)];
-    const image = blankRgb(size, size);
-    for (let row = y; row < y + h; row++) image.data.fill(255, (row * size + x) * 3, (row * size + x + w) * 3);
-    images.set(id, image);
-    gt.images.push({ id, file_name: `${id}.png`, width: size, height: size });
-    gt.annotations.push({ id, image_id: id, category_id: 1, bbox: [x, y, w, h], area: w * h, iscrowd: 0 });
-  }
-  return cocoDetectionFromMemory(gt, images, 'squares');
-}
-
 const shapes = (count: number, split: string) =>
   syntheticShapesSource(generateSyntheticShapes({ count, height: size, width: size, maxObjects, kinds, seed: `${seed}:${split}` }));
 const squaresRng = new Rng(`${seed}:squares`);
-const trainSet = scene === 'shapes' ? shapes(trainImages, 'train') : squares(trainImages, 1, squaresRng);
-const valSet = scene === 'shapes' ? shapes(valImages, 'val') : squares(valImages, trainImages + 1, squaresRng);
+const trainSet = scene === 'shapes' ? shapes(trainImages, 'train') : squaresScene(trainImages, 1, size, squaresRng);
+const valSet = scene === 'shapes' ? shapes(valImages, 'val') : squaresScene(valImages, trainImages + 1, size, squaresRng);
 const shared: Omit<DetectorConfig, 'model'> = {
   numClasses: trainSet.categories.numClasses,
   backbone: 'small',

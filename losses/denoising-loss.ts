@@ -43,7 +43,8 @@ export function denoisingLosses(
       'int32',
     );
     const numClasses = layers[0]?.predLogits.shape[2] as number;
-    const onehot = tf.oneHot(tf.tensor1d(book.knownLabels, 'int32'), numClasses).toFloat(); // [N·S, K]
+    // As the official scatter into K + 1 columns, then the last dropped (tf.oneHot needs a depth ≥ 2).
+    const onehot = tf.slice(tf.oneHot(tf.tensor1d(book.knownLabels, 'int32'), numClasses + 1).toFloat(), [0, 0], [-1, numClasses]); // [N·S, K]
     const clean = tf.tensor2d(book.knownBoxes, [numTargets, 4]);
     const losses: Record<string, tf.Scalar> = {};
     const weighted: tf.Scalar[] = [];

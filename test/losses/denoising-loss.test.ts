@@ -42,4 +42,20 @@ describe('DN-DETR reconstruction losses (no matching)', () => {
     expect(value(total)).to.be.closeTo(2 * (2 * (LN2 / 4) + 5 * 0.01 + 2 * (ONE_MINUS_GIOU / 2)), 1e-5);
     tf.dispose([outputs.predLogits, outputs.predBoxes, outputs.auxOutputs, Object.values(losses), total]);
   });
+
+  it('works with a single class (the focal targets have K columns, as the official K + 1 minus the last)', () => {
+    const book = {
+      padSize: 1,
+      knownIndice: Int32Array.from([0]),
+      batchIdx: Int32Array.from([0]),
+      mapKnownIndice: Int32Array.from([0]),
+      knownLabels: Int32Array.from([0]),
+      knownBoxes: Float32Array.from([0.5, 0.5, 0.2, 0.2]),
+    };
+    const outputs = { predLogits: tf.zeros([1, 1, 1]), predBoxes: tf.tensor3d([[[0.5, 0.5, 0.2, 0.2]]]) };
+    const { losses, total } = denoisingLosses(outputs, book, {});
+    expect(value(losses.tgt_loss_ce)).to.be.closeTo(0.25 * 0.25 * LN2, 1e-6); // α (1 − ½)² ln 2
+    expect(value(losses.tgt_loss_bbox)).to.be.closeTo(0, 1e-7);
+    tf.dispose([outputs.predLogits, outputs.predBoxes, Object.values(losses), total]);
+  });
 });
