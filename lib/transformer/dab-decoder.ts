@@ -12,23 +12,22 @@ import * as tf from '@tensorflow/tfjs';
 import { detach, inverseSigmoid } from '../nn/functional.js';
 import { LayerNorm } from '../nn/layer-norm.js';
 import { MLP } from '../nn/mlp.js';
-import { Module, ModuleList } from '../nn/module.js';
+import { Module, type ModuleList } from '../nn/module.js';
 import { sineEmbedReferencePoints } from '../position/reference-points.js';
 import { defaultRng } from '../runtime/rng.js';
-import { clonedLayers } from './clones.js';
-import { ConditionalDecoderLayer } from './conditional-decoder-layer.js';
+import { conditionalDecoderLayers } from './conditional-decoder.js';
+import type { ConditionalDecoderLayer } from './conditional-decoder-layer.js';
+import type { DecoderOutput } from './decoder.js';
 import type { DecoderForwardOptions, DecoderLayerAttention } from './decoder-layer.js';
 import type { TransformerLayerOptions } from './options.js';
 
-export type DabDecoderOutput = {
-  /** Every layer's output after `norm`. [L, B, NQ, C] */
-  readonly hs: tf.Tensor4D;
+/** hs and attention as DETR's decoder, plus the anchors. */
+export type DabDecoderOutput = DecoderOutput & {
   /**
    * The anchor each layer receives (sigmoid-space cx, cy, w, h): [0] = sigmoid(refpoints),
    * [l] = the box refined by layer l − 1 (the last layer's refinement is not returned). [L, B, NQ, 4]
    */
   readonly references: tf.Tensor4D;
-  readonly attention?: DecoderLayerAttention[];
 };
 
 export class DabTransformerDecoder extends Module {
@@ -44,8 +43,7 @@ export class DabTransformerDecoder extends Module {
   constructor(layer: TransformerLayerOptions, numLayers: number, bboxEmbed: MLP) {
     super();
     const { dModel, rng = defaultRng() } = layer;
-    const layers = clonedLayers(numLayers, (i) => new ConditionalDecoderLayer({ ...layer, isFirst: i === 0 }));
-    this.layers = this.addModule('layers', new ModuleList(layers));
+    this.layers = this.addModule('layers', conditionalDecoderLayers(layer, numLayers));
     this.norm = this.addModule('norm', new LayerNorm(dModel));
     this.query_scale = this.addModule('query_scale', new MLP(dModel, dModel, dModel, 2, rng));
     this.ref_point_head = this.addModule('ref_point_head', new MLP(2 * dModel, dModel, dModel, 2, rng));
