@@ -67,7 +67,7 @@ describe('training aids of the Conditional DETR detector (DAB, DN, Group DETR)',
   });
 
   it('refuses aids that do not combine, and decodes them from JSON', () => {
-    expect(() => buildDetector({ ...TINY, dnGroups: 3 })).to.throw(/needs anchor queries/);
+    expect(() => buildDetector({ ...TINY, dnGroups: 3 })).to.throw(/needs anchor-box queries/);
     expect(() => buildDetector({ ...TINY, model: 'detr', anchors: 'dab' })).to.throw(/Conditional DETR/);
     const config = decodeDetectorConfig({ ...TINY, anchors: 'dab', dnGroups: 5, queryGroups: 3 }, 'config.json');
     expect(config).to.include({ anchors: 'dab', dnGroups: 5, queryGroups: 3 });
