@@ -60,3 +60,11 @@ export function referenceRelativeBoxes(raw: tf.Tensor, references: tf.Tensor): t
     return tf.sigmoid(tf.concat([tf.add(centre, inverseSigmoid(references)), size], -1));
   });
 }
+
+/**
+ * DAB-DETR: each layer's box is sigmoid(offsets + inverse_sigmoid(the anchor that layer received)),
+ * on all four coordinates. raw [L, B, NQ, 4], anchors [L, B, NQ, 4] in (0, 1) → [L, B, NQ, 4].
+ */
+export function anchorRelativeBoxes(raw: tf.Tensor, anchors: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.sigmoid(tf.add(raw, inverseSigmoid(anchors))));
+}

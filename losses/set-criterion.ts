@@ -194,7 +194,7 @@ function layersOf(outputs: DetectionOutputs): DetectionPrediction[] {
 }
 
 /** Matched boxes [M, 4] cxcywh → L1 and 1 − GIoU, each summed and divided by numBoxes. */
-function boxLosses(srcBoxes: tf.Tensor, tgtBoxes: tf.Tensor, numBoxes: number): { loss_bbox: tf.Scalar; loss_giou: tf.Scalar } {
+export function boxLosses(srcBoxes: tf.Tensor, tgtBoxes: tf.Tensor, numBoxes: number): { loss_bbox: tf.Scalar; loss_giou: tf.Scalar } {
   if (srcBoxes.shape[0] === 0) return { loss_bbox: tf.scalar(0), loss_giou: tf.scalar(0) }; // empty sums (tfjs cannot split [0, 4])
   const giou = broadcastGeneralizedBoxIou(boxCxcywhToXyxy(srcBoxes), boxCxcywhToXyxy(tgtBoxes)); // [M], paired
   return {

@@ -1,10 +1,11 @@
 // `condformer train detect`: train DETR or Conditional DETR on a COCO directory or on synthetic
-// shapes, with progress, checkpoints, resume, COCO evaluation every N epochs and log.jsonl.
+// shapes, with progress, checkpoints, resume, COCO evaluation every N epochs and log.jsonl; DAB-DETR
+// anchors, DN-DETR denoising and Group DETR query groups as options.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DETECTION_AUGMENTS, type DetectionAugment } from '../../datasets/detection-transforms.js';
 import { parseJson } from '../../lib/io/decode.js';
-import { DETECTOR_BACKBONES, DETECTOR_KINDS, type DetectorConfig } from '../../lib/models/detector.js';
+import { DETECTOR_ANCHORS, DETECTOR_BACKBONES, DETECTOR_KINDS, type DetectorConfig, trainingAidProblem } from '../../lib/models/detector.js';
 import { initBackend } from '../../lib/runtime/backend.js';
 import { type DetectionRunConfig, decodeDetectionRunConfig } from '../../lib/tasks/detection/config.js';
 import { type DetectionDataSpec, defaultAugment } from '../../lib/tasks/detection/data.js';
@@ -48,6 +49,11 @@ const OPTIONS = {
     dropout: { type: 'string', value: 'P', help: '(default 0.1)' },
     'small-channels': { type: 'string', value: 'a,b,c,d', help: "the small CNN's four stage widths (default 16,32,64,128)" },
     'small-stride': { type: 'string', value: '8|16', help: "the small CNN's output stride (default 16; 8: a 64² image gives an 8×8 map)" },
+  }),
+  ...inSection('training aids (Conditional DETR; combine freely)', {
+    anchors: { type: 'string', value: 'none|dab', help: 'dab: DAB-DETR 4-D anchor-box queries with iterative refinement (default none)' },
+    'dn-groups': { type: 'string', value: 'N', help: 'DN-DETR denoising groups of noised ground truth, needs --anchors dab (default 0: off)' },
+    'query-groups': { type: 'string', value: 'K', help: 'Group DETR: K query groups in training, one at inference (default 1: off)' },
   }),
   ...inSection('training', {
     ...epochsOption(50),
@@ -109,6 +115,15 @@ export function augmentValue(raw: string | undefined, fallback: DetectionAugment
   return list;
 }
 
+/** --anchors / --dn-groups / --query-groups → detector config fields (only those given: older configs stay as they were). */
+function trainingAids(values: Values): Pick<DetectorConfig, 'anchors' | 'dnGroups' | 'queryGroups'> {
+  return {
+    ...(values.anchors === undefined ? {} : { anchors: choiceValue(values.anchors, 'anchors', DETECTOR_ANCHORS, 'none') }),
+    ...(values['dn-groups'] === undefined ? {} : { dnGroups: intValue(values['dn-groups'], 'dn-groups', 0, 0) }),
+    ...(values['query-groups'] === undefined ? {} : { queryGroups: intValue(values['query-groups'], 'query-groups', 1) }),
+  };
+}
+
 type Categories = { id: number; name: string }[];
 
 /**
@@ -142,7 +157,10 @@ function runConfigFromFlags(
     dropout: numberValue(values.dropout, 'dropout', p?.dropout ?? 0.1, { min: 0 }),
     ...(smallChannels === undefined ? {} : { smallChannels }),
     ...(smallStride === undefined ? {} : { smallStride }),
+    ...trainingAids(values),
   };
+  const problem = trainingAidProblem({ ...detector, numClasses: 1 });
+  if (problem !== null) throw new UsageError(problem);
   const epochs = intValue(values.epochs, 'epochs', t?.epochs ?? 50);
   const overfit = optionalInt(values.overfit, 'overfit', 1);
   const lr = numberValue(values.lr, 'lr', t?.lr ?? 1e-4, { min: 0 });

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { linear } from '../nn/linear.js';
 import { dropout as randomDropout } from '../runtime/fused-dropout.js';
 import { mergeHeads, splitHeads } from './heads.js';
-import { keyPaddingBias } from './key-padding.js';
+import { attentionMaskBias, keyPaddingBias } from './key-padding.js';
 
 export type CombineMode = 'add' | 'concat';
 
@@ -23,6 +23,11 @@ export type AttentionInputs = {
   readonly keySpatial?: tf.Tensor; // [B, Lk, C]
   /** true = padding: that key gets −∞ before the softmax. [B, Lk] bool */
   readonly keyPaddingMask?: tf.Tensor;
+  /**
+   * PyTorch's bool `attn_mask`, true = query i may not attend to key j (−∞ before the softmax);
+   * the same for every image and head. DN-DETR's and Group DETR's self-attention masks. [Lq, Lk] bool
+   */
+  readonly attentionMask?: tf.Tensor;
 };
 
 /** y = x W + b with W in our layout [in, out]. */
@@ -71,7 +76,8 @@ export function multiHeadAttention(inputs: AttentionInputs, params: AttentionPar
       combine === 'add' ? addAndProject(inputs, params.inProj, numHeads) : concatPerHead(inputs, params.inProj, numHeads);
     const values = splitHeads(value, numHeads); // [B, H, Lk, dv]
     const scaled = tf.mul(tf.matMul(queries, keys, false, true), 1 / Math.sqrt(queries.shape[3])); // [B, H, Lq, Lk]
-    const logits = inputs.keyPaddingMask === undefined ? scaled : tf.add(scaled, keyPaddingBias(inputs.keyPaddingMask));
+    const padded = inputs.keyPaddingMask === undefined ? scaled : tf.add(scaled, keyPaddingBias(inputs.keyPaddingMask));
+    const logits = inputs.attentionMask === undefined ? padded : tf.add(padded, attentionMaskBias(inputs.attentionMask));
     const weights = tf.softmax(logits) as tf.Tensor4D;
     const dropped = dropout !== undefined && dropout.rate > 0 ? randomDropout(weights, dropout.rate, dropout.seed) : weights;
     const output = linear(mergeHeads(tf.matMul(dropped, values)), params.outProj.weight, params.outProj.bias) as tf.Tensor3D;

@@ -11,10 +11,10 @@ export class ConditionalDETR extends SetDetector<ConditionalTransformer> {
   readonly classHead = 'focal' as const;
 
   constructor(parts: SetDetectorParts<ConditionalTransformer>) {
-    super(parts, 'focal', true);
+    super(parts, { classHead: 'focal', zeroBoxHead: true });
   }
 
-  protected boxesOf(raw: tf.Tensor, references: tf.Tensor3D | undefined): tf.Tensor {
+  protected boxesOf(raw: tf.Tensor, references: tf.Tensor | undefined): tf.Tensor {
     if (references === undefined) throw new Error('ConditionalDETR: the transformer returned no reference points');
     return referenceRelativeBoxes(raw, references);
   }

@@ -2,28 +2,38 @@
 // DETR or ConditionalDETR with a ResNet-50 / ResNet-18 (FrozenBatchNorm2d, DETR's layer freezing)
 // or the small CNN backbone and DETR's sine (or learned) position embedding. Defaults are the
 // official ones (main.py): d 256, 8 heads, 6 + 6 layers, FFN 2048, dropout 0.1, aux loss, 100
-// queries for DETR and 300 for Conditional DETR. `buildDetectorParts` is DETR's `build(args)`: the model, its
+// queries for DETR and 300 for Conditional DETR. Conditional DETR's training aids (all off by
+// default): `anchors: 'dab'` (DAB-DETR: 4-D anchor queries, iterative refinement, PReLU, the HW
+// sine embedding at temperature 20), `dnGroups` (DN-DETR denoising; needs DAB anchors) and
+// `queryGroups` (Group DETR). `buildDetectorParts` is DETR's `build(args)`: the model, its
 // criterion and its post-processing.
 import * as t from 'io-ts';
 import type { DetectionPrediction } from '../../losses/detection-types.js';
 import { SetCriterion } from '../../losses/set-criterion.js';
-import { keysOf, PositiveInt, Probability } from '../io/codecs.js';
+import { keysOf, NonNegative, numberWhere, PositiveInt, Probability } from '../io/codecs.js';
 import { DecodeError, decodeOrThrow } from '../io/decode.js';
 import { buildPositionEncoding } from '../position/build.js';
 import { defaultRng, type Rng } from '../runtime/rng.js';
 import { ConditionalTransformer } from '../transformer/conditional-transformer.js';
+import { DabTransformer } from '../transformer/dab-transformer.js';
 import { DetrTransformer } from '../transformer/detr-transformer.js';
 import type { TransformerOptions } from '../transformer/transformer-options.js';
 import type { Backbone } from './backbone/backbone.js';
 import { ResNet } from './backbone/resnet.js';
 import { SmallCNN } from './backbone/small-cnn.js';
 import { ConditionalDETR } from './conditional-detr.js';
+import { createDabBoxHead, DABDETR } from './dab-detr.js';
+import { DN_DEFAULTS } from './denoising.js';
 import { DetectionJoiner } from './detection-backbone.js';
 import { type ImageDetections, postprocessDetections } from './detection-postprocess.js';
 import { DETR } from './detr.js';
 
 export const DETECTOR_KINDS = ['conditional', 'detr'] as const;
 export const DETECTOR_BACKBONES = ['small', 'resnet18', 'resnet50'] as const;
+export const DETECTOR_ANCHORS = ['none', 'dab'] as const;
+
+/** 0, 1, 2, ... (safe integers only). */
+const NonNegativeInt = numberWhere('integer >= 0', (n) => Number.isSafeInteger(n) && n >= 0);
 
 const RequiredFieldsCodec = t.type({
   model: keysOf(DETECTOR_KINDS, "'conditional' | 'detr'"),
@@ -49,11 +59,19 @@ const OptionalFieldsCodec = t.partial({
   smallChannels: t.tuple([PositiveInt, PositiveInt, PositiveInt, PositiveInt]),
   /** The small CNN's output stride: 16, or 8 (its last stage at stride 1; same parameters). */
   smallStride: t.union([t.literal(8), t.literal(16)]),
+  /** Conditional DETR's queries: 2-D reference points (`none`) or DAB-DETR's 4-D anchor boxes. */
+  anchors: keysOf(DETECTOR_ANCHORS, "'none' | 'dab'"),
+  /** DN-DETR denoising groups (0 = off; needs anchors 'dab'). */
+  dnGroups: NonNegativeInt,
+  dnLabelNoise: Probability,
+  dnBoxNoise: NonNegative,
+  /** Group DETR's query groups in training (1 = off). */
+  queryGroups: PositiveInt,
 });
 export const DetectorConfigCodec = t.intersection([RequiredFieldsCodec, OptionalFieldsCodec]);
 export type DetectorConfig = t.TypeOf<typeof DetectorConfigCodec>;
 export type ResolvedDetectorConfig = Required<DetectorConfig>;
-export type Detector = DETR | ConditionalDETR;
+export type Detector = DETR | ConditionalDETR | DABDETR;
 
 /** Every default filled in (the official main.py values). */
 export function resolveDetectorConfig(config: DetectorConfig): ResolvedDetectorConfig {
@@ -72,8 +90,22 @@ export function resolveDetectorConfig(config: DetectorConfig): ResolvedDetectorC
     dilation: false,
     smallChannels: [16, 32, 64, 128],
     smallStride: 16,
+    anchors: 'none',
+    dnGroups: 0,
+    dnLabelNoise: DN_DEFAULTS.labelNoise,
+    dnBoxNoise: DN_DEFAULTS.boxNoise,
+    queryGroups: 1,
     ...config,
   };
+}
+
+/** Why a config's training aids do not combine, or null. */
+export function trainingAidProblem(config: DetectorConfig): string | null {
+  const c = resolveDetectorConfig(config);
+  if (c.anchors === 'dab' && c.model !== 'conditional') return "DAB-DETR anchors (--anchors dab) build on Conditional DETR (model 'conditional')";
+  if (c.dnGroups > 0 && c.anchors !== 'dab') return 'DN-DETR denoising (--dn-groups > 0) needs anchor-box queries (--anchors dab)';
+  if (c.queryGroups > 1 && c.model !== 'conditional') return "Group DETR (--query-groups > 1) builds on Conditional DETR (model 'conditional')";
+  return null;
 }
 
 /** Decode a config from JSON (a file, a checkpoint's metadata); errors name `source` and the path. */
@@ -103,9 +135,13 @@ function buildBackbone(config: ResolvedDetectorConfig, rng: Rng): Backbone {
 
 export function buildDetector(config: DetectorConfig, rng: Rng = defaultRng()): Detector {
   const c = resolveDetectorConfig(config);
+  const problem = trainingAidProblem(c);
+  if (problem !== null) throw new Error(`buildDetector: ${problem}`);
+  const dab = c.anchors === 'dab';
   const body = buildBackbone(c, rng);
   if (c.backbone === 'small' && !c.trainBackbone) body.freeze();
-  const backbone = new DetectionJoiner(body, buildPositionEncoding(c.hiddenDim, c.positionEmbedding, { rng }));
+  const position = buildPositionEncoding(c.hiddenDim, c.positionEmbedding, { rng, temperature: dab ? 20 : undefined });
+  const backbone = new DetectionJoiner(body, position);
   const transformerOptions: TransformerOptions = {
     dModel: c.hiddenDim,
     nhead: c.nheads,
@@ -115,7 +151,12 @@ export function buildDetector(config: DetectorConfig, rng: Rng = defaultRng()): 
     dropout: c.dropout,
     rng,
   };
-  const parts = { backbone, numClasses: c.numClasses, numQueries: c.numQueries, auxLoss: c.auxLoss, rng };
+  const parts = { backbone, numClasses: c.numClasses, numQueries: c.numQueries, auxLoss: c.auxLoss, queryGroups: c.queryGroups, rng };
+  if (dab) {
+    const transformer = new DabTransformer({ ...transformerOptions, activation: 'prelu', bboxEmbed: createDabBoxHead(c.hiddenDim, rng) });
+    const denoising = { groups: c.dnGroups, labelNoise: c.dnLabelNoise, boxNoise: c.dnBoxNoise };
+    return new DABDETR({ ...parts, transformer, denoising });
+  }
   return c.model === 'conditional'
     ? new ConditionalDETR({ ...parts, transformer: new ConditionalTransformer(transformerOptions) })
     : new DETR({ ...parts, transformer: new DetrTransformer(transformerOptions) });

@@ -8,7 +8,7 @@ export class DETR extends SetDetector<DetrTransformer> {
   readonly classHead = 'softmax' as const;
 
   constructor(parts: SetDetectorParts<DetrTransformer>) {
-    super(parts, 'softmax', false);
+    super(parts, { classHead: 'softmax', zeroBoxHead: false });
   }
 
   protected boxesOf(raw: tf.Tensor): tf.Tensor {

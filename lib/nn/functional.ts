@@ -2,14 +2,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { fusedGelu } from '../runtime/fused-layers.js';
 
-export type Activation = 'relu' | 'gelu';
+/** prelu: `nn.PReLU` with a learned slope, owned by the layer (lib/nn/prelu.ts; DAB-DETR). */
+export type Activation = 'relu' | 'gelu' | 'prelu';
 
 /** Exact (erf) GELU, as `torch.nn.functional.gelu`. */
 export function gelu(x: tf.Tensor): tf.Tensor {
   return fusedGelu(x) ?? tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
 }
 
-export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
+/** The parameter-free activations; prelu is the layer's own `PReLU` module. */
+export function activate(x: tf.Tensor, activation: Exclude<Activation, 'prelu'>): tf.Tensor {
   return activation === 'relu' ? tf.relu(x) : gelu(x);
 }
 
@@ -20,3 +22,9 @@ export function inverseSigmoid(x: tf.Tensor, eps = 1e-3): tf.Tensor {
     return tf.log(tf.div(tf.maximum(c, eps), tf.maximum(tf.sub(1, c), eps)));
   });
 }
+
+/** PyTorch's `x.detach()`: the same values, no gradient back to x (tfjs has no stop-gradient op). */
+export const detach: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const x = args[0] as tf.Tensor;
+  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
+}) as (x: tf.Tensor) => tf.Tensor;

@@ -109,17 +109,18 @@ export abstract class Module {
     return out;
   }
 
-  /** Parameters (not buffers) with PyTorch dotted names. */
+  /**
+   * Parameters (not buffers) with PyTorch dotted names. A module registered under two parents
+   * (DAB-DETR's `bbox_embed`, also `transformer.decoder.bbox_embed`) shares its parameters: each
+   * is listed once, under its first name, as PyTorch's `named_parameters()` does; `stateDict()`
+   * keeps both names, as PyTorch's `state_dict()` does.
+   */
   namedParameters(): [string, tf.Variable][] {
-    return this.namedEntries()
-      .filter(([, e]) => !e.isBuffer)
-      .map(([n, e]) => [n, e.variable]);
+    return uniqueVariables(this.namedEntries().filter(([, e]) => !e.isBuffer));
   }
 
   namedBuffers(): [string, tf.Variable][] {
-    return this.namedEntries()
-      .filter(([, e]) => e.isBuffer)
-      .map(([n, e]) => [n, e.variable]);
+    return uniqueVariables(this.namedEntries().filter(([, e]) => e.isBuffer));
   }
 
   /** Parameters that currently receive gradients (see `freeze`). */
@@ -204,8 +205,18 @@ export abstract class Module {
 
   /** Release every parameter and buffer. */
   dispose(): void {
-    for (const [, e] of this.namedEntries()) e.variable.dispose();
+    for (const [, v] of uniqueVariables(this.namedEntries())) v.dispose();
   }
+}
+
+/** Entries → [name, variable] with every shared variable once, under its first name. */
+function uniqueVariables(entries: readonly [string, Entry][]): [string, tf.Variable][] {
+  const seen = new Set<tf.Variable>();
+  return entries.flatMap(([n, e]): [string, tf.Variable][] => {
+    if (seen.has(e.variable)) return [];
+    seen.add(e.variable);
+    return [[n, e.variable]];
+  });
 }
 
 /** An ordered list of modules named '0', '1', ... (PyTorch `nn.ModuleList`). */

@@ -1,6 +1,8 @@
 // DETR's `PositionEmbeddingSine` (models/position_encoding.py). ActMST's
 // `models/transposenet/pencoder.py` copy is code-identical; ActMST builds it with
-// normalize = false, DETR's `build_position_encoding` with normalize = true.
+// normalize = false, DETR's `build_position_encoding` with normalize = true. DAB-DETR's
+// `PositionEmbeddingSineHW` is the same with one temperature per axis (temperatureH 20,
+// temperatureW 20, normalize true in its `build_position_encoding`).
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../nn/module.js';
 import type { PositionEncoder } from './position-encoder.js';
@@ -11,6 +13,9 @@ export interface SineEmbeddingOptions {
   readonly numPosFeats?: number;
   /** Default 10000. */
   readonly temperature?: number;
+  /** `PositionEmbeddingSineHW`: the y (height) and x (width) temperatures; default `temperature`. */
+  readonly temperatureH?: number;
+  readonly temperatureW?: number;
   /** Divide the cumulative positions by the last one (+1e-6) and multiply by `scale`. Default false. */
   readonly normalize?: boolean;
   /** Only with normalize; default 2π. */
@@ -24,6 +29,7 @@ export interface SineEmbeddingOptions {
  */
 export function sinePositionEmbedding(mask: tf.Tensor, options: SineEmbeddingOptions = {}): tf.Tensor {
   const { numPosFeats = 64, temperature = 10000, normalize = false, scale } = options;
+  const { temperatureH = temperature, temperatureW = temperature } = options;
   if (scale !== undefined && !normalize) throw new Error('sinePositionEmbedding: scale is only used with normalize = true');
   if (mask.rank !== 3) throw new Error(`sinePositionEmbedding: expected mask [B, H, W], got [${mask.shape}]`);
   return tf.tidy(() => {
@@ -37,7 +43,7 @@ export function sinePositionEmbedding(mask: tf.Tensor, options: SineEmbeddingOpt
       y = tf.mul(tf.div(y, tf.add(tf.slice(y, [0, h - 1, 0], [-1, 1, -1]), eps)), s);
       x = tf.mul(tf.div(x, tf.add(tf.slice(x, [0, 0, w - 1], [-1, -1, 1]), eps)), s);
     }
-    return tf.concat([sineCode(y, numPosFeats, temperature), sineCode(x, numPosFeats, temperature)], -1);
+    return tf.concat([sineCode(y, numPosFeats, temperatureH), sineCode(x, numPosFeats, temperatureW)], -1);
   });
 }
 

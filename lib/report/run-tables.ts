@@ -1,6 +1,7 @@
 // The tables of a run report: a summary per run and the final evaluation (last eval record).
 import { COCO_STAT_NAMES } from '../metrics/coco-summary.js';
 import { parsePoseMetricKey } from '../metrics/pose-eval-metrics.js';
+import type { JsonObject, JsonValue } from '../train/json.js';
 import { type RunData, runBackends } from './run-data.js';
 import { isCocoValue } from './run-figures.js';
 
@@ -112,4 +113,29 @@ export function finalEvalTables(runs: readonly RunData[]): Table[] {
     });
   }
   return tables;
+}
+
+/** The DETR-family training aids of detection runs (config.json `detector`), or null when no run is a detector run. */
+export function trainingAidsTable(runs: readonly RunData[]): Table | null {
+  const detectors = runs.flatMap((run) => {
+    const detector = run.config.detector;
+    return run.config.task === 'detect' && isJsonObject(detector) ? [{ run, detector }] : [];
+  });
+  if (detectors.length === 0) return null;
+  const field = (detector: JsonObject, key: string, fallback: number | string) => String(detector[key] ?? fallback);
+  return {
+    caption: 'Training aids (DAB-DETR anchors, DN-DETR denoising, Group DETR)',
+    header: ['run', 'model', 'anchors', 'DN groups', 'query groups'],
+    rows: detectors.map(({ run, detector }) => [
+      run.label,
+      field(detector, 'model', '-'),
+      field(detector, 'anchors', 'none'),
+      field(detector, 'dnGroups', 0),
+      field(detector, 'queryGroups', 1),
+    ]),
+  };
+}
+
+function isJsonObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -6,7 +6,7 @@ import { type RenderedFigure, renderFigure, svgToPng } from './figure.js';
 import { externalReferences, type ReportPage, type ReportSection, reportHtml } from './html.js';
 import { loadRuns, type RunData, runBackends } from './run-data.js';
 import { runFigures } from './run-figures.js';
-import { finalEvalTables, runSummaryTable } from './run-tables.js';
+import { finalEvalTables, runSummaryTable, trainingAidsTable } from './run-tables.js';
 
 export interface ReportOptions {
   /** Where report.html and figures/ go (default: the first run directory). */
@@ -53,9 +53,10 @@ export async function writeReport(runDirs: readonly string[], options: ReportOpt
   const figures: RenderedFigure[] = [];
   for (const figure of runFigures(runs)) figures.push(await renderFigure(figure));
   const byName = (names: readonly string[]): RenderedFigure[] => figures.filter((f) => names.includes(f.figure.name));
+  const aids = trainingAidsTable(runs);
   const evalNames = ['ap', 'coco-stats', 'pose-median-errors', 'pose-recall', 'eval-metrics'];
   const sections: ReportSection[] = [
-    { heading: 'Summary', tables: [runSummaryTable(runs)] },
+    { heading: 'Summary', tables: [runSummaryTable(runs), ...(aids === null ? [] : [aids])] },
     { heading: 'Evaluation', tables: finalEvalTables(runs), figures: byName(evalNames) },
     { heading: 'Training', figures: byName(['loss-steps', 'loss-epochs', 'learning-rate', 'images-per-sec']) },
     { heading: 'Configuration', details: runs.map((run) => ({ summary: `${run.label}: config.json`, text: JSON.stringify(run.config, null, 2) })) },

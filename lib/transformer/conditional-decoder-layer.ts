@@ -14,9 +14,10 @@ import type { Activation } from '../nn/functional.js';
 import { LayerNorm } from '../nn/layer-norm.js';
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
+import type { PReLU } from '../nn/prelu.js';
 import { defaultRng } from '../runtime/rng.js';
 import type { DecoderForwardOptions, DecoderLayerOutput } from './decoder-layer.js';
-import { feedForward } from './feed-forward.js';
+import { activationModule, feedForward } from './feed-forward.js';
 import { resolveLayerOptions, type TransformerLayerOptions } from './options.js';
 
 export interface ConditionalDecoderForwardOptions extends DecoderForwardOptions {
@@ -49,6 +50,8 @@ export class ConditionalDecoderLayer extends Module {
   readonly dropout2: Dropout;
   readonly dropout3: Dropout;
   readonly activation: Activation;
+  /** `activation` (nn.PReLU) when the activation is prelu (DAB-DETR), else null. */
+  readonly prelu: PReLU | null;
 
   constructor(options: TransformerLayerOptions & { readonly isFirst: boolean }) {
     super();
@@ -81,11 +84,12 @@ export class ConditionalDecoderLayer extends Module {
     this.dropout2 = this.addModule('dropout2', new Dropout(dropout, rng));
     this.dropout3 = this.addModule('dropout3', new Dropout(dropout, rng));
     this.activation = activation;
+    this.prelu = activationModule(activation, (name, module) => this.addModule(name, module));
   }
 
   /** tgt: [B, NQ, C], memory: [B, S, C] → [B, NQ, C]. Needs pos, queryPos and querySineEmbed. */
   forward(tgt: tf.Tensor, memory: tf.Tensor, options: ConditionalDecoderForwardOptions): DecoderLayerOutput {
-    const { pos, queryPos, querySineEmbed, memoryKeyPaddingMask, returnAttention } = options;
+    const { pos, queryPos, querySineEmbed, memoryKeyPaddingMask, selfAttentionMask, returnAttention } = options;
     if (pos === undefined || queryPos === undefined) throw new Error('ConditionalDecoderLayer needs pos and queryPos');
     return tf.tidy(() => {
       const selfAttended = this.self_attn.forward(
@@ -95,6 +99,7 @@ export class ConditionalDecoderLayer extends Module {
           keyContent: this.sa_kcontent_proj.forward(tgt),
           keySpatial: this.sa_kpos_proj.forward(queryPos),
           value: this.sa_v_proj.forward(tgt),
+          attentionMask: selfAttentionMask,
         },
         { returnAttention },
       );

@@ -21,6 +21,11 @@ export type ConditionalDecoderOutput = {
   readonly attention?: DecoderLayerAttention[];
 };
 
+/** N copies of layer 0 (`_get_clones`); only layer 0 has `ca_qpos_proj` (keep_query_pos false). */
+export function conditionalDecoderLayers(layer: TransformerLayerOptions, numLayers: number): ModuleList<ConditionalDecoderLayer> {
+  return new ModuleList(clonedLayers(numLayers, (i) => new ConditionalDecoderLayer({ ...layer, isFirst: i === 0 })));
+}
+
 export class ConditionalTransformerDecoder extends Module {
   readonly layers: ModuleList<ConditionalDecoderLayer>;
   readonly norm: LayerNorm;
@@ -31,8 +36,7 @@ export class ConditionalTransformerDecoder extends Module {
   constructor(layer: TransformerLayerOptions, numLayers: number) {
     super();
     const { dModel, rng = defaultRng() } = layer;
-    const layers = clonedLayers(numLayers, (i) => new ConditionalDecoderLayer({ ...layer, isFirst: i === 0 }));
-    this.layers = this.addModule('layers', new ModuleList(layers));
+    this.layers = this.addModule('layers', conditionalDecoderLayers(layer, numLayers));
     this.norm = this.addModule('norm', new LayerNorm(dModel));
     this.query_scale = this.addModule('query_scale', new MLP(dModel, dModel, dModel, 2, rng));
     this.ref_point_head = this.addModule('ref_point_head', new MLP(dModel, dModel, 2, 2, rng));

@@ -10,14 +10,17 @@ import type { Activation } from '../nn/functional.js';
 import { LayerNorm } from '../nn/layer-norm.js';
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
+import type { PReLU } from '../nn/prelu.js';
 import { defaultRng } from '../runtime/rng.js';
-import { feedForward } from './feed-forward.js';
+import { activationModule, feedForward } from './feed-forward.js';
 import { resolveLayerOptions, type TransformerLayerOptions } from './options.js';
 
 export interface DecoderForwardOptions {
   readonly pos?: tf.Tensor; // [B, S, C] memory positions
   readonly queryPos?: tf.Tensor; // [B, NQ, C] query embeddings
   readonly memoryKeyPaddingMask?: tf.Tensor; // [B, S] bool, true = padding
+  /** The self-attention `tgt_mask`, true = query i may not see query j (DN-DETR, Group DETR). [NQ, NQ] bool */
+  readonly selfAttentionMask?: tf.Tensor;
   /** Return both attentions' per-head weights, queries and keys. */
   readonly returnAttention?: boolean;
 }
@@ -46,6 +49,8 @@ export class TransformerDecoderLayer extends Module {
   readonly dropout2: Dropout;
   readonly dropout3: Dropout;
   readonly activation: Activation;
+  /** `activation` (nn.PReLU) when the activation is prelu (DAB-DETR), else null. */
+  readonly prelu: PReLU | null;
   readonly normalizeBefore: boolean;
 
   constructor(options: TransformerLayerOptions) {
@@ -64,15 +69,19 @@ export class TransformerDecoderLayer extends Module {
     this.dropout2 = this.addModule('dropout2', new Dropout(dropout, rng));
     this.dropout3 = this.addModule('dropout3', new Dropout(dropout, rng));
     this.activation = activation;
+    this.prelu = activationModule(activation, (name, module) => this.addModule(name, module));
     this.normalizeBefore = normalizeBefore;
   }
 
   /** tgt: [B, NQ, C], memory: [B, S, C] → [B, NQ, C]. */
   forward(tgt: tf.Tensor, memory: tf.Tensor, options: DecoderForwardOptions = {}): DecoderLayerOutput {
-    const { pos, queryPos, memoryKeyPaddingMask, returnAttention } = options;
+    const { pos, queryPos, memoryKeyPaddingMask, selfAttentionMask, returnAttention } = options;
     return tf.tidy(() => {
       const selfAttend = (x: tf.Tensor) =>
-        this.self_attn.forward({ queryContent: x, querySpatial: queryPos, keyContent: x, keySpatial: queryPos, value: x }, { returnAttention });
+        this.self_attn.forward(
+          { queryContent: x, querySpatial: queryPos, keyContent: x, keySpatial: queryPos, value: x, attentionMask: selfAttentionMask },
+          { returnAttention },
+        );
       const crossAttend = (x: tf.Tensor) =>
         this.multihead_attn.forward(
           {

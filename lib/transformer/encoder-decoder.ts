@@ -32,14 +32,30 @@ export abstract class EncoderDecoderTransformer<O extends DecoderOutput, D exten
   readonly decoder: D;
   readonly dModel: number;
 
-  protected constructor(options: TransformerOptions, makeDecoder: (layer: TransformerLayerOptions, numLayers: number) => D) {
+  /**
+   * `encoderPositionScale`: DAB-DETR's encoder `query_scale`. `keepInit`: parameters the xavier
+   * reset leaves alone (DAB-DETR's `decoder.bbox_embed`, wired in after the official reset).
+   */
+  protected constructor(
+    options: TransformerOptions,
+    makeDecoder: (layer: TransformerLayerOptions, numLayers: number) => D,
+    extras: { readonly encoderPositionScale?: boolean; readonly keepInit?: (name: string) => boolean } = {},
+  ) {
     super();
     const layer = layerOptionsOf(options);
     const { numEncoderLayers = 6, numDecoderLayers = 6 } = options;
-    this.encoder = this.addModule('encoder', new TransformerEncoder(layer, numEncoderLayers, { finalNorm: layer.normalizeBefore === true }));
+    const { encoderPositionScale = false, keepInit = () => false } = extras;
+    this.encoder = this.addModule(
+      'encoder',
+      new TransformerEncoder(layer, numEncoderLayers, { finalNorm: layer.normalizeBefore === true, positionScale: encoderPositionScale }),
+    );
     this.decoder = this.addModule('decoder', makeDecoder(layer, numDecoderLayers));
     this.dModel = layer.dModel;
-    resetXavier(this.namedParameters(), this.layouts(), layer.rng ?? defaultRng());
+    resetXavier(
+      this.namedParameters().filter(([name]) => !keepInit(name)),
+      this.layouts(),
+      layer.rng ?? defaultRng(),
+    );
   }
 
   forward(inputs: TransformerInputs, options: { readonly returnAttention?: boolean } = {}): EncoderDecoderOutput<O> {
@@ -47,7 +63,14 @@ export abstract class EncoderDecoderTransformer<O extends DecoderOutput, D exten
     return tf.tidy(() => {
       const { src, pos, mask, queryPos, tgt } = toTokens(inputs);
       const encoded = this.encoder.forward(src, { pos, keyPaddingMask: mask, returnAttention });
-      const { attention, ...decoded } = this.decoder.forward(tgt, encoded.output, { pos, queryPos, memoryKeyPaddingMask: mask, returnAttention });
+      const { selfAttentionMask } = inputs;
+      const { attention, ...decoded } = this.decoder.forward(tgt, encoded.output, {
+        pos,
+        queryPos,
+        memoryKeyPaddingMask: mask,
+        selfAttentionMask,
+        returnAttention,
+      });
       const outputs = { ...decoded, memory: encoded.output };
       return returnAttention ? { ...outputs, encoderAttention: encoded.attention, decoderAttention: attention } : outputs;
     });

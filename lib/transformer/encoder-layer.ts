@@ -9,8 +9,9 @@ import type { Activation } from '../nn/functional.js';
 import { LayerNorm } from '../nn/layer-norm.js';
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
+import type { PReLU } from '../nn/prelu.js';
 import { defaultRng } from '../runtime/rng.js';
-import { feedForward } from './feed-forward.js';
+import { activationModule, feedForward } from './feed-forward.js';
 import { resolveLayerOptions, type TransformerLayerOptions } from './options.js';
 
 export interface EncoderForwardOptions {
@@ -35,6 +36,8 @@ export class TransformerEncoderLayer extends Module {
   readonly dropout1: Dropout;
   readonly dropout2: Dropout;
   readonly activation: Activation;
+  /** `activation` (nn.PReLU) when the activation is prelu (DAB-DETR), else null. */
+  readonly prelu: PReLU | null;
   readonly normalizeBefore: boolean;
 
   constructor(options: TransformerLayerOptions) {
@@ -49,6 +52,7 @@ export class TransformerEncoderLayer extends Module {
     this.dropout1 = this.addModule('dropout1', new Dropout(dropout, rng));
     this.dropout2 = this.addModule('dropout2', new Dropout(dropout, rng));
     this.activation = activation;
+    this.prelu = activationModule(activation, (name, module) => this.addModule(name, module));
     this.normalizeBefore = normalizeBefore;
   }
 

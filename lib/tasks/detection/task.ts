@@ -1,13 +1,18 @@
 // Detector training and evaluation glue for lib/train/train.ts: detection batches → model →
 // Hungarian matching → SetCriterion (total + the last layer's named losses), DETR's optimiser
 // recipe (AdamW, backbone lr 1e-5 vs 1e-4, weight decay 1e-4, StepLR at lr_drop), and COCO
-// evaluation (eval mode → post-processing → COCOeval → the 12 stats as named metrics).
+// evaluation (eval mode → post-processing → COCOeval → the 12 stats as named metrics). Group DETR's
+// groups are matched one by one and averaged (losses/query-groups.ts); DN-DETR's reconstruction
+// losses are added to the set losses (losses/denoising-loss.ts). Both exist in training only.
+import * as tf from '@tensorflow/tfjs';
 import { type DetectionBatch, detectionBatches, disposeDetectionBatch, firstImageBatch } from '../../../datasets/batching.js';
 import type { CocoDetectionSet } from '../../../datasets/coco.js';
 import type { CocoResult } from '../../../datasets/coco-format.js';
 import type { DetectionSource } from '../../../datasets/detection-sample.js';
 import type { DetectionTransform } from '../../../datasets/detection-transforms.js';
 import { isCollapsed, type MatchRecord, matchingChange, queryCollapseStats, queryOfTarget } from '../../diagnostics/query-collapse.js';
+import { denoisingLosses } from '../../../losses/denoising-loss.js';
+import { groupedSetLosses } from '../../../losses/query-groups.js';
 import { type CocoEvalResult, evaluateCoco } from '../../metrics/coco-eval.js';
 import { type CocoEvalParams, defaultCocoEvalParams } from '../../metrics/coco-params.js';
 import { COCO_STAT_NAMES } from '../../metrics/coco-summary.js';
@@ -22,6 +27,8 @@ import { toCocoResults } from './coco-results.js';
 
 /** Terms of the last decoder layer that go into the log (the aux copies are optimised, not logged). */
 const LOGGED_TERMS = ['loss_ce', 'loss_bbox', 'loss_giou', 'class_error', 'cardinality_error'] as const;
+/** DN-DETR's reconstruction terms of the last layer, logged when denoising is on. */
+const DENOISING_LOGGED_TERMS = ['tgt_loss_ce', 'tgt_loss_bbox', 'tgt_loss_giou'] as const;
 
 /** COCO's area-range limits in px² (small < `small` ≤ medium ≤ `large` < large). */
 export interface AreaThresholds {
@@ -137,16 +144,19 @@ export function createDetectionTask(options: DetectionTaskOptions): TrainTask<De
     scheduler: new StepLR(optimizer, { stepSize: options.lrDrop ?? 200 }),
     data: (_epoch, rng) => detectionBatches(options.train, { batchSize, transform: options.trainTransform, rng }),
     loss: (batch) => {
-      const outputs = model.forward(batch);
+      const outputs = model.forward(batch, { targets: batch.targets });
       const start = performance.now();
-      const matches = criterion.matchSync(outputs, batch.targets);
+      const { losses, total, matches } = groupedSetLosses(criterion, outputs, batch.targets, outputs.queryGroups);
       options.onMatchTime?.(performance.now() - start);
-      (matches.at(-1) ?? []).forEach((match, i) => {
+      (matches[0]?.at(-1) ?? []).forEach((match, i) => {
         const target = batch.targets[i];
         if (target) epochMatches.set(target.imageId, queryOfTarget(match, target.labels.shape[0] as number));
       });
-      const { losses, total } = criterion.compute(outputs, batch.targets, matches);
-      return { total, terms: Object.fromEntries(LOGGED_TERMS.map((k) => [k, losses[k]])) };
+      const terms: Record<string, tf.Scalar> = Object.fromEntries(LOGGED_TERMS.map((k) => [k, losses[k]]));
+      if (outputs.denoising === undefined) return { total, terms };
+      const dn = denoisingLosses(outputs.denoising.outputs, outputs.denoising.plan, criterion.config.weightDict);
+      for (const k of DENOISING_LOGGED_TERMS) terms[k] = dn.losses[k] as tf.Scalar;
+      return { total: tf.add(total, dn.total) as tf.Scalar, terms };
     },
     ...(val === undefined
       ? {}
