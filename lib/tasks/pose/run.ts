@@ -2,7 +2,7 @@
 // (checkpoints, resume, log.jsonl), then evaluate on the test split next to the scene-mean
 // baseline. Used by `condformer train pose`, `npm start`, the ablation and examples/train-pose.ts.
 
-import { poseEvalMetrics } from '../../metrics/pose-eval-metrics.js';
+import { BASELINE_PREFIX, poseEvalMetrics } from '../../metrics/pose-eval-metrics.js';
 import type { PoseEvaluation, PoseThreshold } from '../../metrics/pose-metrics.js';
 import { Rng } from '../../runtime/rng.js';
 import { runPaths, type TrainOptions, type TrainResult, train } from '../../train/train.js';
@@ -40,6 +40,7 @@ export async function runPoseTraining(options: PoseRunOptions): Promise<PoseRunR
   const { epochs } = options;
   const started = Date.now();
   const rng = new Rng(options.seed ?? 0);
+  const baseline = sceneMeanBaseline(data.train, data.test, thresholds);
   const evalOptions = { resize: config.resize, crop: config.crop, batchSize: Math.max(config.batchSize, 16) };
   const { task, trainable } = createPoseTask({
     config,
@@ -48,14 +49,14 @@ export async function runPoseTraining(options: PoseRunOptions): Promise<PoseRunR
     evaluate: async () => {
       const p = await predictPoses(trainable.model, data.test, { ...evalOptions, rng: new Rng(0) });
       const e = evaluatePredictions(p, thresholds);
-      return { ...poseEvalMetrics(e), sceneAccuracy: p.sceneAccuracy };
+      return { ...poseEvalMetrics(e), ...poseEvalMetrics(baseline, BASELINE_PREFIX), sceneAccuracy: p.sceneAccuracy };
     },
   });
   try {
     const result = await train(task, {
       ...trainOptions,
       rng,
-      config: { ...poseTrainConfigJson(config), data: data.spec, epochs, seed: options.seed ?? 0 },
+      config: { ...poseTrainConfigJson(config), data: data.spec, split: poseSplitName(data.spec), epochs, seed: options.seed ?? 0 },
       // evaluate on the test split every N epochs during training (default: only at the end)
       evalEvery: options.evalEvery ?? epochs,
       stepsPerEpoch: Math.floor(data.train.table.rows.length / config.batchSize),
@@ -66,7 +67,7 @@ export async function runPoseTraining(options: PoseRunOptions): Promise<PoseRunR
       split: poseSplitName(data.spec),
       evaluation: evaluatePredictions(predictions, thresholds),
       predictions,
-      baseline: sceneMeanBaseline(data.train, data.test, thresholds),
+      baseline,
       checkpoint: result.checkpoint,
       log: runPaths(options.runDir).log,
       seconds: (Date.now() - started) / 1000,
