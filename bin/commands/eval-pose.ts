@@ -19,7 +19,11 @@ export const command = defineCommand(
       data: { type: 'string', value: '<csv|synthetic>', help: 'test data (default: the data the run was trained on)' },
       ...poseCsvRootOption,
       json: { type: 'boolean', help: 'print { split, scenes, average, recall, baseline: { average, scenes, recall } }' },
-      thresholds: { type: 'string', value: '<m:deg,…>', help: 'recall thresholds (default: table 4 of the paper, Cambridge 1:5,1:10,2:5,2:10\nfor Cambridge and the synthetic scenes, 7Scenes 0.2:5,0.2:10,0.3:5,0.3:10)' },
+      thresholds: {
+        type: 'string',
+        value: '<m:deg,…>',
+        help: 'recall thresholds (default: table 4 of the paper, Cambridge 1:5,1:10,2:5,2:10\nfor Cambridge and the synthetic scenes, 7Scenes 0.2:5,0.2:10,0.3:5,0.3:10)',
+      },
       baseline: { type: 'boolean', help: 'also print the scene-mean baseline (table mode)' },
       ...backendOption,
     },

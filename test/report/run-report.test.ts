@@ -222,11 +222,20 @@ describe('pose metrics in the run log', () => {
     expect(metrics['scene/chess/recall/5m/10deg']).to.equal(1);
     expect(Object.keys(metrics)).to.have.length(2 + 3 + 2 * (2 + 3));
     for (const key of Object.keys(metrics)) expect(parsePoseMetricKey(key), key).not.to.equal(null);
-    expect(parsePoseMetricKey('scene/a/b/recall/0.5m/5deg')).to.deep.equal({ scene: 'a/b', quantity: 'recall', threshold: '0.5m/5deg', baseline: false });
+    expect(parsePoseMetricKey('scene/a/b/recall/0.5m/5deg')).to.deep.equal({
+      scene: 'a/b',
+      quantity: 'recall',
+      threshold: '0.5m/5deg',
+      baseline: false,
+    });
     expect(parsePoseMetricKey('AP')).to.equal(null);
     const baseline = poseEvalMetrics(evaluatePoses(predicted, target, ['chess', 'chess', 'fire']), BASELINE_PREFIX);
     expect(baseline['baseline/scene/fire/medianPositionError']).to.equal(2);
-    expect(parsePoseMetricKey('baseline/scene/fire/medianOrientationError')).to.deep.equal({ scene: 'fire', quantity: 'orientation', baseline: true });
+    expect(parsePoseMetricKey('baseline/scene/fire/medianOrientationError')).to.deep.equal({
+      scene: 'fire',
+      quantity: 'orientation',
+      baseline: true,
+    });
     expect(parsePoseMetricKey('baseline/AP')).to.equal(null);
   });
 });

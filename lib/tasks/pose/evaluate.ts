@@ -37,6 +37,10 @@ export async function evaluatePoseModel(
 /** `{ split, scenes, average, recall, baseline: { average, scenes, recall } }`: what `eval pose --json` prints. */
 export function poseTestResultJson(result: Pick<PoseTestResult, 'split' | 'evaluation' | 'baseline'>): JsonObject {
   const baseline = poseEvaluationJson(result.baseline);
-  const json = { split: result.split, ...poseEvaluationJson(result.evaluation), baseline: { average: baseline.average, scenes: baseline.scenes, recall: baseline.recall } };
+  const json = {
+    split: result.split,
+    ...poseEvaluationJson(result.evaluation),
+    baseline: { average: baseline.average, scenes: baseline.scenes, recall: baseline.recall },
+  };
   return JSON.parse(JSON.stringify(json)) as JsonObject;
 }

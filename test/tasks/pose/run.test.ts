@@ -99,7 +99,10 @@ describe('pose task (tiny synthetic run)', () => {
       scenes: { scene: string; medianPositionError: number; medianOrientationError: number }[];
       average: { medianPositionError: number };
       recall: Record<string, number>;
-      baseline: { average: { medianPositionError: number; medianOrientationError: number }; scenes: { scene: string; medianPositionError: number }[] };
+      baseline: {
+        average: { medianPositionError: number; medianOrientationError: number };
+        scenes: { scene: string; medianPositionError: number }[];
+      };
     };
     expect(json.split).to.equal('unseen-trajectories');
     // the baseline is the scene-mean prediction on the same test split, recomputed here
@@ -112,7 +115,8 @@ describe('pose task (tiny synthetic run)', () => {
     expect(json.average.medianPositionError).to.be.closeTo((json.scenes[0]!.medianPositionError + json.scenes[1]!.medianPositionError) / 2, 1e-9);
     // synthetic scenes: table 4's Cambridge thresholds
     expect(Object.keys(json.recall)).to.deep.equal(['1m/5deg', '1m/10deg', '2m/5deg', '2m/10deg']);
-    const custom = await runCommand(evalPose, ['--checkpoint', join(dir, 'qka', 'checkpoints', 'last.safetensors'), '--json', '--thresholds', '0.2:5,1000:180', '--backend', tf.getBackend()]);
+    const checkpoint = join(dir, 'qka', 'checkpoints', 'last.safetensors');
+    const custom = await runCommand(evalPose, ['--checkpoint', checkpoint, '--json', '--thresholds', '0.2:5,1000:180', '--backend', tf.getBackend()]);
     const recall = (JSON.parse(custom.lines.join('\n')) as { recall: Record<string, number> }).recall;
     expect(Object.keys(recall)).to.deep.equal(['0.2m/5deg', '1000m/180deg']);
     expect(recall['1000m/180deg']).to.equal(1); // every error is under 1 km and 180°
