@@ -3,8 +3,8 @@
 // The choice is a small JSON spec stored with every run, so evaluation can rebuild the same data.
 import { dirname, join } from 'node:path';
 import * as t from 'io-ts';
-import { readRgbImage } from '../../../datasets/image.js';
-import { poseTable, readPoseCsv, selectSplit } from '../../../datasets/pose-csv.js';
+import { checkImages, readRgbImage } from '../../../datasets/image.js';
+import { type PoseTable, poseTable, readPoseCsv, selectSplit } from '../../../datasets/pose-csv.js';
 import type { PoseSource } from '../../../datasets/pose-dataset.js';
 import { createSyntheticScenes, type SyntheticScenes, syntheticPoseSource } from '../../../datasets/synthetic-scenes.js';
 import { CAMBRIDGE_POSE_THRESHOLDS, defaultPoseThresholds, type PoseThreshold } from '../../metrics/pose-metrics.js';
@@ -123,16 +123,30 @@ export function csvDataSpec(path: string, root = dirname(path)): PoseDataSpec {
   return { kind: 'csv', path, root };
 }
 
-/** The rows of `split` of a label file. */
-export async function csvSplitSource(csvPath: string, split: string, root: string): Promise<PoseSource> {
-  const table = selectSplit(await readPoseCsv(csvPath), split);
+/** The rows of `split` of a label table read from `csvPath`. */
+function csvSplitSource(all: PoseTable, csvPath: string, split: 'train' | 'test', root: string): PoseSource {
+  const table = selectSplit(all, split);
   if (table.rows.length === 0) throw new Error(`${csvPath}: no rows with split '${split}'`);
   return { table, readImage: (i) => readRgbImage(join(root, table.rows[i]!.imgPath), `${csvPath} (${split} row ${i})`) };
 }
 
+/**
+ * The train and test splits of a label file, after checking that every image of every row reads
+ * (checkImages: headers only), so a missing or broken file stops the run before training.
+ */
+export async function csvSplits(spec: Extract<PoseDataSpec, { kind: 'csv' }>): Promise<PoseSplits> {
+  const all = await readPoseCsv(spec.path);
+  const train = csvSplitSource(all, spec.path, 'train', spec.root);
+  const test = csvSplitSource(all, spec.path, 'test', spec.root);
+  await checkImages(
+    all.rows.map((r) => join(spec.root, r.imgPath)),
+    (i) => `${spec.path} row ${i + 1}, split ${all.rows[i]!.split}`,
+  );
+  return { train, test, spec };
+}
+
 export async function loadPoseSplits(spec: PoseDataSpec): Promise<PoseSplits> {
-  if (spec.kind === 'csv')
-    return { train: await csvSplitSource(spec.path, 'train', spec.root), test: await csvSplitSource(spec.path, 'test', spec.root), spec };
+  if (spec.kind === 'csv') return csvSplits(spec);
   const { size, heldOut, numScenes, seed, framesPerSequence, trainSequences, testSequences } = spec;
   const trainViews = heldOut === 'views' ? (spec.trainViews ?? BENCHMARK_TRAIN_VIEWS) : undefined;
   const generated = createSyntheticScenes({ numScenes, seed, framesPerSequence, trainSequences, testSequences, trainViews });
