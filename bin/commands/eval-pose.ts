@@ -1,12 +1,12 @@
 // `condformer eval pose --checkpoint <file> [--data <csv|synthetic>] [--json]`: per-scene median
 // position / orientation errors of a trained pose regressor on the test split (argmax scenes, as
 // the official test mode). The model and, by default, the data come from the checkpoint's config.
-import { formatPoseTable, parsePoseThresholds } from '../../lib/metrics/pose-metrics.js';
+import { formatPoseTable, type PoseThreshold, parsePoseThresholds } from '../../lib/metrics/pose-metrics.js';
 import { initBackend } from '../../lib/runtime/backend.js';
 import { loadPoseCheckpoint } from '../../lib/tasks/pose/checkpoint.js';
 import { csvDataSpec, describePoseData, type PoseDataSpec } from '../../lib/tasks/pose/data.js';
 import { evaluatePoseModel, poseTestResultJson } from '../../lib/tasks/pose/evaluate.js';
-import { defineCommand, required } from '../shared/command.js';
+import { defineCommand, required, UsageError } from '../shared/command.js';
 import { backendOption, poseCsvRootOption } from '../shared/options.js';
 
 export const command = defineCommand(
@@ -31,7 +31,7 @@ export const command = defineCommand(
   },
   async (values) => {
     const path = required(values.checkpoint, '--checkpoint is required');
-    const thresholds = values.thresholds === undefined ? undefined : parsePoseThresholds(values.thresholds, '--thresholds');
+    const thresholds = values.thresholds === undefined ? undefined : thresholdsValue(values.thresholds);
     await initBackend(values.backend, { log: values.json ? null : undefined });
     const { trained, config, data: stored } = await loadPoseCheckpoint(path);
     try {
@@ -52,3 +52,12 @@ export const command = defineCommand(
     }
   },
 );
+
+/** --thresholds: a malformed list is bad usage (exit 2). */
+function thresholdsValue(raw: string): readonly PoseThreshold[] {
+  try {
+    return parsePoseThresholds(raw, '--thresholds');
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { command as evalPose } from '../../../bin/commands/eval-pose.js';
+import { command as trainPose } from '../../../bin/commands/train-pose.js';
 import { decodePoseRegressorConfig } from '../../../lib/models/pose-regressor.js';
 import { type PoseTrainConfig, smallPoseTrainConfig } from '../../../lib/tasks/pose/config.js';
 import { loadPoseSplits, type PoseSplits, syntheticDataSpec } from '../../../lib/tasks/pose/data.js';
@@ -14,6 +15,7 @@ import { runPoseTraining } from '../../../lib/tasks/pose/run.js';
 import { sceneMeanBaseline } from '../../../lib/tasks/pose/task.js';
 import { disposeCheckpoint, loadCheckpoint } from '../../../lib/train/checkpoint.js';
 import { readRunLog } from '../../../lib/train/run-log.js';
+import { runPaths } from '../../../lib/train/train.js';
 import { runCommand } from '../../helpers/run-command.js';
 
 function tinyConfig(qkaLambda: number): PoseTrainConfig {
@@ -120,5 +122,13 @@ describe('pose task (tiny synthetic run)', () => {
     const recall = (JSON.parse(custom.lines.join('\n')) as { recall: Record<string, number> }).recall;
     expect(Object.keys(recall)).to.deep.equal(['0.2m/5deg', '1000m/180deg']);
     expect(recall['1000m/180deg']).to.equal(1); // every error is under 1 km and 180°
+  });
+
+  it('condformer train pose --resume --run-dir needs no --data: it trains on from the stored config and data', async () => {
+    const runDir = join(dir, 'qka');
+    const { code } = await runCommand(trainPose, ['--resume', '--run-dir', runDir, '--epochs', '3', '--backend', tf.getBackend()]);
+    expect(code).to.equal(0);
+    const log = await readRunLog(runPaths(runDir).log);
+    expect(log.flatMap((r) => (r.type === 'epoch' ? [r.epoch] : []))).to.deep.equal([0, 1, 2]); // 0-based: 2 epochs, then the resumed third
   });
 });
