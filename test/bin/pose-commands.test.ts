@@ -1,7 +1,7 @@
 // The pose commands refuse bad usage before any work starts: exit 2 with the usage, like the
 // detector commands (bin/shared/command.ts defineCommand).
 import { expect } from 'chai';
-import { command as ablatePose } from '../../bin/commands/ablate-pose.js';
+import { type AblationRow, command as ablatePose, formatAblationSummary, meanStd, summarizeAblation } from '../../bin/commands/ablate-pose.js';
 import { command as evalPose } from '../../bin/commands/eval-pose.js';
 import { command as trainPose } from '../../bin/commands/train-pose.js';
 import type { Command } from '../../bin/shared/command.js';
@@ -35,4 +35,38 @@ describe('pose commands: bad usage', () => {
       expect(run.err).to.contain('usage: condformer');
     });
   }
+});
+
+describe('ablate pose: mean ± std over seeds', () => {
+  const row = (variant: string, seed: number, pos: number, ori: number, entropy: number[]): AblationRow => ({
+    variant,
+    seed,
+    epochs: 2,
+    seconds: 1,
+    medianPositionError: pos,
+    medianOrientationError: ori,
+    sceneAccuracy: 1,
+    diagnostics: { entropy: { t: entropy, rot: entropy }, qkDistance: { t: [1, 2], rot: [3, 4] } },
+  });
+
+  it('gives per variant the mean and sample std of the medians and per-layer means of the diagnostics', () => {
+    const rows = [row('qka', 0, 1, 10, [1, 2]), row('base', 0, 4, 40, [0, 0]), row('qka', 1, 2, 20, [3, 4]), row('qka', 2, 6, 30, [2, 6])];
+    const [qka, base] = summarizeAblation(rows);
+    expect(qka!.variant).to.equal('qka');
+    expect(qka!.seeds).to.equal(3);
+    // pos 1, 2, 6: mean 3, sample variance ((−2)² + (−1)² + 3²) / 2 = 7
+    expect(qka!.medianPositionError.mean).to.equal(3);
+    expect(qka!.medianPositionError.std).to.be.closeTo(Math.sqrt(7), 1e-12);
+    expect(qka!.medianOrientationError).to.deep.equal({ mean: 20, std: 10 });
+    expect(qka!.entropy.t).to.deep.equal([2, 4]);
+    expect(base!.medianPositionError).to.deep.equal({ mean: 4, std: 0 });
+    expect(formatAblationSummary([qka!])).to.contain('| qka | 3 | 3.000 ± 2.646 | 20.00 ± 10.00 | 2.00 / 4.00 |');
+    expect(meanStd([5])).to.deep.equal({ mean: 5, std: 0 });
+  });
+
+  it('refuses a bad --seeds list before any work', async () => {
+    const run = await runCommand(ablatePose, ['--seeds', '0,x']);
+    expect(run.code).to.equal(2);
+    expect(run.err).to.match(/--seeds: expected an integer >= 0, got 'x'/);
+  });
 });
