@@ -16,10 +16,10 @@ import { runPoseTraining } from '../lib/tasks/pose/run.js';
 import { writeReportSafely } from './shared/finish-run.js';
 
 /** Stop training after this long (the run evaluates whatever it reached); the epoch cap usually ends it first on an idle 2-core machine. */
-const TIME_BUDGET_SECONDS = 480;
-const EPOCHS = 5;
+const TIME_BUDGET_SECONDS = 420;
+const EPOCHS = 16;
 /** StepLR ×0.1 after this many epochs. */
-const LR_STEP_EPOCHS = 3;
+const LR_STEP_EPOCHS = 12;
 const NUM_SCENES = 4;
 const RUN_DIR = join('runs', 'pose-main');
 
