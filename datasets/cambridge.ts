@@ -2,11 +2,13 @@
 // `dataset_train.txt` / `dataset_test.txt`: 3 header lines, then `ImageFile X Y Z W P Q R`
 // (`seq1/frame00001.png` and the camera position and orientation quaternion, scalar first).
 // Rows keep the file order; img_path is `<scene>/<ImageFile>` and seq the image's first path
-// component, as in the official label files.
+// component, as in the official label files. Quaternions are normalised to unit length with w ≥ 0
+// (canonicalQuaternion), as the 7-Scenes converter's are.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { DecodeError, decodeOrThrow } from '../lib/io/decode.js';
 import { finiteNumbersFromText, type PoseRow } from './pose-csv.js';
+import { canonicalQuaternion } from './quaternion.js';
 import { findSceneFolders } from './scene-folders.js';
 
 const HEADER_LINES = 3;
@@ -30,7 +32,8 @@ export function parseCambridgeSplit(text: string, scene: string, split: Cambridg
     const image = tokens[0] as string;
     const [x, y, z, w, p, q, r] = decodeOrThrow(PoseNumbers, tokens.slice(1), where) as [number, number, number, number, number, number, number];
     const seq = image.split('/')[0] ?? '';
-    rows.push({ scene, split, seq, imgPath: `${scene}/${image}`, t: [x, y, z], q: [w, p, q, r] });
+    if (w === 0 && p === 0 && q === 0 && r === 0) throw new DecodeError(where, ['the orientation W P Q R is the zero quaternion']);
+    rows.push({ scene, split, seq, imgPath: `${scene}/${image}`, t: [x, y, z], q: canonicalQuaternion([w, p, q, r]) });
   }
   return rows;
 }

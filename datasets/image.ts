@@ -59,6 +59,33 @@ export async function readRgbImage(path: string, context = ''): Promise<RgbImage
   }
 }
 
+/**
+ * Check that every file is a readable image (its header decodes, so a missing, truncated-header or
+ * non-image file is found) before any work starts; `context(i)` says who lists file i. Throws the
+ * first ImageReadError and how many of the files are bad. Reads headers only, `concurrency` at once.
+ */
+export async function checkImages(paths: readonly string[], context: (index: number) => string, concurrency = 16): Promise<void> {
+  const bad: { index: number; cause: string }[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < paths.length) {
+      const index = next++;
+      const path = paths[index] as string;
+      try {
+        const meta = await sharp(path).metadata();
+        if (!(meta.width && meta.height)) throw new Error('no image size in the header');
+      } catch (err) {
+        bad.push({ index, cause: (await fileExists(path)) ? (err as Error).message : 'no such file' });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker));
+  if (bad.length === 0) return;
+  const first = bad.reduce((a, b) => (b.index < a.index ? b : a));
+  const more = bad.length > 1 ? ` (and ${bad.length - 1} more of ${paths.length} images)` : '';
+  throw new ImageReadError(paths[first.index] as string, context(first.index), `${first.cause}${more}`);
+}
+
 async function fileExists(path: string): Promise<boolean> {
   return fs.access(path).then(
     () => true,

@@ -18,7 +18,7 @@ export const POSE_CSV_COLUMNS = ['scene', 'split', 'seq', 'img_path', 't1', 't2'
 
 export interface PoseRow {
   readonly scene: string;
-  /** `train` or `test` in the official files (any string is kept). */
+  /** `train` or `test` (parsePoseCsv refuses any other value). */
   readonly split: string;
   readonly seq: string;
   /** Relative to the dataset root. */
@@ -56,9 +56,12 @@ export function finiteNumbersFromText(n: number, what: string): t.Type<number[],
 
 const NonEmptyString = t.refinement(t.string, (s) => s.trim().length > 0, 'non-empty string');
 
+/** The split column: every row is in one of the two (a row of another split would be silently dropped). */
+const PoseSplitColumn = t.keyof({ train: null, test: null });
+
 const PoseCsvRecord = t.type({
   scene: NonEmptyString,
-  split: t.string,
+  split: PoseSplitColumn,
   seq: t.string,
   img_path: NonEmptyString,
   t1: NumberFromString,

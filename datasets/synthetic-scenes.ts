@@ -10,7 +10,7 @@ import { type PoseRow, type PoseTable, poseTable, selectSplit, writePoseCsv } fr
 import type { PoseSource } from './pose-dataset.js';
 import { type RenderOptions, renderView } from './raycast/render.js';
 import { generateScene, type SceneSpec } from './raycast/scene.js';
-import { randomTrajectory, trajectoryPose } from './raycast/trajectory.js';
+import { randomTrajectory, randomViewPose, trajectoryPose } from './raycast/trajectory.js';
 
 export interface SyntheticScenesOptions {
   /** Number of scenes (default 4). */
@@ -21,17 +21,24 @@ export interface SyntheticScenesOptions {
   readonly testSequences?: number; // default 1
   readonly framesPerSequence?: number; // default 50
   readonly seed?: number; // default 0
+  /**
+   * Train on this many views per scene drawn uniformly over its free region and headings
+   * (randomViewPose, its own seeded stream) instead of trajectories: then every trajectory is a
+   * test trajectory (trainSequences is ignored) and no training frame comes from one.
+   */
+  readonly trainViews?: number;
 }
 
 export interface SyntheticScenes {
   readonly specs: readonly SceneSpec[];
-  /** All rows: per scene, the train sequences then the test sequences. */
+  /** All rows: per scene, the train views or sequences then the test sequences. */
   readonly table: PoseTable;
 }
 
 /** Generate scenes and trajectories (no rendering yet). */
 export function createSyntheticScenes(options: SyntheticScenesOptions = {}): SyntheticScenes {
-  const { numScenes = 4, kind = 'mixed', trainSequences = 4, testSequences = 1, framesPerSequence = 50, seed = 0 } = options;
+  const { numScenes = 4, kind = 'mixed', testSequences = 1, framesPerSequence = 50, seed = 0, trainViews } = options;
+  const trainSequences = trainViews === undefined ? (options.trainSequences ?? 4) : 0;
   const specs: SceneSpec[] = [];
   const rows: PoseRow[] = [];
   for (let s = 0; s < numScenes; s++) {
@@ -39,6 +46,13 @@ export function createSyntheticScenes(options: SyntheticScenesOptions = {}): Syn
     const sceneKind = kind === 'mixed' ? (s % 2 === 0 ? 'room' : 'outdoor') : kind;
     const spec = generateScene(rng, `scene-${String(s).padStart(2, '0')}-${sceneKind}`, sceneKind);
     specs.push(spec);
+    if (trainViews !== undefined) {
+      const viewRng = new Rng(`synthetic-views:${seed}:${s}`);
+      for (let v = 0; v < trainViews; v++) {
+        const imgPath = `${spec.name}/views/view-${String(v).padStart(6, '0')}.png`;
+        rows.push({ scene: spec.name, split: 'train', seq: 'views', imgPath, ...randomViewPose(spec, viewRng) });
+      }
+    }
     for (let k = 0; k < trainSequences + testSequences; k++) {
       const path = randomTrajectory(rng);
       const seq = `seq-${String(k + 1).padStart(2, '0')}`;

@@ -14,14 +14,17 @@ export interface PoseExampleOptions {
   readonly epochs: number;
   readonly runDir: string;
   readonly numScenes?: number;
-  /** Frames per trajectory (default 40; every 4th is held out for testing). */
+  /** Frames per test trajectory (default 40; 2 unseen trajectories per scene). */
   readonly framesPerSequence?: number;
+  /** Training views per scene, drawn over its free region and headings (default 2000). */
+  readonly trainViews?: number;
   readonly quiet?: boolean;
 }
 
 export async function trainPoseExample(options: PoseExampleOptions): Promise<PoseRunResult> {
   const numScenes = options.numScenes ?? 4;
-  const data = await loadPoseSplits(syntheticBenchmarkSpec({ numScenes, framesPerSequence: options.framesPerSequence }));
+  const { framesPerSequence, trainViews } = options;
+  const data = await loadPoseSplits(syntheticBenchmarkSpec({ numScenes, framesPerSequence, trainViews })); // split unseen-trajectories
   const config = smallPoseTrainConfig(numScenes, 'sine'); // QKA λ 0.1, Adam + L2 as ActMST, small CNN
   return runPoseTraining({ data, config, epochs: options.epochs, runDir: options.runDir, overwrite: true, quiet: options.quiet });
 }

@@ -1,13 +1,14 @@
 // `condformer ablate pose`: the ActMST research check on the synthetic scenes. Trains the four
-// variants with the same seed, data and number of epochs (baseline = learned PE without QKA, fixed
-// sine PE, QKA, fixed PE + QKA) and reports for each the test errors, the scene accuracy and, per
-// encoder layer of both branches, the attention entropy and the QK centroid distance measured on
-// the test set.
+// variants (baseline = learned PE without QKA, fixed sine PE, QKA, fixed PE + QKA) with each of
+// several seeds (model init and data order; the scenes stay those of data seed 0) on the same data
+// and number of epochs, and reports per run and as mean ± std over the seeds the median errors on
+// the unseen trajectories, the scene accuracy and, per encoder layer of both branches, the
+// attention entropy and the QK centroid distance measured on the test set.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '../../lib/runtime/backend.js';
 import { type PositionEmbeddingKind, smallPoseTrainConfig } from '../../lib/tasks/pose/config.js';
-import { describePoseData, loadPoseSplits, syntheticBenchmarkSpec } from '../../lib/tasks/pose/data.js';
+import { describePoseData, loadPoseSplits, poseSplitName, syntheticBenchmarkSpec } from '../../lib/tasks/pose/data.js';
 import { runPoseTraining } from '../../lib/tasks/pose/run.js';
 import type { PoseDiagnostics } from '../../lib/tasks/pose/task.js';
 import { QKA_LAMBDA } from '../../losses/qk-alignment.js';
@@ -30,6 +31,7 @@ export const POSE_ABLATION_VARIANTS: readonly Variant[] = [
 
 export interface AblationRow {
   readonly variant: string;
+  readonly seed: number;
   readonly epochs: number;
   readonly seconds: number;
   readonly medianPositionError: number;
@@ -45,9 +47,10 @@ export const command = defineCommand(
     synopsis: '[options]',
     options: {
       variants: { type: 'string', value: 'a,b', help: `subset of ${POSE_ABLATION_VARIANTS.map((v) => v.name).join(', ')} (default: all)` },
-      ...epochsOption(5, 'epochs per variant (default 5)'),
+      ...epochsOption(2, 'epochs per run (default 2: 500 steps on the 8000 training views)'),
       scenes: { type: 'string', value: '<n>', help: 'synthetic scenes (default 4)' },
-      ...seedOption('default 0 (model, data order and scenes)'),
+      seeds: { type: 'string', value: '<a,b,c>', help: 'seeds of model init and data order (default 0,1,2)' },
+      ...seedOption('one seed instead of --seeds'),
       'run-dir': { type: 'string', value: '<dir>', help: 'default runs/pose-ablation (one sub-directory per variant)' },
       json: { type: 'string', value: '<file>', help: 'also write the rows as JSON' },
       ...backendOption,
@@ -60,34 +63,44 @@ export const command = defineCommand(
       if (v === undefined) throw new UsageError(`unknown variant '${n}' (${POSE_ABLATION_VARIANTS.map((x) => x.name).join(', ')})`);
       return v;
     });
-    const epochs = intValue(values.epochs, 'epochs', 5);
-    const seed = intValue(values.seed, 'seed', 0, 0);
+    const epochs = intValue(values.epochs, 'epochs', 2);
+    const seeds =
+      values.seeds !== undefined
+        ? values.seeds.split(',').map((s) => intValue(s, 'seeds', 0, 0))
+        : values.seed !== undefined
+          ? [intValue(values.seed, 'seed', 0, 0)]
+          : [0, 1, 2];
     const numScenes = intValue(values.scenes, 'scenes', 4);
     const runDir = values['run-dir'] ?? join('runs', 'pose-ablation');
     await initBackend(values.backend);
-    const spec = syntheticBenchmarkSpec({ numScenes, seed });
+    const spec = syntheticBenchmarkSpec({ numScenes });
     const data = await loadPoseSplits(spec);
-    console.log(`data: ${describePoseData(spec)}; ${epochs} epochs per variant, seed ${seed}`);
+    console.log(`data: ${describePoseData(spec)}; ${epochs} epochs per run, seeds ${seeds.join(', ')}`);
     const rows: AblationRow[] = [];
-    for (const v of variants) {
-      const config = { ...smallPoseTrainConfig(numScenes, v.positionEmbedding), qkaLambda: v.qka ? QKA_LAMBDA : 0 };
-      console.log(`\n== ${v.name}: ${v.positionEmbedding} PE, QKA λ ${config.qkaLambda}`);
-      const r = await runPoseTraining({ data, config, epochs, runDir: join(runDir, v.name), seed, overwrite: true, diagnostics: true, logEvery: 25 });
-      rows.push({
-        variant: v.name,
-        epochs: r.train.epochs,
-        seconds: r.seconds,
-        medianPositionError: r.evaluation.average.medianPositionError,
-        medianOrientationError: r.evaluation.average.medianOrientationError,
-        sceneAccuracy: r.predictions.sceneAccuracy,
-        diagnostics: r.predictions.diagnostics!,
-      });
-      if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify(rows, null, 2)}\n`);
+    const armDir = (v: Variant, seed: number) => join(runDir, seeds.length === 1 ? v.name : `${v.name}-seed${seed}`);
+    for (const seed of seeds) {
+      for (const v of variants) {
+        const config = { ...smallPoseTrainConfig(numScenes, v.positionEmbedding), qkaLambda: v.qka ? QKA_LAMBDA : 0 };
+        console.log(`\n== ${v.name}, seed ${seed}: ${v.positionEmbedding} PE, QKA λ ${config.qkaLambda}`);
+        const r = await runPoseTraining({ data, config, epochs, runDir: armDir(v, seed), seed, overwrite: true, diagnostics: true, logEvery: 25 });
+        rows.push({
+          variant: v.name,
+          seed,
+          epochs: r.train.epochs,
+          seconds: r.seconds,
+          medianPositionError: r.evaluation.average.medianPositionError,
+          medianOrientationError: r.evaluation.average.medianOrientationError,
+          sceneAccuracy: r.predictions.sceneAccuracy,
+          diagnostics: r.predictions.diagnostics!,
+        });
+        if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify(rows, null, 2)}\n`);
+      }
     }
-    console.log(`\n${formatAblation(rows)}`);
+    console.log(`\nsplit ${poseSplitName(spec)}, per run:\n${formatAblation(rows)}`);
+    console.log(`\nmean ± std over seeds ${seeds.join(', ')}:\n${formatAblationSummary(summarizeAblation(rows))}`);
     console.log(
       `report (the arms overlaid): ${await writeReportSafely(
-        variants.map((v) => join(runDir, v.name)),
+        seeds.flatMap((seed) => variants.map((v) => armDir(v, seed))),
         runDir,
       )}`,
     );
@@ -98,11 +111,63 @@ export const command = defineCommand(
 /** A markdown table: errors, scene accuracy, then entropy and QK distance per encoder layer (t | rot). */
 export function formatAblation(rows: readonly AblationRow[]): string {
   const layers = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ');
-  const header = '| variant | epochs | pos (m) | ori (°) | scene acc | entropy t | entropy rot | QK dist t | QK dist rot |';
+  const header = '| variant | seed | epochs | pos (m) | ori (°) | scene acc | entropy t | entropy rot | QK dist t | QK dist rot |';
   const lines = rows.map(
     (r) =>
-      `| ${r.variant} | ${r.epochs} | ${r.medianPositionError.toFixed(3)} | ${r.medianOrientationError.toFixed(2)} | ${(100 * r.sceneAccuracy).toFixed(1)}% | ` +
+      `| ${r.variant} | ${r.seed} | ${r.epochs} | ${r.medianPositionError.toFixed(3)} | ${r.medianOrientationError.toFixed(2)} | ${(100 * r.sceneAccuracy).toFixed(1)}% | ` +
       `${layers(r.diagnostics.entropy.t)} | ${layers(r.diagnostics.entropy.rot)} | ${layers(r.diagnostics.qkDistance.t)} | ${layers(r.diagnostics.qkDistance.rot)} |`,
   );
-  return [header, '|---|---|---|---|---|---|---|---|---|', ...lines].join('\n');
+  return [header, '|---|---|---|---|---|---|---|---|---|---|', ...lines].join('\n');
+}
+
+/** Mean and sample standard deviation (n − 1; 0 for one value). */
+export interface MeanStd {
+  readonly mean: number;
+  readonly std: number;
+}
+
+export function meanStd(xs: readonly number[]): MeanStd {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const std = xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1));
+  return { mean, std };
+}
+
+export interface AblationSummary {
+  readonly variant: string;
+  readonly seeds: number;
+  readonly medianPositionError: MeanStd;
+  readonly medianOrientationError: MeanStd;
+  /** Per encoder layer, mean over seeds. */
+  readonly entropy: { readonly t: number[]; readonly rot: number[] };
+  readonly qkDistance: { readonly t: number[]; readonly rot: number[] };
+}
+
+/** One summary per variant (in first-seen order) over its seeds. */
+export function summarizeAblation(rows: readonly AblationRow[]): AblationSummary[] {
+  const variants = [...new Set(rows.map((r) => r.variant))];
+  const layerMeans = (per: number[][]) => (per[0] ?? []).map((_, l) => meanStd(per.map((p) => p[l]!)).mean);
+  return variants.map((variant) => {
+    const of = rows.filter((r) => r.variant === variant);
+    return {
+      variant,
+      seeds: of.length,
+      medianPositionError: meanStd(of.map((r) => r.medianPositionError)),
+      medianOrientationError: meanStd(of.map((r) => r.medianOrientationError)),
+      entropy: { t: layerMeans(of.map((r) => r.diagnostics.entropy.t)), rot: layerMeans(of.map((r) => r.diagnostics.entropy.rot)) },
+      qkDistance: { t: layerMeans(of.map((r) => r.diagnostics.qkDistance.t)), rot: layerMeans(of.map((r) => r.diagnostics.qkDistance.rot)) },
+    };
+  });
+}
+
+/** A markdown table of summarizeAblation: mean ± std of the medians, per-layer means of the diagnostics. */
+export function formatAblationSummary(summaries: readonly AblationSummary[]): string {
+  const layers = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ');
+  const pm = (m: MeanStd, digits: number) => `${m.mean.toFixed(digits)} ± ${m.std.toFixed(digits)}`;
+  const header = '| variant | seeds | pos (m) | ori (°) | entropy t | entropy rot | QK dist t | QK dist rot |';
+  const lines = summaries.map(
+    (s) =>
+      `| ${s.variant} | ${s.seeds} | ${pm(s.medianPositionError, 3)} | ${pm(s.medianOrientationError, 2)} | ` +
+      `${layers(s.entropy.t)} | ${layers(s.entropy.rot)} | ${layers(s.qkDistance.t)} | ${layers(s.qkDistance.rot)} |`,
+  );
+  return [header, '|---|---|---|---|---|---|---|---|', ...lines].join('\n');
 }

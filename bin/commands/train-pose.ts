@@ -10,7 +10,7 @@ import { decodePoseRunConfig, type PoseTrainConfig, poseTrainConfigFor } from '.
 import { csvDataSpec, describePoseData, loadPoseSplits, type PoseDataSpec, syntheticBenchmarkSpec } from '../../lib/tasks/pose/data.js';
 import { runPoseTraining } from '../../lib/tasks/pose/run.js';
 import { runPaths } from '../../lib/train/train.js';
-import { choiceValue, defineCommand, intValue, numberValue, required } from '../shared/command.js';
+import { choiceValue, defineCommand, intValue, numberValue, optionalInt, required } from '../shared/command.js';
 import { finishRun } from '../shared/finish-run.js';
 import { backendOption, budgetOptions, budgetValues, epochsOption, poseCsvRootOption, runDirOptions, seedOption } from '../shared/options.js';
 
@@ -18,12 +18,12 @@ export const command = defineCommand(
   'train the MS-Transformer multi-scene pose regressor (QKA, fixed / learned PE)',
   {
     name: 'train pose',
-    synopsis: '--data <labels.csv|synthetic> [options]',
+    synopsis: '--data <labels.csv|synthetic> [options] | --resume --run-dir <dir>',
     options: {
       data: {
         type: 'string',
         value: '<csv|synthetic>',
-        help: "MS-Transformer label CSV (split column train/test, images relative\nto the CSV's folder or --root) or the built-in synthetic scenes\n(6 trajectories × 40 frames per scene, every 4th frame held out)",
+        help: "MS-Transformer label CSV (split column train/test, images relative\nto the CSV's folder or --root) or the built-in synthetic scenes\n(split unseen-trajectories: 2000 views per scene over its free region\nand headings, tested on 2 separately rendered trajectories per scene)",
       },
       ...poseCsvRootOption,
       qka: { type: 'string', value: '<λ>', help: 'Query-Key Alignment weight (default 0.1, 0 = off)' },
@@ -46,12 +46,19 @@ export const command = defineCommand(
     footer: 'exit codes: 0 done, 130 interrupted with Ctrl-C (after saving a checkpoint), 1 error, 2 bad usage',
   },
   async (values) => {
-    const dataFlag = required(values.data, '--data is required');
+    // Every flag is checked before any work starts (bad usage: exit 2 with the usage).
+    const dataFlag = values.resume ? values.data : required(values.data, '--data is required (except with --resume: the run dir has it)');
     const backbone = choiceValue(values.backbone, 'backbone', ['small', 'efficientnet'] as const, 'small');
     const positionEmbedding = choiceValue(values['pos-encoding'], 'pos-encoding', ['sine', 'learned'] as const, 'sine');
     const runDir = values['run-dir'] ?? join('runs', 'pose');
     const seed = intValue(values.seed, 'seed', 0, 0);
     const budget = budgetValues(values);
+    const epochs = intValue(values.epochs, 'epochs', 30);
+    const numScenes = intValue(values.scenes, 'scenes', 4);
+    const lr = optionalNumber(values.lr, 'lr');
+    const qka = optionalNumber(values.qka, 'qka');
+    const batchSize = optionalInt(values['batch-size'], 'batch-size', 1);
+    const imageSize = optionalInt(values['image-size'], 'image-size', 1);
     await initBackend(values.backend);
 
     let config: PoseTrainConfig;
@@ -60,25 +67,17 @@ export const command = defineCommand(
       const path = runPaths(runDir).config;
       ({ config, data: storedSpec } = decodePoseRunConfig(parseJson(await readFile(path, 'utf8'), path), path));
     } else {
-      const numScenes = intValue(values.scenes, 'scenes', 4);
-      const base = poseTrainConfigFor(backbone, dataFlag === 'synthetic' ? numScenes : await csvSceneCount(dataFlag, values.root), positionEmbedding);
-      const crop = intValue(values['image-size'], 'image-size', base.crop);
+      const csv = dataFlag === undefined || dataFlag === 'synthetic' ? null : dataFlag;
+      const base = poseTrainConfigFor(backbone, csv === null ? numScenes : await csvSceneCount(csv, values.root), positionEmbedding);
+      const crop = imageSize ?? base.crop;
       const resize = Math.ceil((crop * base.resize) / base.crop);
-      config = {
-        ...base,
-        qkaLambda: numberValue(values.qka, 'qka', base.qkaLambda, { min: 0 }),
-        lr: numberValue(values.lr, 'lr', base.lr, { min: 0 }),
-        batchSize: intValue(values['batch-size'], 'batch-size', base.batchSize),
-        crop,
-        resize,
-      };
+      config = { ...base, qkaLambda: qka ?? base.qkaLambda, lr: lr ?? base.lr, batchSize: batchSize ?? base.batchSize, crop, resize };
     }
-    const spec =
-      dataFlag !== 'synthetic'
+    const spec: PoseDataSpec =
+      dataFlag !== undefined && dataFlag !== 'synthetic'
         ? csvDataSpec(dataFlag, values.root)
         : (storedSpec ?? { ...syntheticBenchmarkSpec({ numScenes: config.model.numScenes, seed }), size: config.resize });
     const data = await loadPoseSplits(spec);
-    const epochs = intValue(values.epochs, 'epochs', 30);
     console.log(`data: ${describePoseData(spec)}: ${data.train.table.rows.length} train / ${data.test.table.rows.length} test images`);
     const result = await runPoseTraining({ data, config, epochs, runDir, seed, resume: values.resume, overwrite: values.overwrite, ...budget });
     console.log(`\n${formatPoseTable(result.evaluation)}`);
@@ -90,4 +89,9 @@ export const command = defineCommand(
 
 async function csvSceneCount(path: string, root?: string): Promise<number> {
   return (await loadPoseSplits(csvDataSpec(path, root))).train.table.scenes.length;
+}
+
+/** A number flag ≥ 0 that may be absent (→ undefined: the preset's value). */
+function optionalNumber(raw: string | undefined, name: string): number | undefined {
+  return raw === undefined ? undefined : numberValue(raw, name, 0, { min: 0 });
 }

@@ -97,7 +97,7 @@ export function defineCommand<const O extends OptionTable>(
       try {
         parsed = parseArgs({ args, options: parseArgsConfig(spec.options), allowPositionals: spec.positionals ?? false, strict: true });
       } catch (err) {
-        console.error(`${(err as Error).message}\n\n${usage}`);
+        console.error(`${parseErrorMessage(err as Error, args)}\n\n${usage}`);
         return 2;
       }
       if (parsed.values.help === true) {
@@ -117,6 +117,15 @@ export function defineCommand<const O extends OptionTable>(
       }
     },
   };
+}
+
+/** node:util parseArgs' message, or for `--epochs -1` (a value that looks like a flag) a plain one. */
+function parseErrorMessage(err: Error, args: readonly string[]): string {
+  const ambiguous = /^Option '(--[^' ]+)[^']*' argument is ambiguous/.exec(err.message);
+  if (ambiguous === null) return err.message;
+  const flag = ambiguous[1] as string;
+  const value = args[args.indexOf(flag) + 1] ?? '';
+  return `${flag}: expected a value, got '${value}' (a value starting with '-' is written ${flag}=${value})`;
 }
 
 /** A number flag: absent → fallback; otherwise it must parse and satisfy `integer` / `min`. */

@@ -24,8 +24,8 @@ export function randomTrajectory(rng: Rng): Trajectory {
     frequency: [cycles(), cycles() * 2, cycles()],
     phase: [phase(), phase(), phase()],
     yaw: [phase(), rng.range(-Math.PI, Math.PI), rng.range(0.1, 0.6), cycles() * 2, phase()],
-    pitch: [rng.range(0.05, 0.3), cycles(), phase()],
-    roll: [rng.range(0, 0.1), cycles(), phase()],
+    pitch: [rng.range(0.05, MAX_PITCH), cycles(), phase()],
+    roll: [rng.range(0, MAX_ROLL), cycles(), phase()],
   };
 }
 
@@ -42,8 +42,24 @@ export function trajectoryPose(scene: SceneSpec, path: Trajectory, s: number): C
   });
   const [yaw0, sweep, wobble, wobbleCycles, wobblePhase] = path.yaw;
   const yaw = yaw0 + sweep * s + wave([wobble, wobbleCycles, wobblePhase]);
-  const pitch = wave(path.pitch);
-  const roll = wave(path.roll);
+  return cameraPose([t[0]!, t[1]!, t[2]!], yaw, wave(path.pitch), wave(path.roll));
+}
+
+/** Largest |pitch| and |roll| (radians) of randomTrajectory's poses, also the range of randomViewPose's. */
+export const MAX_PITCH = 0.3;
+export const MAX_ROLL = 0.1;
+
+/**
+ * A view drawn uniformly over the scene's free region (position) and headings (yaw ∈ [−π, π)),
+ * pitch and roll uniform within the trajectories' range: the dense training views.
+ */
+export function randomViewPose(scene: SceneSpec, rng: Rng): CameraPose {
+  const t = [0, 1, 2].map((a) => rng.range(scene.cameraMin[a]!, scene.cameraMax[a]!));
+  return cameraPose([t[0]!, t[1]!, t[2]!], rng.range(-Math.PI, Math.PI), rng.range(-MAX_PITCH, MAX_PITCH), rng.range(-MAX_ROLL, MAX_ROLL));
+}
+
+/** The camera at `t` looking along heading `yaw` (about +y), tilted by `pitch` (up) and rolled by `roll`. */
+function cameraPose(t: CameraPose['t'], yaw: number, pitch: number, roll: number): CameraPose {
   const f = [Math.cos(pitch) * Math.sin(yaw), Math.sin(pitch), Math.cos(pitch) * Math.cos(yaw)];
   // right = normalize(f × up), down = f × right (so right × down = forward).
   const rn = Math.hypot(f[2]!, f[0]!);
@@ -54,5 +70,5 @@ export function trajectoryPose(scene: SceneSpec, path: Trajectory, s: number): C
   const down = [0, 1, 2].map((a) => -sn * r0[a]! + c * d0[a]!);
   // Columns of the camera-to-world rotation are the camera axes in world coordinates.
   const R = [0, 1, 2].flatMap((a) => [right[a]!, down[a]!, f[a]!]);
-  return { t: [t[0]!, t[1]!, t[2]!], q: rotationToQuaternion(R) };
+  return { t, q: rotationToQuaternion(R) };
 }

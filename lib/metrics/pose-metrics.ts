@@ -16,6 +16,39 @@ export const DEFAULT_POSE_THRESHOLDS: readonly PoseThreshold[] = [
   { meters: 5, degrees: 10 },
 ];
 
+/** ActMST / MS-Transformer table 4 thresholds for Cambridge Landmarks (outdoor, metres-scale errors). */
+export const CAMBRIDGE_POSE_THRESHOLDS: readonly PoseThreshold[] = [
+  { meters: 1, degrees: 5 },
+  { meters: 1, degrees: 10 },
+  { meters: 2, degrees: 5 },
+  { meters: 2, degrees: 10 },
+];
+
+/** ActMST / MS-Transformer table 4 thresholds for 7Scenes (indoor, decimetre-scale errors). */
+export const SEVEN_SCENES_POSE_THRESHOLDS: readonly PoseThreshold[] = [
+  { meters: 0.2, degrees: 5 },
+  { meters: 0.2, degrees: 10 },
+  { meters: 0.3, degrees: 5 },
+  { meters: 0.3, degrees: 10 },
+];
+
+/** The 7Scenes scene names (datasets/7scenes): a label file of only these gets the 7Scenes thresholds. */
+export const SEVEN_SCENES_NAMES: readonly string[] = ['chess', 'fire', 'heads', 'office', 'pumpkin', 'redkitchen', 'stairs'];
+
+/** Table 4's thresholds for the scenes: 7Scenes' when every scene is a 7Scenes scene, else Cambridge's. */
+export function defaultPoseThresholds(scenes: readonly string[]): readonly PoseThreshold[] {
+  const seven = new Set(SEVEN_SCENES_NAMES);
+  return scenes.length > 0 && scenes.every((s) => seven.has(s.toLowerCase())) ? SEVEN_SCENES_POSE_THRESHOLDS : CAMBRIDGE_POSE_THRESHOLDS;
+}
+
+/** Parse `1:5,2:10` (metres:degrees pairs); `source` names the option in errors. */
+export function parsePoseThresholds(text: string, source: string): readonly PoseThreshold[] {
+  const pairs = text.split(',').map((pair) => pair.trim().split(':').map((v) => Number(v)));
+  const bad = pairs.findIndex((p) => p.length !== 2 || !p.every((v) => Number.isFinite(v) && v > 0));
+  if (text.trim() === '' || bad >= 0) throw new RangeError(`${source}: expected metres:degrees pairs like 1:5,2:10, got ${JSON.stringify(text)}`);
+  return pairs.map(([meters, degrees]) => ({ meters: meters!, degrees: degrees! }));
+}
+
 export interface PoseErrors {
   /** [N] metres. */
   readonly position: Float64Array;

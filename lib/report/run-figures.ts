@@ -149,7 +149,8 @@ function evalFigures(runs: readonly RunData[]): (Figure | null)[] {
   const coco = points.filter((p) => COCO_KEYS.has(p.key) && isCocoValue(p.value));
   const pose = points.flatMap((p) => {
     const parsed = parsePoseMetricKey(p.key);
-    return parsed ? [{ ...p, parsed }] : [];
+    // the baseline's values are constant across epochs: the final pose table shows them
+    return parsed && !parsed.baseline ? [{ ...p, parsed }] : [];
   });
   const other = points.filter((p) => !COCO_KEYS.has(p.key) && !CONVERGENCE_KEYS.has(p.key) && parsePoseMetricKey(p.key) === null);
   const colour = runColour(runs);

@@ -86,18 +86,26 @@ export function finalEvalTables(runs: readonly RunData[]): Table[] {
     if (entries.length === 0) continue;
     const thresholds = [...new Set(entries.flatMap((e) => (e.threshold === undefined ? [] : [e.threshold])))];
     const scenes = [...new Set(entries.flatMap((e) => (e.scene === null ? [] : [e.scene])))].sort();
-    const find = (scene: string | null, quantity: string, threshold?: string): number | null =>
-      entries.find((e) => e.scene === scene && e.quantity === quantity && e.threshold === threshold)?.value ?? null;
+    const hasBaseline = entries.some((e) => e.baseline);
+    const find = (scene: string | null, quantity: string, threshold?: string, baseline = false): number | null =>
+      entries.find((e) => e.scene === scene && e.quantity === quantity && e.threshold === threshold && e.baseline === baseline)?.value ?? null;
     const pct = (v: number | null): string => (v === null || !Number.isFinite(v) ? '-' : `${(100 * v).toFixed(1)}%`);
     const row = (label: string, scene: string | null): string[] => [
       label,
       formatNumber(find(scene, 'position')),
       formatNumber(find(scene, 'orientation')),
       ...thresholds.map((t) => pct(find(scene, 'recall', t))),
+      ...(hasBaseline ? [formatNumber(find(scene, 'position', undefined, true)), formatNumber(find(scene, 'orientation', undefined, true))] : []),
     ];
     tables.push({
       caption: `Final pose errors: ${column({ run, last })}`,
-      header: ['scene', 'median position (m)', 'median orientation (°)', ...thresholds.map((t) => `recall ${t}`)],
+      header: [
+        'scene',
+        'median position (m)',
+        'median orientation (°)',
+        ...thresholds.map((t) => `recall ${t}`),
+        ...(hasBaseline ? ['scene-mean baseline position (m)', 'scene-mean baseline orientation (°)'] : []),
+      ],
       rows: [...scenes.map((s) => row(s, s)), row('average / pooled', null)],
     });
   }

@@ -30,7 +30,7 @@ describe('pose converters', () => {
     const header = 'Visual Landmark Dataset V1\nImageFile, Camera Position [X Y Z W P Q R]\n\n';
     await write(
       join(root, 'cambridge/ShopFacade/dataset_train.txt'),
-      `${header}seq2/frame00001.png -1.5 2 0.25 0.5 0.5 -0.5 0.5\nseq2/frame00002.png 1 2 3 1 0 0 0\n`,
+      `${header}seq2/frame00001.png -1.5 2 0.25 0.5 0.5 -0.5 0.5\nseq2/frame00002.png 1 2 3 -2 0 0 0\nseq2/frame00003.png 1 2 3 -1 -1 1 1\n`,
     );
     await write(join(root, 'cambridge/ShopFacade/dataset_test.txt'), `${header}seq3/frame00007.png 4 5 6 0 1 0 0\n`);
     await write(join(root, 'cambridge/KingsCollege/dataset_train.txt'), `${header}seq1/frame00001.png 7 8 9 1 0 0 0\n`);
@@ -83,10 +83,14 @@ describe('pose converters', () => {
       'KingsCollege train seq1 KingsCollege/seq1/frame00001.png',
       'ShopFacade train seq2 ShopFacade/seq2/frame00001.png',
       'ShopFacade train seq2 ShopFacade/seq2/frame00002.png',
+      'ShopFacade train seq2 ShopFacade/seq2/frame00003.png',
       'ShopFacade test seq3 ShopFacade/seq3/frame00007.png',
     ]);
     expect(rows[1]!.t).to.deep.equal([-1.5, 2, 0.25]);
-    expect(rows[1]!.q).to.deep.equal([0.5, 0.5, -0.5, 0.5]); // W P Q R kept as given
+    expect(rows[1]!.q).to.deep.equal([0.5, 0.5, -0.5, 0.5]); // unit, w ≥ 0: kept as given
+    // normalised and sign-fixed like 7-Scenes': (−2, 0, 0, 0) → (1, 0, 0, 0); (−1, −1, 1, 1) → (½, ½, −½, −½)
+    expect(rows[2]!.q.map((v) => v + 0)).to.deep.equal([1, 0, 0, 0]); // + 0: −0 → 0
+    expect(rows[3]!.q).to.deep.equal([0.5, 0.5, -0.5, -0.5]);
   });
 
   it('Cambridge: errors name the file and line', async () => {
@@ -95,6 +99,11 @@ describe('pose converters', () => {
     await convertCambridge(dir).then(
       () => expect.fail('should throw'),
       (e: Error) => expect(e.message).to.match(/dataset_train\.txt:4: at \$\[2\]: expected number \(finite, as text\), got "x"/),
+    );
+    await write(join(dir, 'S/dataset_train.txt'), 'a\nb\nc\nseq1/f.png 1 2 3 1 0 0 0\nseq1/g.png 1 2 3 0 0 0 0\n');
+    await convertCambridge(dir).then(
+      () => expect.fail('should throw'),
+      (e: Error) => expect(e.message).to.match(/dataset_train\.txt:5: .*zero quaternion/),
     );
     await fs.rm(dir, { recursive: true });
   });
@@ -130,7 +139,7 @@ describe('pose converters', () => {
       expect(await command.run(['cambridge', join(root, 'cambridge'), out2, '--scenes', 'ShopFacade'])).to.equal(0);
       const table = await readPoseCsv(out2);
       expect(table.scenes).to.deep.equal(['ShopFacade']);
-      expect(table.rows).to.have.length(3);
+      expect(table.rows).to.have.length(4);
     } finally {
       console.log = log;
     }

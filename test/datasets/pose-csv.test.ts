@@ -47,6 +47,12 @@ describe('pose CSV', () => {
     expect(() => parsePoseCsv(bad, 'labels.csv')).to.throw(/labels\.csv:4: at \$\.t2: expected number \(finite, as text\), got "abc"/);
   });
 
+  it('refuses a split other than train / test, naming file, line and value', () => {
+    expect(() => parsePoseCsv(`${OFFICIAL}chess,val,seq-03,x.png,1,2,3,1,0,0,0\n`, 'labels.csv')).to.throw(
+      /labels\.csv:5: at \$\.split: expected "train" \| "test", got "val"/,
+    );
+  });
+
   it('rejects a missing column, a wrong field count and quoted fields', () => {
     expect(() => parsePoseCsv('scene,split,seq,img_path,t1,t2,t3,q1,q2,q3\n', 'a.csv')).to.throw(/a\.csv:1: header is missing column\(s\) q4/);
     expect(() => parsePoseCsv(`${OFFICIAL}chess,test,seq-03,x.png,1,2\n`, 'a.csv')).to.throw(/a\.csv:5: expected 11 fields, got 6/);

@@ -117,3 +117,38 @@ describe('synthetic scenes', () => {
     await fs.rm(dir, { recursive: true });
   });
 });
+
+describe('synthetic scenes: the unseen-trajectories split', () => {
+  const options = { numScenes: 2, trainViews: 300, testSequences: 2, framesPerSequence: 20, seed: 3 };
+  const scenes = createSyntheticScenes(options);
+  const train = scenes.table.rows.filter((r) => r.split === 'train');
+  const test = scenes.table.rows.filter((r) => r.split === 'test');
+
+  it('draws trainViews views per scene inside its free region, deterministically from the seed', () => {
+    expect(train).to.have.length(600);
+    expect(test).to.have.length(2 * 2 * 20);
+    for (const r of train) {
+      const spec = scenes.specs.find((s) => s.name === r.scene)!;
+      for (let a = 0; a < 3; a++) expect(r.t[a]).to.be.within(spec.cameraMin[a]!, spec.cameraMax[a]!);
+      expect(Math.hypot(...r.q)).to.be.closeTo(1, 1e-9);
+    }
+    expect(createSyntheticScenes(options).table.rows).to.deep.equal(scenes.table.rows);
+    expect(createSyntheticScenes({ ...options, seed: 4 }).table.rows[0]!.t).not.to.deep.equal(train[0]!.t);
+  });
+
+  it('covers every heading; test rows are whole trajectories, disjoint from the training views', () => {
+    // camera forward = third column of R(q); heading = atan2(f_x, f_z): all 8 octants are hit
+    const octants = new Set(
+      train.map(({ q: [w, x, y, z] }) => {
+        const fx = 2 * (x * z + w * y);
+        const fz = 1 - 2 * (x * x + y * y);
+        return Math.floor(((Math.atan2(fx, fz) + Math.PI) / (2 * Math.PI)) * 8) % 8;
+      }),
+    );
+    expect(octants.size).to.equal(8);
+    const images = new Set(train.map((r) => r.imgPath));
+    expect(test.some((r) => images.has(r.imgPath))).to.equal(false);
+    expect(new Set(test.map((r) => r.seq)).size).to.equal(2);
+    expect(train.every((r) => r.seq === 'views')).to.equal(true);
+  });
+});

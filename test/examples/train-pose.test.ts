@@ -1,4 +1,4 @@
-// examples/train-pose.ts runs end to end with a tiny budget (2 scenes, 4-frame trajectories, 1 epoch = 1 step).
+// examples/train-pose.ts runs end to end with a tiny budget (2 scenes, 20 views each, 4-frame test trajectories, 1 step).
 
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -24,11 +24,12 @@ describe('examples/train-pose', () => {
   it('trains one epoch, writes a checkpoint and evaluates both scenes next to the baseline', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'condformer-pose-example-'));
     try {
-      const result = await trainPoseExample({ epochs: 1, runDir: dir, numScenes: 2, framesPerSequence: 4, quiet: true });
+      const result = await trainPoseExample({ epochs: 1, runDir: dir, numScenes: 2, framesPerSequence: 4, trainViews: 20, quiet: true });
       expect(result.train.status).to.equal('completed');
-      expect(result.train.step).to.equal(1); // 2 scenes × 6 trajectories × 4 frames, 1 in 4 held out: 36 train images, batch 32
+      expect(result.split).to.equal('unseen-trajectories');
+      expect(result.train.step).to.equal(1); // 2 scenes × 20 views = 40 train images, batch 32
       expect(existsSync(result.checkpoint)).to.equal(true);
-      expect(result.evaluation.scenes.map((s) => s.count)).to.deep.equal([6, 6]);
+      expect(result.evaluation.scenes.map((s) => s.count)).to.deep.equal([8, 8]); // 2 unseen trajectories × 4 frames
       for (const s of [...result.evaluation.scenes, ...result.baseline.scenes]) expect(Number.isFinite(s.medianPositionError)).to.equal(true);
     } finally {
       await rm(dir, { recursive: true, force: true });

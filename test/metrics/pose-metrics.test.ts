@@ -1,11 +1,14 @@
 import { expect } from 'chai';
 import {
+  CAMBRIDGE_POSE_THRESHOLDS,
   DEFAULT_POSE_THRESHOLDS,
+  defaultPoseThresholds,
   evaluatePoses,
   formatPoseTable,
   lowerMedian,
   poseErrors,
   poseEvaluationJson,
+  parsePoseThresholds,
 } from '../../lib/metrics/pose-metrics.js';
 
 const rad = (deg: number) => (deg * Math.PI) / 180;
@@ -80,5 +83,40 @@ describe('pose metrics', () => {
       ],
     );
     expect(e.recall).to.deep.equal({ '0.05m/1deg': 0, '0.1m/1deg': 1 });
+  });
+});
+
+describe('recall thresholds of table 4', () => {
+  it('picks 7Scenes thresholds for 7Scenes scenes and Cambridge thresholds otherwise', () => {
+    expect(defaultPoseThresholds(['chess', 'Fire'])).to.deep.equal([
+      { meters: 0.2, degrees: 5 },
+      { meters: 0.2, degrees: 10 },
+      { meters: 0.3, degrees: 5 },
+      { meters: 0.3, degrees: 10 },
+    ]);
+    expect(defaultPoseThresholds(['KingsCollege', 'chess'])).to.equal(CAMBRIDGE_POSE_THRESHOLDS);
+    expect(CAMBRIDGE_POSE_THRESHOLDS.map((t) => [t.meters, t.degrees])).to.deep.equal([
+      [1, 5],
+      [1, 10],
+      [2, 5],
+      [2, 10],
+    ]);
+  });
+
+  it('parses metres:degrees pairs and refuses anything else', () => {
+    expect(parsePoseThresholds('0.2:5, 1:10', '--thresholds')).to.deep.equal([
+      { meters: 0.2, degrees: 5 },
+      { meters: 1, degrees: 10 },
+    ]);
+    for (const bad of ['', '1', '1:x', '1:5:3', '-1:5', '1:5,'])
+      expect(() => parsePoseThresholds(bad, '--thresholds'), bad).to.throw(/--thresholds: expected metres:degrees pairs/);
+  });
+
+  it('counts an image at a threshold only when both errors are within it', () => {
+    // errors: (0.5 m, 0°), (1.5 m, 0°), (0.1 m, 8°)
+    const predicted = [0.5, 0, 0, 1, 0, 0, 0, 1.5, 0, 0, 1, 0, 0, 0, 0.1, 0, 0, ...qx(8)];
+    const target = [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0];
+    const e = evaluatePoses(predicted, target, ['a', 'a', 'a'], CAMBRIDGE_POSE_THRESHOLDS);
+    expect(e.recall).to.deep.equal({ '1m/5deg': 1 / 3, '1m/10deg': 2 / 3, '2m/5deg': 2 / 3, '2m/10deg': 1 });
   });
 });

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import sharp from 'sharp';
 import type * as vega from 'vega';
 import { command as reportCommand } from '../../bin/commands/report.js';
-import { parsePoseMetricKey, poseEvalMetrics } from '../../lib/metrics/pose-eval-metrics.js';
+import { BASELINE_PREFIX, parsePoseMetricKey, poseEvalMetrics } from '../../lib/metrics/pose-eval-metrics.js';
 import { evaluatePoses } from '../../lib/metrics/pose-metrics.js';
 import { externalReferences, namespaceSvgIds } from '../../lib/report/html.js';
 import { thinned } from '../../lib/report/run-figures.js';
@@ -222,8 +222,21 @@ describe('pose metrics in the run log', () => {
     expect(metrics['scene/chess/recall/5m/10deg']).to.equal(1);
     expect(Object.keys(metrics)).to.have.length(2 + 3 + 2 * (2 + 3));
     for (const key of Object.keys(metrics)) expect(parsePoseMetricKey(key), key).not.to.equal(null);
-    expect(parsePoseMetricKey('scene/a/b/recall/0.5m/5deg')).to.deep.equal({ scene: 'a/b', quantity: 'recall', threshold: '0.5m/5deg' });
+    expect(parsePoseMetricKey('scene/a/b/recall/0.5m/5deg')).to.deep.equal({
+      scene: 'a/b',
+      quantity: 'recall',
+      threshold: '0.5m/5deg',
+      baseline: false,
+    });
     expect(parsePoseMetricKey('AP')).to.equal(null);
+    const baseline = poseEvalMetrics(evaluatePoses(predicted, target, ['chess', 'chess', 'fire']), BASELINE_PREFIX);
+    expect(baseline['baseline/scene/fire/medianPositionError']).to.equal(2);
+    expect(parsePoseMetricKey('baseline/scene/fire/medianOrientationError')).to.deep.equal({
+      scene: 'fire',
+      quantity: 'orientation',
+      baseline: true,
+    });
+    expect(parsePoseMetricKey('baseline/AP')).to.equal(null);
   });
 });
 

@@ -2,12 +2,12 @@
 // (checkpoints, resume, log.jsonl), then evaluate on the test split next to the scene-mean
 // baseline. Used by `condformer train pose`, `npm start`, the ablation and examples/train-pose.ts.
 
-import { poseEvalMetrics } from '../../metrics/pose-eval-metrics.js';
-import type { PoseEvaluation } from '../../metrics/pose-metrics.js';
+import { BASELINE_PREFIX, poseEvalMetrics } from '../../metrics/pose-eval-metrics.js';
+import type { PoseEvaluation, PoseThreshold } from '../../metrics/pose-metrics.js';
 import { Rng } from '../../runtime/rng.js';
 import { runPaths, type TrainOptions, type TrainResult, train } from '../../train/train.js';
 import { type PoseTrainConfig, poseTrainConfigJson } from './config.js';
-import type { PoseSplits } from './data.js';
+import { type PoseSplitName, type PoseSplits, poseSplitName, poseThresholdsFor } from './data.js';
 import { createPoseTask, evaluatePredictions, type PosePredictions, predictPoses, sceneMeanBaseline } from './task.js';
 
 /** The shared loop's options (lib/train/train.ts), plus the data, the recipe and the diagnostics switch. */
@@ -32,10 +32,14 @@ export type PoseRunOptions = Pick<
   readonly config: PoseTrainConfig;
   /** Also measure attention entropy and QK centroid distance per encoder layer on the test split. */
   readonly diagnostics?: boolean;
+  /** Recall thresholds (default: poseThresholdsFor the data). */
+  readonly thresholds?: readonly PoseThreshold[];
 };
 
 export interface PoseRunResult {
   readonly train: TrainResult;
+  /** The test split's name (`unseen-trajectories`, `interpolation`, `test`). */
+  readonly split: PoseSplitName;
   readonly evaluation: PoseEvaluation;
   readonly predictions: PosePredictions;
   readonly baseline: PoseEvaluation;
@@ -45,10 +49,11 @@ export interface PoseRunResult {
 }
 
 export async function runPoseTraining(options: PoseRunOptions): Promise<PoseRunResult> {
-  const { data, config, diagnostics, ...trainOptions } = options;
+  const { data, config, diagnostics, thresholds = poseThresholdsFor(data), ...trainOptions } = options;
   const { epochs } = options;
   const started = Date.now();
   const rng = new Rng(options.seed ?? 0);
+  const baseline = sceneMeanBaseline(data.train, data.test, thresholds);
   const evalOptions = { resize: config.resize, crop: config.crop, batchSize: Math.max(config.batchSize, 16) };
   const { task, trainable } = createPoseTask({
     config,
@@ -56,8 +61,8 @@ export async function runPoseTraining(options: PoseRunOptions): Promise<PoseRunR
     rng,
     evaluate: async () => {
       const p = await predictPoses(trainable.model, data.test, { ...evalOptions, rng: new Rng(0) });
-      const e = evaluatePredictions(p);
-      return { ...poseEvalMetrics(e), sceneAccuracy: p.sceneAccuracy };
+      const e = evaluatePredictions(p, thresholds);
+      return { ...poseEvalMetrics(e), ...poseEvalMetrics(baseline, BASELINE_PREFIX), sceneAccuracy: p.sceneAccuracy };
     },
   });
   try {
@@ -67,6 +72,7 @@ export async function runPoseTraining(options: PoseRunOptions): Promise<PoseRunR
       config: {
         ...poseTrainConfigJson(config),
         data: data.spec,
+        split: poseSplitName(data.spec),
         epochs,
         seed: options.seed ?? 0,
         ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
@@ -79,9 +85,10 @@ export async function runPoseTraining(options: PoseRunOptions): Promise<PoseRunR
     const predictions = await predictPoses(trainable.model, data.test, { ...evalOptions, rng: new Rng(0), diagnostics });
     return {
       train: result,
-      evaluation: evaluatePredictions(predictions),
+      split: poseSplitName(data.spec),
+      evaluation: evaluatePredictions(predictions, thresholds),
       predictions,
-      baseline: sceneMeanBaseline(data.train, data.test),
+      baseline,
       checkpoint: result.checkpoint,
       log: runPaths(options.runDir).log,
       seconds: (Date.now() - started) / 1000,

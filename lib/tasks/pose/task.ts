@@ -11,7 +11,7 @@ import type { CameraPoseLoss } from '../../../losses/camera-pose-loss.js';
 import type { PoseLossInput, PoseLossResult, PoseTargets } from '../../../losses/ms-transformer-loss.js';
 import { layerAttentionEntropies } from '../../diagnostics/attention-entropy.js';
 import { qkCentroidDistance } from '../../diagnostics/qk-centroid.js';
-import { evaluatePoses, type PoseEvaluation } from '../../metrics/pose-metrics.js';
+import { evaluatePoses, type PoseEvaluation, type PoseThreshold } from '../../metrics/pose-metrics.js';
 import { disposeMSTransformerOutput, type MSTransformer } from '../../models/ms-transformer.js';
 import { buildPoseRegressorParts } from '../../models/pose-regressor.js';
 import { Module } from '../../nn/module.js';
@@ -148,17 +148,18 @@ function meanCentroidDistances(layers: readonly { queries: tf.Tensor; keys: tf.T
   return layers.map((l) => tf.tidy(() => tf.mean(qkCentroidDistance(l.queries, l.keys)).dataSync()[0]!));
 }
 
-export function evaluatePredictions(p: PosePredictions): PoseEvaluation {
-  return evaluatePoses(p.predicted, p.target, p.scenes);
+export function evaluatePredictions(p: PosePredictions, thresholds?: readonly PoseThreshold[]): PoseEvaluation {
+  return evaluatePoses(p.predicted, p.target, p.scenes, thresholds);
 }
 
 /** The "predict each scene's mean training pose" baseline on `test`. */
-export function sceneMeanBaseline(train: PoseSource, test: PoseSource): PoseEvaluation {
+export function sceneMeanBaseline(train: PoseSource, test: PoseSource, thresholds?: readonly PoseThreshold[]): PoseEvaluation {
   const predicted = predictSceneMeans(sceneMeanPoses(train.table), test.table.rows);
   const target = Float64Array.from(test.table.rows.flatMap((_, i) => poseVector(test.table, i)));
   return evaluatePoses(
     predicted,
     target,
     test.table.rows.map((r) => r.scene),
+    thresholds,
   );
 }

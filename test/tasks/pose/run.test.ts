@@ -7,12 +7,15 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { command as evalPose } from '../../../bin/commands/eval-pose.js';
+import { command as trainPose } from '../../../bin/commands/train-pose.js';
 import { decodePoseRegressorConfig } from '../../../lib/models/pose-regressor.js';
 import { type PoseTrainConfig, smallPoseTrainConfig } from '../../../lib/tasks/pose/config.js';
 import { loadPoseSplits, type PoseSplits, syntheticDataSpec } from '../../../lib/tasks/pose/data.js';
 import { runPoseTraining } from '../../../lib/tasks/pose/run.js';
+import { sceneMeanBaseline } from '../../../lib/tasks/pose/task.js';
 import { disposeCheckpoint, loadCheckpoint } from '../../../lib/train/checkpoint.js';
 import { readRunLog } from '../../../lib/train/run-log.js';
+import { runPaths } from '../../../lib/train/train.js';
 import { runCommand } from '../../helpers/run-command.js';
 
 function tinyConfig(qkaLambda: number): PoseTrainConfig {
@@ -84,7 +87,7 @@ describe('pose task (tiny synthetic run)', () => {
     expect(Object.keys(first!.terms).sort()).to.deep.equal(['loss_q', 'loss_x', 's_q', 's_x', 'scene']);
   });
 
-  it('condformer eval pose --json prints per-scene medians from the checkpoint alone', async () => {
+  it('condformer eval pose --json prints split, per-scene medians, recall and the scene-mean baseline from the checkpoint alone', async () => {
     const { code, lines } = await runCommand(evalPose, [
       '--checkpoint',
       join(dir, 'qka', 'checkpoints', 'last.safetensors'),
@@ -94,13 +97,38 @@ describe('pose task (tiny synthetic run)', () => {
     ]);
     expect(code).to.equal(0);
     const json = JSON.parse(lines.join('\n')) as {
+      split: string;
       scenes: { scene: string; medianPositionError: number; medianOrientationError: number }[];
       average: { medianPositionError: number };
       recall: Record<string, number>;
+      baseline: {
+        average: { medianPositionError: number; medianOrientationError: number };
+        scenes: { scene: string; medianPositionError: number }[];
+      };
     };
+    expect(json.split).to.equal('unseen-trajectories');
+    // the baseline is the scene-mean prediction on the same test split, recomputed here
+    const baseline = sceneMeanBaseline(data.train, data.test);
+    expect(json.baseline.average.medianPositionError).to.be.closeTo(baseline.average.medianPositionError, 1e-12);
+    expect(json.baseline.average.medianOrientationError).to.be.closeTo(baseline.average.medianOrientationError, 1e-12);
+    expect(json.baseline.scenes.map((s) => s.medianPositionError)).to.deep.equal(baseline.scenes.map((s) => s.medianPositionError));
     expect(json.scenes.map((s) => s.scene)).to.deep.equal(['scene-00-room', 'scene-01-outdoor']);
     for (const s of json.scenes) expect(Number.isFinite(s.medianPositionError) && Number.isFinite(s.medianOrientationError)).to.equal(true);
     expect(json.average.medianPositionError).to.be.closeTo((json.scenes[0]!.medianPositionError + json.scenes[1]!.medianPositionError) / 2, 1e-9);
-    expect(Object.keys(json.recall)).to.deep.equal(['0.25m/2deg', '0.5m/5deg', '5m/10deg']);
+    // synthetic scenes: table 4's Cambridge thresholds
+    expect(Object.keys(json.recall)).to.deep.equal(['1m/5deg', '1m/10deg', '2m/5deg', '2m/10deg']);
+    const checkpoint = join(dir, 'qka', 'checkpoints', 'last.safetensors');
+    const custom = await runCommand(evalPose, ['--checkpoint', checkpoint, '--json', '--thresholds', '0.2:5,1000:180', '--backend', tf.getBackend()]);
+    const recall = (JSON.parse(custom.lines.join('\n')) as { recall: Record<string, number> }).recall;
+    expect(Object.keys(recall)).to.deep.equal(['0.2m/5deg', '1000m/180deg']);
+    expect(recall['1000m/180deg']).to.equal(1); // every error is under 1 km and 180°
+  });
+
+  it('condformer train pose --resume --run-dir needs no --data: it trains on from the stored config and data', async () => {
+    const runDir = join(dir, 'qka');
+    const { code } = await runCommand(trainPose, ['--resume', '--run-dir', runDir, '--epochs', '3', '--backend', tf.getBackend()]);
+    expect(code).to.equal(0);
+    const log = await readRunLog(runPaths(runDir).log);
+    expect(log.flatMap((r) => (r.type === 'epoch' ? [r.epoch] : []))).to.deep.equal([0, 1, 2]); // 0-based: 2 epochs, then the resumed third
   });
 });
