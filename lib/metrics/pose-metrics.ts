@@ -43,7 +43,12 @@ export function defaultPoseThresholds(scenes: readonly string[]): readonly PoseT
 
 /** Parse `1:5,2:10` (metres:degrees pairs); `source` names the option in errors. */
 export function parsePoseThresholds(text: string, source: string): readonly PoseThreshold[] {
-  const pairs = text.split(',').map((pair) => pair.trim().split(':').map((v) => Number(v)));
+  const pairs = text.split(',').map((pair) =>
+    pair
+      .trim()
+      .split(':')
+      .map((v) => Number(v)),
+  );
   const bad = pairs.findIndex((p) => p.length !== 2 || !p.every((v) => Number.isFinite(v) && v > 0));
   if (text.trim() === '' || bad >= 0) throw new RangeError(`${source}: expected metres:degrees pairs like 1:5,2:10, got ${JSON.stringify(text)}`);
   return pairs.map(([meters, degrees]) => ({ meters: meters!, degrees: degrees! }));

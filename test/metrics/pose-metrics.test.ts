@@ -6,9 +6,9 @@ import {
   evaluatePoses,
   formatPoseTable,
   lowerMedian,
+  parsePoseThresholds,
   poseErrors,
   poseEvaluationJson,
-  parsePoseThresholds,
 } from '../../lib/metrics/pose-metrics.js';
 
 const rad = (deg: number) => (deg * Math.PI) / 180;

@@ -7,9 +7,9 @@ import { checkImages, readRgbImage } from '../../../datasets/image.js';
 import { type PoseTable, poseTable, readPoseCsv, selectSplit } from '../../../datasets/pose-csv.js';
 import type { PoseSource } from '../../../datasets/pose-dataset.js';
 import { createSyntheticScenes, type SyntheticScenes, syntheticPoseSource } from '../../../datasets/synthetic-scenes.js';
-import { CAMBRIDGE_POSE_THRESHOLDS, defaultPoseThresholds, type PoseThreshold } from '../../metrics/pose-metrics.js';
 import { PositiveInt, withLegacyNames } from '../../io/codecs.js';
 import { decodeOrThrow } from '../../io/decode.js';
+import { CAMBRIDGE_POSE_THRESHOLDS, defaultPoseThresholds, type PoseThreshold } from '../../metrics/pose-metrics.js';
 
 /** Runs written before the data specs of both tasks said `kind` stored `source`. */
 export const PoseDataSpecCodec = withLegacyNames(

@@ -1,8 +1,8 @@
 // A pose regressor evaluated on a data spec's test split next to the scene-mean baseline: the one
 // result `condformer eval pose` (table and --json), `npm start` and the report show.
 import { type PoseEvaluation, type PoseThreshold, poseEvaluationJson } from '../../metrics/pose-metrics.js';
-import type { JsonObject } from '../../train/json.js';
 import { Rng } from '../../runtime/rng.js';
+import type { JsonObject } from '../../train/json.js';
 import type { PoseTrainConfig } from './config.js';
 import { loadPoseSplits, type PoseDataSpec, type PoseSplitName, type PoseSplits, poseSplitName, poseThresholdsFor } from './data.js';
 import { evaluatePredictions, type PoseTrainingModel, predictPoses, sceneMeanBaseline } from './task.js';
