@@ -32,7 +32,7 @@ describe('condformer train detect with DAB anchors, DN groups and query groups',
       '--ffn',
       '32',
       '--queries',
-      '4',
+      '6',
       '--small-channels',
       '4,8,8,16',
     ],
@@ -45,7 +45,7 @@ describe('condformer train detect with DAB anchors, DN groups and query groups',
     expect(code, err).to.equal(0);
     const configPath = join(runDir, 'config.json');
     const config = decodeDetectionRunConfig(parseJson(readFileSync(configPath, 'utf8'), configPath), configPath);
-    expect(config.detector).to.include({ model: 'conditional', anchors: 'dab', dnGroups: 2, queryGroups: 3, numQueries: 4 });
+    expect(config.detector).to.include({ model: 'conditional', anchors: 'dab', dnGroups: 2, queryGroups: 3, numQueries: 6 });
     const log = await readRunLog(join(runDir, 'log.jsonl'));
     const epochs = log.flatMap((r) => (r.type === 'epoch' ? [r] : []));
     expect(epochs).to.have.length(1);
