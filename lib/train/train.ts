@@ -257,7 +257,21 @@ class Loop<B> {
       const partial = epoch === start.epoch ? partialEpoch(start) : null;
       const budget = partial === null ? this.budgetReached() : null;
       if (budget !== null) {
-        // At an epoch boundary: the checkpoint is the last epoch's (or the resumed one).
+        // At an epoch boundary: the checkpoint is the last epoch's (or the resumed one). A time budget
+        // is spent over all sessions, so the checkpoint records the time at the stop: a resume with the
+        // same budget stops again instead of training the few milliseconds that were left at the epoch's end.
+        if (budget === 'time-budget') {
+          const progress = {
+            epoch,
+            stepInEpoch: 0,
+            step: this.step,
+            elapsedSeconds: this.elapsed(),
+            rng: ctx.rng.state(),
+            dataRng: null,
+            epochTotals: null,
+          };
+          await this.save(progress, []);
+        }
         await this.evaluateAt(epoch - 1);
         return this.finish('completed', epoch, budget);
       }
