@@ -1,7 +1,7 @@
 // Research check: do DAB-DETR anchors, DN-DETR denoising and Group DETR query groups speed up
 // Conditional DETR's convergence (the papers' direction: DN +1.9 AP and faster early convergence,
 // Group DETR faster convergence at no inference cost)? Every arm gets the same small detector,
-// data, seed and number of steps on the easy squares scene (bench/squares-scene.ts); COCO AP per
+// data, seed and number of steps on the benchmark scene `squares` (datasets/detection-scenes.ts); COCO AP per
 // epoch is printed as one JSON line per arm and seed, then as a table when several are given.
 //
 //   npx tsx bench/training-aids.ts [--arms conditional,dab,dab+dn,groups,all] [--seeds 0,1] [--epochs 6]
@@ -9,13 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { generateDetectionScene } from '../datasets/detection-scenes.js';
 import { randomHorizontalFlip } from '../datasets/detection-transforms.js';
+import { syntheticShapesSource } from '../datasets/synthetic-shapes.js';
 import { buildDetector, type DetectorConfig } from '../lib/models/detector.js';
 import { initBackend } from '../lib/runtime/backend.js';
 import { Rng } from '../lib/runtime/rng.js';
 import { createDetectionTask } from '../lib/tasks/detection/task.js';
 import { train } from '../lib/train/train.js';
-import { squaresScene } from './squares-scene.js';
 
 /** The arms: Conditional DETR alone, with each aid (DN-DETR needs DAB anchors), with all three. */
 const ARMS = {
@@ -72,9 +73,11 @@ interface Measured {
 }
 
 async function measure(arm: Arm, seed: number): Promise<Measured> {
-  const squaresRng = new Rng(`${seed}:squares`);
-  const trainSet = squaresScene(trainImages, 1, size, squaresRng);
-  const valSet = squaresScene(valImages, trainImages + 1, size, squaresRng);
+  // the same sets as `--data synthetic:squares` and bench/detr-vs-conditional.ts at this seed
+  const split = (count: number, name: string) =>
+    syntheticShapesSource(generateDetectionScene('squares', { count, height: size, width: size, seed: `${seed}:${name}` }));
+  const trainSet = split(trainImages, 'train');
+  const valSet = split(valImages, 'val');
   const rng = new Rng(seed);
   const detector = buildDetector({ ...base, ...ARMS[arm] }, rng);
   const task = createDetectionTask({
