@@ -9,12 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateDetectionScene } from '../datasets/detection-scenes.js';
 import { randomHorizontalFlip } from '../datasets/detection-transforms.js';
-import { syntheticShapesSource } from '../datasets/synthetic-shapes.js';
 import { buildDetector, type DetectorConfig } from '../lib/models/detector.js';
 import { initBackend } from '../lib/runtime/backend.js';
 import { Rng } from '../lib/runtime/rng.js';
+import { loadDetectionSplit } from '../lib/tasks/detection/data.js';
 import { createDetectionTask } from '../lib/tasks/detection/task.js';
 import { train } from '../lib/train/train.js';
 
@@ -73,11 +72,9 @@ interface Measured {
 }
 
 async function measure(arm: Arm, seed: number): Promise<Measured> {
-  // the same sets as `--data synthetic:squares` and bench/detr-vs-conditional.ts at this seed
-  const split = (count: number, name: string) =>
-    syntheticShapesSource(generateDetectionScene('squares', { count, height: size, width: size, seed: `${seed}:${name}` }));
-  const trainSet = split(trainImages, 'train');
-  const valSet = split(valImages, 'val');
+  // the very sets of `--data synthetic:squares` at this seed (and of bench/detr-vs-conditional.ts --scene squares)
+  const spec = { kind: 'synthetic', seed, trainImages, valImages, imageSize: size, scene: 'squares' } as const;
+  const [trainSet, valSet] = [await loadDetectionSplit(spec, 'train'), await loadDetectionSplit(spec, 'val')];
   const rng = new Rng(seed);
   const detector = buildDetector({ ...base, ...ARMS[arm] }, rng);
   const task = createDetectionTask({
