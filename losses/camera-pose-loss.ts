@@ -107,7 +107,10 @@ export class CameraPoseLoss extends Module {
  */
 export function sceneNllLoss(sceneLogProbs: tf.Tensor2D, sceneIds: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => {
-    const picked = tf.sum(tf.mul(sceneLogProbs, tf.oneHot(tf.cast(sceneIds, 'int32'), sceneLogProbs.shape[1])), 1);
+    // tf.oneHot needs depth ≥ 2: with one scene every row picks column 0.
+    const numScenes = sceneLogProbs.shape[1];
+    const picked =
+      numScenes === 1 ? tf.reshape(sceneLogProbs, [-1]) : tf.sum(tf.mul(sceneLogProbs, tf.oneHot(tf.cast(sceneIds, 'int32'), numScenes)), 1);
     return tf.neg(tf.mean(picked)) as tf.Scalar;
   });
 }

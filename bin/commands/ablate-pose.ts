@@ -3,12 +3,17 @@
 // several seeds (model init and data order; the scenes stay those of data seed 0) on the same data
 // and number of epochs, and reports per run and as mean ± std over the seeds the median errors on
 // the unseen trajectories, the scene accuracy and, per encoder layer of both branches, the
-// attention entropy and the QK centroid distance measured on the test set.
+// attention entropy and the QK centroid distance measured on the test set; then the paper's
+// figures for the first seed's arms side by side (`condformer analyze` on their checkpoints):
+// entropy per layer, query-region purity histograms, QK distance per layer and head, and a UMAP of
+// each arm's queries and keys, in <run-dir>/analysis/analysis.html.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { analyzeCheckpoints, armLabels } from '../../lib/report/analyze-checkpoints.js';
+import { writeDiagnosticsReport } from '../../lib/report/diagnostics-report.js';
 import { initBackend } from '../../lib/runtime/backend.js';
 import { type PositionEmbeddingKind, smallPoseTrainConfig } from '../../lib/tasks/pose/config.js';
-import { describePoseData, loadPoseSplits, poseSplitName, syntheticBenchmarkSpec } from '../../lib/tasks/pose/data.js';
+import { BENCHMARK_TRAIN_VIEWS, describePoseData, loadPoseSplits, poseSplitName, syntheticBenchmarkSpec } from '../../lib/tasks/pose/data.js';
 import { runPoseTraining } from '../../lib/tasks/pose/run.js';
 import type { PoseDiagnostics } from '../../lib/tasks/pose/task.js';
 import { QKA_LAMBDA } from '../../losses/qk-alignment.js';
@@ -49,6 +54,7 @@ export const command = defineCommand(
       variants: { type: 'string', value: 'a,b', help: `subset of ${POSE_ABLATION_VARIANTS.map((v) => v.name).join(', ')} (default: all)` },
       ...epochsOption(2, 'epochs per run (default 2: 500 steps on the 8000 training views)'),
       scenes: { type: 'string', value: '<n>', help: 'synthetic scenes (default 4)' },
+      'train-views': { type: 'string', value: '<n>', help: `training views per scene (default ${BENCHMARK_TRAIN_VIEWS})` },
       seeds: { type: 'string', value: '<a,b,c>', help: 'seeds of model init and data order (default 0,1,2)' },
       ...seedOption('one seed instead of --seeds'),
       'run-dir': { type: 'string', value: '<dir>', help: 'default runs/pose-ablation (one sub-directory per variant)' },
@@ -71,18 +77,22 @@ export const command = defineCommand(
           ? [intValue(values.seed, 'seed', 0, 0)]
           : [0, 1, 2];
     const numScenes = intValue(values.scenes, 'scenes', 4);
+    const trainViews = intValue(values['train-views'], 'train-views', BENCHMARK_TRAIN_VIEWS);
     const runDir = values['run-dir'] ?? join('runs', 'pose-ablation');
     await initBackend(values.backend);
-    const spec = syntheticBenchmarkSpec({ numScenes });
+    const spec = syntheticBenchmarkSpec({ numScenes, trainViews });
     const data = await loadPoseSplits(spec);
     console.log(`data: ${describePoseData(spec)}; ${epochs} epochs per run, seeds ${seeds.join(', ')}`);
     const rows: AblationRow[] = [];
+    /** The first seed's checkpoint of each variant: the arms of the analysis. */
+    const analysisArms: string[] = [];
     const armDir = (v: Variant, seed: number) => join(runDir, seeds.length === 1 ? v.name : `${v.name}-seed${seed}`);
     for (const seed of seeds) {
       for (const v of variants) {
         const config = { ...smallPoseTrainConfig(numScenes, v.positionEmbedding), qkaLambda: v.qka ? QKA_LAMBDA : 0 };
         console.log(`\n== ${v.name}, seed ${seed}: ${v.positionEmbedding} PE, QKA λ ${config.qkaLambda}`);
         const r = await runPoseTraining({ data, config, epochs, runDir: armDir(v, seed), seed, overwrite: true, diagnostics: true, logEvery: 25 });
+        if (seed === seeds[0]) analysisArms.push(r.checkpoint);
         rows.push({
           variant: v.name,
           seed,
@@ -104,6 +114,16 @@ export const command = defineCommand(
         runDir,
       )}`,
     );
+    const analysis = await analyzeCheckpoints(analysisArms, { seed: 0 });
+    const written = await writeDiagnosticsReport(join(runDir, 'analysis'), {
+      ...analysis,
+      subtitle: [
+        ...(analysis.subtitle ?? []),
+        `seed ${seeds[0]} of each variant, split ${poseSplitName(spec)}`,
+        ...armLabels(analysisArms).map((label, i) => `${label}: ${analysisArms[i]}`),
+      ],
+    });
+    console.log(`entropy, purity histograms, QK distance and UMAP per variant (seed ${seeds[0]}): ${written.html}`);
     return 0;
   },
 );

@@ -1,5 +1,9 @@
 // The pose commands refuse bad usage before any work starts: exit 2 with the usage, like the
 // detector commands (bin/shared/command.ts defineCommand).
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { expect } from 'chai';
 import { type AblationRow, command as ablatePose, formatAblationSummary, meanStd, summarizeAblation } from '../../bin/commands/ablate-pose.js';
 import { command as evalPose } from '../../bin/commands/eval-pose.js';
@@ -62,6 +66,28 @@ describe('ablate pose: mean ± std over seeds', () => {
     expect(base!.medianPositionError).to.deep.equal({ mean: 4, std: 0 });
     expect(formatAblationSummary([qka!])).to.contain('| qka | 3 | 3.000 ± 2.646 | 20.00 ± 10.00 | 2.00 / 4.00 |');
     expect(meanStd([5])).to.deep.equal({ mean: 5, std: 0 });
+  });
+
+  it('trains the variants and writes the paper figures of the first seed: entropy, purity histograms, QK distance, a UMAP per arm', async function () {
+    this.timeout(300_000);
+    const runDir = await fs.mkdtemp(join(tmpdir(), 'condformer-ablate-'));
+    try {
+      // 1 scene of 32 views: one step of batch 32 per run; 2 test trajectories of 40 frames.
+      const args = ['--variants', 'baseline,fixed-pe+qka', '--seeds', '0,1', '--epochs', '1', '--scenes', '1', '--train-views', '32'];
+      const run = await runCommand(ablatePose, [...args, '--run-dir', runDir, '--backend', tf.getBackend()]);
+      expect(run.code, run.err).to.equal(0);
+      expect(run.out).to.match(/\| baseline \| 2 \| \d+\.\d{3} ± \d+\.\d{3} \|/);
+      const html = join(runDir, 'analysis', 'analysis.html');
+      expect(run.out).to.contain(`(seed 0): ${html}`);
+      const page = await fs.readFile(html, 'utf8');
+      for (const arm of ['baseline-seed0', 'fixed-pe+qka-seed0']) expect(page).to.contain(`${arm}: ${join(runDir, arm, 'checkpoints')}`);
+      expect(page).not.to.contain('seed1:');
+      const figures = (await fs.readdir(join(runDir, 'analysis', 'figures'))).sort();
+      expect(figures).to.include.members(['attention-entropy.png', 'query-region-purity.png', 'qk-centroid-distance.png']);
+      expect(figures.filter((f) => f.startsWith('qk-embedding-'))).to.have.length(2);
+    } finally {
+      await fs.rm(runDir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a bad --seeds list before any work', async () => {

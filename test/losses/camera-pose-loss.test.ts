@@ -100,4 +100,11 @@ describe('sceneNllLoss', () => {
     expect(value.dataSync()[0]).to.be.closeTo((0.407606 + 1.0986123) / 2, 1e-6);
     tf.dispose([logProbs, value]);
   });
+
+  it('takes column 0 with one scene (tf.oneHot refuses depth 1)', () => {
+    const logProbs = tf.tensor2d([[-0.5], [-1.5]]);
+    const value = sceneNllLoss(logProbs, tf.tensor1d([0, 0], 'int32'));
+    expect(value.dataSync()[0]).to.be.closeTo(1, 1e-7);
+    tf.dispose([logProbs, value]);
+  });
 });
