@@ -54,7 +54,8 @@ describe('pose task (tiny synthetic run)', () => {
     const runDir = join(dir, 'qka');
     const result = await runPoseTraining({
       data,
-      config: tinyConfig(0.1),
+      // ActMST's learnable weighting (the CPU preset fixes s_x = s_q = 1).
+      config: { ...tinyConfig(0.1), poseLoss: { learnable: true, sX: 0, sQ: 0, norm: 2 } },
       epochs: 2,
       runDir,
       seed: 1,
@@ -85,6 +86,11 @@ describe('pose task (tiny synthetic run)', () => {
     const log = await readRunLog(result.log);
     const first = log.find((r) => r.type === 'train');
     expect(Object.keys(first!.terms).sort()).to.deep.equal(['loss_q', 'loss_x', 's_q', 's_x', 'scene']);
+    // The preset's fixed weights: loss = 1·l_x + 1·l_q + scene, s_x / s_q never move.
+    for (const r of log.filter((x) => x.type === 'train')) {
+      expect([r.terms.s_x, r.terms.s_q]).to.deep.equal([1, 1]);
+      expect(r.loss).to.be.closeTo(r.terms.loss_x! + r.terms.loss_q! + r.terms.scene!, 1e-4);
+    }
   });
 
   it('condformer eval pose --json prints split, per-scene medians, recall and the scene-mean baseline from the checkpoint alone', async () => {
