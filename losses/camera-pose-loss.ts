@@ -6,6 +6,7 @@
 //   learnable: L = l_x·e^(−s_x) + s_x + l_q·e^(−s_q) + s_q
 //   fixed:     L = s_x·l_x + s_q·l_q
 import * as tf from '@tensorflow/tfjs';
+import { oneHot } from '../lib/nn/functional.js';
 import { Module } from '../lib/nn/module.js';
 
 export interface CameraPoseLossConfig {
@@ -107,10 +108,7 @@ export class CameraPoseLoss extends Module {
  */
 export function sceneNllLoss(sceneLogProbs: tf.Tensor2D, sceneIds: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => {
-    // tf.oneHot needs depth ≥ 2: with one scene every row picks column 0.
-    const numScenes = sceneLogProbs.shape[1];
-    const picked =
-      numScenes === 1 ? tf.reshape(sceneLogProbs, [-1]) : tf.sum(tf.mul(sceneLogProbs, tf.oneHot(tf.cast(sceneIds, 'int32'), numScenes)), 1);
+    const picked = tf.sum(tf.mul(sceneLogProbs, oneHot(sceneIds, sceneLogProbs.shape[1])), 1);
     return tf.neg(tf.mean(picked)) as tf.Scalar;
   });
 }

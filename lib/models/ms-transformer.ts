@@ -12,6 +12,7 @@ import { PoseRegressorHead } from '../../heads/pose-regressor-head.js';
 import type { LayerQueriesKeys } from '../../losses/qk-alignment.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { Embedding } from '../nn/embedding.js';
+import { oneHot } from '../nn/functional.js';
 import { Linear } from '../nn/linear.js';
 import { Module, ModuleList } from '../nn/module.js';
 import type { PositionEncoder } from '../position/position-encoder.js';
@@ -138,9 +139,7 @@ export class MSTransformer extends Module {
       const sceneScores = tf.squeeze(this.sceneEmbed.forward(tf.concat([descT, descRot], 2)), [2]); // [B, S]
       const sceneLogDistr = tf.logSoftmax(sceneScores, 1) as tf.Tensor2D;
       const sceneIndices = (sceneIds === undefined ? tf.argMax(sceneLogDistr, 1) : tf.cast(sceneIds, 'int32')) as tf.Tensor1D;
-      // tf.oneHot needs depth ≥ 2: with one scene every row selects it.
-      const oneHot = this.numScenes === 1 ? tf.ones([sceneIndices.shape[0], 1]) : tf.oneHot(sceneIndices, this.numScenes);
-      const select = tf.expandDims(oneHot, 2); // [B, S, 1]
+      const select = tf.expandDims(oneHot(sceneIndices, this.numScenes), 2); // [B, S, 1]
       const globalT = tf.sum(tf.mul(select, descT), 1) as tf.Tensor2D; // [B, d]
       const globalRot = tf.sum(tf.mul(select, descRot), 1) as tf.Tensor2D; // [B, d]
       const pose = tf.concat(

@@ -15,6 +15,18 @@ export function activate(x: tf.Tensor, activation: Exclude<Activation, 'prelu'>)
   return activation === 'relu' ? tf.relu(x) : gelu(x);
 }
 
+/**
+ * `F.one_hot(indices, depth)` as float32 [N, depth] for every depth ≥ 1 (tf.oneHot refuses
+ * depth 1, e.g. a single-scene pose model): depth 1 is the first column of the depth-2 one-hot.
+ */
+export function oneHot(indices: tf.Tensor1D, depth: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const int = tf.cast(indices, 'int32') as tf.Tensor1D;
+    const hot = depth === 1 ? tf.slice(tf.oneHot(int, 2), [0, 0], [-1, 1]) : tf.oneHot(int, depth);
+    return tf.cast(hot, 'float32') as tf.Tensor2D;
+  });
+}
+
 /** log(x / (1 - x)) with x clamped to [0, 1] and eps 1e-3 on both sides (DETR's `inverse_sigmoid`, eps 1e-3 as in Conditional DETR). */
 export function inverseSigmoid(x: tf.Tensor, eps = 1e-3): tf.Tensor {
   return tf.tidy(() => {

@@ -101,7 +101,7 @@ describe('sceneNllLoss', () => {
     tf.dispose([logProbs, value]);
   });
 
-  it('takes column 0 with one scene (tf.oneHot refuses depth 1)', () => {
+  it('takes column 0 with one scene (oneHot of depth 1)', () => {
     const logProbs = tf.tensor2d([[-0.5], [-1.5]]);
     const value = sceneNllLoss(logProbs, tf.tensor1d([0, 0], 'int32'));
     expect(value.dataSync()[0]).to.be.closeTo(1, 1e-7);

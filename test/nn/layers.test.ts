@@ -7,6 +7,7 @@ import { type ConvImplementation, setConvImplementation } from '../../lib/nn/con
 import { Conv2d } from '../../lib/nn/conv2d.js';
 import { Embedding } from '../../lib/nn/embedding.js';
 import { FrozenBatchNorm2d, withoutBatchCounters } from '../../lib/nn/frozen-batch-norm.js';
+import { oneHot } from '../../lib/nn/functional.js';
 import { Rng } from '../../lib/runtime/rng.js';
 import { type Map4, maxAbsDiff, nest, referenceConv2d, wave } from './reference.js';
 
@@ -293,6 +294,20 @@ describe('FrozenBatchNorm2d', () => {
     expect(maxAbsDiff(source.forward(x).dataSync(), expected)).to.be.below(1e-6);
     frozen.dispose();
     source.dispose();
+  });
+});
+
+describe('oneHot', () => {
+  it('is F.one_hot as float32 for depth 3 and for depth 1 (which tf.oneHot refuses)', () => {
+    const three = oneHot(tf.tensor1d([2, 0], 'int32'), 3);
+    const one = oneHot(tf.tensor1d([0, 0, 0], 'int32'), 1);
+    expect(three.dtype).to.equal('float32');
+    expect(three.arraySync()).to.deep.equal([
+      [0, 0, 1],
+      [1, 0, 0],
+    ]);
+    expect(one.arraySync()).to.deep.equal([[1], [1], [1]]);
+    tf.dispose([three, one]);
   });
 });
 
