@@ -57,9 +57,10 @@ export function actmstTrainConfig(model: Partial<PoseRegressorConfig> & { numSce
  * 2 + 2 layers per branch, PoseRegressor width 256, 32² images (no crop augmentation, no colour
  * jitter), batch 32, lr 1e-3 (StepLR ×0.1 after 20 epochs), and CameraPoseLoss with fixed weights
  * l_x + l_q (learnable false, s_x = s_q = 1). Measured on the synthetic scenes (docs/results.md
- * "pose loss weighting"): the official learned weighting drifts to s_x ≈ 0.94, s_q ≈ −0.29, i.e.
- * orientation weighted 3.4× position, and `npm start` reached 73% of the baseline's position
- * error; the fixed 1 : 1 weights reached 49% (orientation 28% → 21%). The official 7-Scenes
+ * "Pose recipe search on the unseen trajectories", bench/pose-recipe.ts): the official learned
+ * weighting drifts to s_x ≈ 0.94, s_q ≈ −0.29, i.e. orientation weighted 3.4× position, and
+ * `npm start` reached 73% / 28% of the baseline's position / orientation error; with the fixed
+ * 1 : 1 weights 49% / 24%. The official 7-Scenes
  * s_q = −3 weights orientation 20× and stalls the first epochs. Otherwise ActMST's recipe (Adam +
  * L2, QKA λ 0.1).
  */

@@ -152,14 +152,18 @@ export function evaluatePredictions(p: PosePredictions, thresholds?: readonly Po
   return evaluatePoses(p.predicted, p.target, p.scenes, thresholds);
 }
 
-/** The "predict each scene's mean training pose" baseline on `test`. */
-export function sceneMeanBaseline(train: PoseSource, test: PoseSource, thresholds?: readonly PoseThreshold[]): PoseEvaluation {
-  const predicted = predictSceneMeans(sceneMeanPoses(train.table), test.table.rows);
-  const target = Float64Array.from(test.table.rows.flatMap((_, i) => poseVector(test.table, i)));
+/** Errors of `predicted` ([N, 7], one row per row of `source`) against `source`'s poses, per scene. */
+export function evaluateSourcePredictions(predicted: ArrayLike<number>, source: PoseSource, thresholds?: readonly PoseThreshold[]): PoseEvaluation {
+  const target = Float64Array.from(source.table.rows.flatMap((_, i) => poseVector(source.table, i)));
   return evaluatePoses(
     predicted,
     target,
-    test.table.rows.map((r) => r.scene),
+    source.table.rows.map((r) => r.scene),
     thresholds,
   );
+}
+
+/** The "predict each scene's mean training pose" baseline on `test`. */
+export function sceneMeanBaseline(train: PoseSource, test: PoseSource, thresholds?: readonly PoseThreshold[]): PoseEvaluation {
+  return evaluateSourcePredictions(predictSceneMeans(sceneMeanPoses(train.table), test.table.rows), test, thresholds);
 }

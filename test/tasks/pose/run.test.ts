@@ -81,7 +81,7 @@ describe('pose task (tiny synthetic run)', () => {
     expect(result.baseline.scenes.length).to.equal(2);
   });
 
-  it('λ = 0 computes no alignment terms', async () => {
+  it('λ = 0 computes no alignment terms; the preset weights stay fixed at 1 : 1', async () => {
     const result = await runPoseTraining({ data, config: tinyConfig(0), epochs: 1, runDir: join(dir, 'plain'), seed: 1, quiet: true, logEvery: 1 });
     const log = await readRunLog(result.log);
     const first = log.find((r) => r.type === 'train');
