@@ -6,8 +6,13 @@
 // The data is a benchmark scene (datasets/detection-scenes.ts: squares, shapes, clutter) or, with
 // --scene classic, the original synthetic shapes (--max-objects, --kinds); equal steps for both arms.
 //
-//   npx tsx bench/detr-vs-conditional.ts [--scene shapes] [--epochs 6] [--train-images 256] [--small-stride 8] [--seed 0] [--backend torch]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// --models runs one arm only (so that two processes can run the arms side by side); --run-dir keeps
+// each arm's run directory (`<dir>/<model>-seed<seed>`: log.jsonl, config.json) for
+// `condformer report <dir>/*`, which overlays the per-epoch AP curves.
+//
+//   npx tsx bench/detr-vs-conditional.ts [--scene shapes] [--epochs 6] [--train-images 256] [--small-stride 8] [--seed 0]
+//     [--lr 1e-3] [--lr-drop EPOCH] [--preset none|cpu-small] [--models conditional,detr] [--run-dir DIR] [--backend torch] [--json FILE]
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +22,7 @@ import { cocoAreaThresholds, generateSyntheticShapes, SHAPE_KINDS, syntheticShap
 import { buildDetector, type DetectorConfig } from '../lib/models/detector.js';
 import { initBackend } from '../lib/runtime/backend.js';
 import { Rng } from '../lib/runtime/rng.js';
+import { DETECTION_PRESETS } from '../lib/tasks/detection/presets.js';
 import { createDetectionTask } from '../lib/tasks/detection/task.js';
 import { train } from '../lib/train/train.js';
 
@@ -33,10 +39,18 @@ const { values } = parseArgs({
     kinds: { type: 'string' },
     /** A benchmark scene (squares, shapes, clutter) or classic (the original synthetic shapes, --max-objects / --kinds). */
     scene: { type: 'string', default: 'shapes' },
+    /** cpu-small: the model of the `cpu-small` preset (lib/tasks/detection/presets.ts) instead of the flags below; none: the flags. */
+    preset: { type: 'string', default: 'none' },
     'small-stride': { type: 'string', default: '8' },
     'hidden-dim': { type: 'string', default: '64' },
     queries: { type: 'string', default: '20' },
     lr: { type: 'string', default: '1e-3' },
+    /** The epoch after which the lr drops 10× (StepLR); the default 1000 never drops. */
+    'lr-drop': { type: 'string', default: '1000' },
+    /** The arms to run, in this order. */
+    models: { type: 'string', default: 'conditional,detr' },
+    /** Keep each arm's run directory under this folder (else a temporary one, removed). */
+    'run-dir': { type: 'string' },
     seed: { type: 'string', default: '0' },
     backend: { type: 'string', default: 'torch' },
     /** Also write the per-epoch curves and speeds of both arms as JSON to this file. */
@@ -48,9 +62,29 @@ const num = (name: keyof typeof values): number => {
   if (!Number.isFinite(n) || n < 0) throw new Error(`--${name}: expected a number >= 0, got '${values[name]}'`);
   return n;
 };
-const [epochs, trainImages, valImages, size, batchSize, maxObjects, dropout, hiddenDim, queries, lr, seed] = (
-  ['epochs', 'train-images', 'val-images', 'image-size', 'batch-size', 'max-objects', 'dropout', 'hidden-dim', 'queries', 'lr', 'seed'] as const
-).map(num) as [number, number, number, number, number, number, number, number, number, number, number];
+const [epochs, trainImages, valImages, size, batchSize, maxObjects, dropout, hiddenDim, queries, lr, lrDrop, seed] = (
+  [
+    'epochs',
+    'train-images',
+    'val-images',
+    'image-size',
+    'batch-size',
+    'max-objects',
+    'dropout',
+    'hidden-dim',
+    'queries',
+    'lr',
+    'lr-drop',
+    'seed',
+  ] as const
+).map(num) as [number, number, number, number, number, number, number, number, number, number, number, number];
+const MODELS = ['conditional', 'detr'] as const;
+type Model = (typeof MODELS)[number];
+const models = values.models.split(',').map((m): Model => {
+  const model = MODELS.find((name) => name === m);
+  if (model === undefined) throw new Error(`--models: expected a comma list of ${MODELS.join(', ')}, got '${m}'`);
+  return model;
+});
 
 const kinds = values.kinds?.split(',').map((k) => {
   const kind = SHAPE_KINDS.find((s) => s === k);
@@ -73,8 +107,8 @@ const split = (count: number, name: string) => {
 };
 const trainSet = split(trainImages, 'train');
 const valSet = split(valImages, 'val');
-const shared: Omit<DetectorConfig, 'model'> = {
-  numClasses: trainSet.categories.numClasses,
+if (values.preset !== 'none' && values.preset !== 'cpu-small') throw new Error(`--preset: expected none or cpu-small, got '${values.preset}'`);
+const byFlags: Omit<DetectorConfig, 'model' | 'numClasses'> = {
   backbone: 'small',
   smallChannels: [16, 32, 64, 64],
   smallStride,
@@ -85,6 +119,10 @@ const shared: Omit<DetectorConfig, 'model'> = {
   dimFeedforward: 2 * hiddenDim,
   numQueries: queries,
   dropout,
+};
+const shared: Omit<DetectorConfig, 'model'> = {
+  numClasses: trainSet.categories.numClasses,
+  ...(values.preset === 'cpu-small' ? DETECTION_PRESETS['cpu-small'].detector : byFlags),
 };
 
 interface Measured {
@@ -98,7 +136,7 @@ interface Measured {
   readonly seconds: number;
 }
 
-async function measure(model: 'conditional' | 'detr'): Promise<Measured> {
+async function measure(model: Model): Promise<Measured> {
   const rng = new Rng(seed);
   const detector = buildDetector({ ...shared, model }, rng);
   let matchMs = 0;
@@ -109,15 +147,18 @@ async function measure(model: 'conditional' | 'detr'): Promise<Measured> {
     batchSize,
     lr,
     lrBackbone: lr, // the small CNN starts from scratch (DETR's lr / 10 assumes a pretrained backbone)
-    lrDrop: 1000,
+    lrDrop,
     trainTransform: randomHorizontalFlip(),
     areas: cocoAreaThresholds(size, size),
     onMatchTime: (ms) => (matchMs += ms),
   });
-  const runDir = mkdtempSync(join(tmpdir(), `bench-${model}-`));
+  const keep = values['run-dir'];
+  const runDir = keep === undefined ? mkdtempSync(join(tmpdir(), `bench-${model}-`)) : join(keep, `${model}-seed${seed}`);
+  if (keep !== undefined) mkdirSync(runDir, { recursive: true });
   const start = performance.now();
   try {
-    const result = await train(task, { runDir, epochs, rng, clipMaxNorm: 0.1, evalEvery: 1, quiet: true });
+    const config = { bench: 'detr-vs-conditional', scene, model, seed, epochs, batchSize, lr, lrDrop, trainImages, valImages, ...shared };
+    const result = await train(task, { runDir, epochs, rng, clipMaxNorm: 0.1, evalEvery: 1, quiet: true, name: `${model}-seed${seed}`, config });
     const trainSeconds = result.epochRecords.reduce((s, r) => s + r.seconds, 0);
     const images = result.epochRecords.length * trainImages;
     const metric = (name: string) => result.evalRecords.map((r) => r.metrics[name] ?? Number.NaN);
@@ -132,7 +173,7 @@ async function measure(model: 'conditional' | 'detr'): Promise<Measured> {
     };
   } finally {
     detector.dispose();
-    rmSync(runDir, { recursive: true, force: true });
+    if (keep === undefined) rmSync(runDir, { recursive: true, force: true });
   }
 }
 
@@ -141,17 +182,18 @@ console.log(
     ? `synthetic shapes (${(kinds ?? SHAPE_KINDS).join(', ')}) ${size}×${size}, 1–${maxObjects} objects:`
     : `scene ${scene} ${size}×${size}, ${trainSet.categories.numClasses} classes:`) +
     ` ${trainImages} train / ${valImages} val images, batch ${batchSize}, ${epochs} epochs, lr ${lr}, dropout ${dropout}, seed ${seed}; ` +
-    `small CNN ${shared.smallChannels?.join('/')} stride ${smallStride}, d ${hiddenDim}, ${shared.nheads} heads, ${shared.encLayers}+${shared.decLayers} layers, ${queries} queries`,
+    `${values.preset === 'none' ? '' : `preset ${values.preset}: `}small CNN ${shared.smallChannels?.join('/')} stride ${shared.smallStride}, d ${shared.hiddenDim}, ` +
+    `${shared.nheads} heads, ${shared.encLayers}+${shared.decLayers} layers, FFN ${shared.dimFeedforward}, ${shared.numQueries} queries`,
 );
-const results = { conditional: await measure('conditional'), detr: await measure('detr') };
+const results: Partial<Record<Model, Measured>> = {};
+for (const model of models) results[model] = await measure(model);
+const arms = models.map((model) => ({ title: model === 'conditional' ? 'Cond. DETR' : 'DETR', r: results[model] as Measured }));
 const f = (x: number | undefined) => (x === undefined ? '' : x.toFixed(3));
-console.log('\n| epoch | Cond. DETR AP | AP50 | train GIoU loss | L1 loss | DETR AP | AP50 | train GIoU loss | L1 loss |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log(`\n| epoch | ${arms.map((a) => `${a.title} AP | AP50 | train GIoU loss | L1 loss`).join(' | ')} |`);
+console.log(`|---|${arms.map(() => '---|---|---|---|').join('')}`);
 for (let e = 0; e < epochs; e++) {
-  const c = results.conditional;
-  const d = results.detr;
   const cells = (r: Measured) => [r.ap[e], r.ap50[e], r.giou[e], r.l1[e]].map(f).join(' | ');
-  console.log(`| ${e + 1} | ${cells(c)} | ${cells(d)} |`);
+  console.log(`| ${e + 1} | ${arms.map((a) => cells(a.r)).join(' | ')} |`);
 }
 console.log('\n| model | train images/s | matcher share of step time | wall s (train + eval) |');
 console.log('|---|---|---|---|');

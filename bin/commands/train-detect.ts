@@ -68,7 +68,7 @@ const OPTIONS = {
     overfit: {
       type: 'string',
       value: 'N',
-      help: 'train on the first N training images and evaluate on the same N (AP should reach ~1;\n--augment defaults to none then)',
+      help: 'train on the first N training images and evaluate on the same N (AP50 should reach ~1);\ndefaults then: one batch of min(N, 32) images, 300 steps, lr 1e-3, lr drop at 2/3,\nclip 1, ~12 evaluations, --augment none',
     },
     ...runDirOptions('runs/<model>-<backbone>'),
     ...seedOption(),
@@ -126,6 +126,23 @@ function trainingAids(values: Values): Pick<DetectorConfig, 'anchors' | 'dnGroup
 
 type Categories = { id: number; name: string }[];
 
+/** `--overfit N`'s lr unless `--lr` is given (docs/detectors.md "Training on a CPU budget"). */
+export const OVERFIT_LR = 1e-3;
+/** `--overfit N`'s gradient clipping unless `--clip-max-norm` is given: DETR's 0.1 slows the start (docs/detectors.md). */
+export const OVERFIT_CLIP_MAX_NORM = 1;
+/** `--overfit N`'s optimizer steps unless `--epochs` is given. */
+export const OVERFIT_STEPS = 300;
+
+/** `--overfit N` without `--batch-size`: all N images in one batch, at most 32. */
+export function overfitBatchSize(count: number): number {
+  return Math.min(count, 32);
+}
+
+/** `--overfit N` without `--epochs`: the epochs of OVERFIT_STEPS optimizer steps. */
+export function overfitEpochs(count: number, batchSize: number): number {
+  return Math.ceil(OVERFIT_STEPS / Math.ceil(count / batchSize));
+}
+
 /**
  * Validates every flag now; the run config is completed with the data's categories once loaded.
  * Each value: the flag, else the preset's, else DETR's default.
@@ -161,19 +178,23 @@ function runConfigFromFlags(
   };
   const problem = trainingAidProblem({ ...detector, numClasses: 1 });
   if (problem !== null) throw new UsageError(problem);
-  const epochs = intValue(values.epochs, 'epochs', t?.epochs ?? 50);
   const overfit = optionalInt(values.overfit, 'overfit', 1);
-  const lr = numberValue(values.lr, 'lr', t?.lr ?? 1e-4, { min: 0 });
+  const batchSize = intValue(values['batch-size'], 'batch-size', overfit === undefined ? (t?.batchSize ?? 8) : overfitBatchSize(overfit));
+  // --overfit: its own schedule (overfitEpochs, OVERFIT_LR, the drop at 2/3, OVERFIT_CLIP_MAX_NORM, about 12 evaluations), not the preset's
+  const epochs = intValue(values.epochs, 'epochs', overfit === undefined ? (t?.epochs ?? 50) : overfitEpochs(overfit, batchSize));
+  const lr = numberValue(values.lr, 'lr', overfit === undefined ? (t?.lr ?? 1e-4) : OVERFIT_LR, { min: 0 });
   const training = {
     epochs,
-    batchSize: intValue(values['batch-size'], 'batch-size', t?.batchSize ?? 8),
+    batchSize,
     lr,
     // without --lr-backbone the backbone keeps the preset's ratio to the lr (DETR's 1 / 10 without a preset)
     lrBackbone: numberValue(values['lr-backbone'], 'lr-backbone', lr * (t ? t.lrBackbone / t.lr : 0.1), { min: 0 }),
     weightDecay: numberValue(values['weight-decay'], 'weight-decay', t?.weightDecay ?? 1e-4, { min: 0 }),
-    lrDrop: intValue(values['lr-drop'], 'lr-drop', t?.lrDrop ?? Math.max(1, Math.round((2 * epochs) / 3))),
-    clipMaxNorm: numberValue(values['clip-max-norm'], 'clip-max-norm', t?.clipMaxNorm ?? 0.1, { min: 0 }),
-    evalEvery: intValue(values['eval-every'], 'eval-every', 1),
+    lrDrop: intValue(values['lr-drop'], 'lr-drop', (overfit === undefined ? t?.lrDrop : undefined) ?? Math.max(1, Math.round((2 * epochs) / 3))),
+    clipMaxNorm: numberValue(values['clip-max-norm'], 'clip-max-norm', overfit === undefined ? (t?.clipMaxNorm ?? 0.1) : OVERFIT_CLIP_MAX_NORM, {
+      min: 0,
+    }),
+    evalEvery: intValue(values['eval-every'], 'eval-every', overfit === undefined ? 1 : Math.max(1, Math.round(epochs / 12))),
     seed: intValue(values.seed, 'seed', 0, 0),
     ...budgetValues(values),
     augment: augmentValue(values.augment, overfit !== undefined ? [] : named ? [...named.preset.augment] : defaultAugment(data)),

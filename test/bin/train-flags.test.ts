@@ -157,9 +157,27 @@ describe('training flags: --max-steps / --time-budget (both commands), --augment
     );
   });
 
-  it('--overfit N: trains and evaluates on the first N training images, augment none by default, recorded in config.json', async () => {
+  it('--overfit N: trains and evaluates on the first N training images with its own schedule, augment none by default, recorded in config.json', async () => {
     const config = resolve({ data: 'synthetic', overfit: '8' });
     expect(config.training).to.deep.include({ overfit: 8, augment: [] });
+    // its own schedule: one batch of the 8 images, 300 steps, lr 1e-3 (the backbone too: cpu-small's ratio 1), drop at step 200, clip 1, 12 evaluations
+    expect(config.training).to.include({ batchSize: 8, epochs: 300, lr: 1e-3, lrBackbone: 1e-3, lrDrop: 200, clipMaxNorm: 1, evalEvery: 25 });
+    // 100 images: batches of 32, 4 steps an epoch, 75 epochs = 300 steps, drop at epoch 50, every 6 epochs
+    expect(resolve({ data: 'synthetic', 'train-images': '100', overfit: '100' }).training).to.include({
+      batchSize: 32,
+      epochs: 75,
+      lrDrop: 50,
+      evalEvery: 6,
+    });
+    // flags given win; the drop and the evaluations follow the given epochs
+    expect(resolve({ data: 'synthetic', overfit: '8', epochs: '30', 'batch-size': '4', lr: '2e-4', 'clip-max-norm': '0.1' }).training).to.include({
+      clipMaxNorm: 0.1,
+      batchSize: 4,
+      epochs: 30,
+      lr: 2e-4,
+      lrDrop: 20,
+      evalEvery: 3,
+    });
     expect(resolve({ data: 'synthetic', overfit: '8', augment: 'flip' }).training.augment).to.deep.equal(['flip']);
     expect(() => resolve({ data: 'synthetic', overfit: '0' })).to.throw(UsageError, "--overfit: expected an integer >= 1, got '0'");
     const train = syntheticShapesSource(generateSyntheticShapes({ count: 5, height: 32, width: 32, seed: 'overfit' }));

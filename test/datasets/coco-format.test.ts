@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CocoGroundTruth, decodeCocoGroundTruth, readCocoGroundTruth, readCocoResults } from '../../datasets/coco-format.js';
@@ -25,6 +25,8 @@ function fixtureGt(): { images: Record<string, unknown>[]; annotations: Record<s
 
 describe('COCO format', () => {
   let gt: CocoGroundTruth;
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   before(async () => {
     gt = await readCocoGroundTruth(writeJson('gt.json', fixture.gt));
