@@ -12,7 +12,7 @@
 //
 //   npx tsx bench/detr-vs-conditional.ts [--scene shapes] [--epochs 6] [--train-images 256] [--small-stride 8] [--seed 0]
 //     [--lr 1e-3] [--lr-drop EPOCH] [--preset none|cpu-small] [--models conditional,detr] [--run-dir DIR] [--backend torch] [--json FILE]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +22,7 @@ import { cocoAreaThresholds, generateSyntheticShapes, SHAPE_KINDS, syntheticShap
 import { buildDetector, type DetectorConfig } from '../lib/models/detector.js';
 import { initBackend } from '../lib/runtime/backend.js';
 import { Rng } from '../lib/runtime/rng.js';
-import { DETECTION_PRESETS } from '../lib/tasks/detection/presets.js';
+import { DETECTION_PRESET_NAMES, DETECTION_PRESETS } from '../lib/tasks/detection/presets.js';
 import { createDetectionTask } from '../lib/tasks/detection/task.js';
 import { train } from '../lib/train/train.js';
 
@@ -39,7 +39,7 @@ const { values } = parseArgs({
     kinds: { type: 'string' },
     /** A benchmark scene (squares, shapes, clutter) or classic (the original synthetic shapes, --max-objects / --kinds). */
     scene: { type: 'string', default: 'shapes' },
-    /** cpu-small: the model of the `cpu-small` preset (lib/tasks/detection/presets.ts) instead of the flags below; none: the flags. */
+    /** A preset's model (lib/tasks/detection/presets.ts, e.g. cpu-small) instead of the flags below; none: the flags. */
     preset: { type: 'string', default: 'none' },
     'small-stride': { type: 'string', default: '8' },
     'hidden-dim': { type: 'string', default: '64' },
@@ -107,7 +107,8 @@ const split = (count: number, name: string) => {
 };
 const trainSet = split(trainImages, 'train');
 const valSet = split(valImages, 'val');
-if (values.preset !== 'none' && values.preset !== 'cpu-small') throw new Error(`--preset: expected none or cpu-small, got '${values.preset}'`);
+const preset = values.preset === 'none' ? null : DETECTION_PRESET_NAMES.find((name) => name === values.preset);
+if (preset === undefined) throw new Error(`--preset: expected none or one of ${DETECTION_PRESET_NAMES.join(', ')}, got '${values.preset}'`);
 const byFlags: Omit<DetectorConfig, 'model' | 'numClasses'> = {
   backbone: 'small',
   smallChannels: [16, 32, 64, 64],
@@ -122,7 +123,7 @@ const byFlags: Omit<DetectorConfig, 'model' | 'numClasses'> = {
 };
 const shared: Omit<DetectorConfig, 'model'> = {
   numClasses: trainSet.categories.numClasses,
-  ...(values.preset === 'cpu-small' ? DETECTION_PRESETS['cpu-small'].detector : byFlags),
+  ...(preset === null ? byFlags : DETECTION_PRESETS[preset].detector),
 };
 
 interface Measured {
@@ -154,7 +155,6 @@ async function measure(model: Model): Promise<Measured> {
   });
   const keep = values['run-dir'];
   const runDir = keep === undefined ? mkdtempSync(join(tmpdir(), `bench-${model}-`)) : join(keep, `${model}-seed${seed}`);
-  if (keep !== undefined) mkdirSync(runDir, { recursive: true });
   const start = performance.now();
   try {
     const config = { bench: 'detr-vs-conditional', scene, model, seed, epochs, batchSize, lr, lrDrop, trainImages, valImages, ...shared };
@@ -182,12 +182,11 @@ console.log(
     ? `synthetic shapes (${(kinds ?? SHAPE_KINDS).join(', ')}) ${size}×${size}, 1–${maxObjects} objects:`
     : `scene ${scene} ${size}×${size}, ${trainSet.categories.numClasses} classes:`) +
     ` ${trainImages} train / ${valImages} val images, batch ${batchSize}, ${epochs} epochs, lr ${lr}, dropout ${dropout}, seed ${seed}; ` +
-    `${values.preset === 'none' ? '' : `preset ${values.preset}: `}small CNN ${shared.smallChannels?.join('/')} stride ${shared.smallStride}, d ${shared.hiddenDim}, ` +
+    `${preset === null ? '' : `preset ${preset}: `}small CNN ${shared.smallChannels?.join('/')} stride ${shared.smallStride}, d ${shared.hiddenDim}, ` +
     `${shared.nheads} heads, ${shared.encLayers}+${shared.decLayers} layers, FFN ${shared.dimFeedforward}, ${shared.numQueries} queries`,
 );
-const results: Partial<Record<Model, Measured>> = {};
-for (const model of models) results[model] = await measure(model);
-const arms = models.map((model) => ({ title: model === 'conditional' ? 'Cond. DETR' : 'DETR', r: results[model] as Measured }));
+const arms: { model: Model; title: string; r: Measured }[] = [];
+for (const model of models) arms.push({ model, title: model === 'conditional' ? 'Cond. DETR' : 'DETR', r: await measure(model) });
 const f = (x: number | undefined) => (x === undefined ? '' : x.toFixed(3));
 console.log(`\n| epoch | ${arms.map((a) => `${a.title} AP | AP50 | train GIoU loss | L1 loss`).join(' | ')} |`);
 console.log(`|---|${arms.map(() => '---|---|---|---|').join('')}`);
@@ -197,12 +196,20 @@ for (let e = 0; e < epochs; e++) {
 }
 console.log('\n| model | train images/s | matcher share of step time | wall s (train + eval) |');
 console.log('|---|---|---|---|');
-for (const [name, r] of Object.entries(results)) {
-  console.log(`| ${name} | ${r.imagesPerSec.toFixed(1)} | ${(100 * r.matcherShare).toFixed(1)} % | ${r.seconds.toFixed(0)} |`);
+for (const { model, r } of arms) {
+  console.log(`| ${model} | ${r.imagesPerSec.toFixed(1)} | ${(100 * r.matcherShare).toFixed(1)} % | ${r.seconds.toFixed(0)} |`);
 }
 if (values.json !== undefined) {
   writeFileSync(
     values.json,
-    JSON.stringify({ scene, seed, epochs, batchSize, trainImages, stepsPerEpoch: Math.ceil(trainImages / batchSize), results }),
+    JSON.stringify({
+      scene,
+      seed,
+      epochs,
+      batchSize,
+      trainImages,
+      stepsPerEpoch: Math.ceil(trainImages / batchSize),
+      results: Object.fromEntries(arms.map(({ model, r }) => [model, r])),
+    }),
   );
 }

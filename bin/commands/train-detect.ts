@@ -126,21 +126,18 @@ function trainingAids(values: Values): Pick<DetectorConfig, 'anchors' | 'dnGroup
 
 type Categories = { id: number; name: string }[];
 
-/** `--overfit N`'s lr unless `--lr` is given (docs/detectors.md "Training on a CPU budget"). */
-export const OVERFIT_LR = 1e-3;
-/** `--overfit N`'s gradient clipping unless `--clip-max-norm` is given: none (DETR's 0.1 slows the start, docs/detectors.md). */
-export const OVERFIT_CLIP_MAX_NORM = 0;
-/** `--overfit N`'s optimizer steps unless `--epochs` is given. */
-export const OVERFIT_STEPS = 300;
-
 /** `--overfit N` without `--batch-size`: all N images in one batch, at most 32. */
-export function overfitBatchSize(count: number): number {
+function overfitBatchSize(count: number): number {
   return Math.min(count, 32);
 }
 
-/** `--overfit N` without `--epochs`: the epochs of OVERFIT_STEPS optimizer steps. */
-export function overfitEpochs(count: number, batchSize: number): number {
-  return Math.ceil(OVERFIT_STEPS / Math.ceil(count / batchSize));
+/**
+ * `--overfit N`'s schedule, in place of the preset's (docs/detectors.md "Training on a CPU budget"):
+ * 300 optimizer steps at lr 1e-3 without gradient clipping (DETR's 0.1 slows the start); no
+ * `lrDrop`, so the drop falls to 2/3 of the epochs.
+ */
+function overfitSchedule(count: number, batchSize: number): Pick<DetectionPreset['training'], 'epochs' | 'lr' | 'clipMaxNorm' | 'lrDrop'> {
+  return { epochs: Math.ceil(300 / Math.ceil(count / batchSize)), lr: 1e-3, clipMaxNorm: 0 };
 }
 
 /**
@@ -180,9 +177,9 @@ function runConfigFromFlags(
   if (problem !== null) throw new UsageError(problem);
   const overfit = optionalInt(values.overfit, 'overfit', 1);
   const batchSize = intValue(values['batch-size'], 'batch-size', overfit === undefined ? (t?.batchSize ?? 8) : overfitBatchSize(overfit));
-  // --overfit: its own schedule (overfitEpochs, OVERFIT_LR, the drop at 2/3, OVERFIT_CLIP_MAX_NORM, about 12 evaluations), not the preset's
-  const epochs = intValue(values.epochs, 'epochs', overfit === undefined ? (t?.epochs ?? 50) : overfitEpochs(overfit, batchSize));
-  const lr = numberValue(values.lr, 'lr', overfit === undefined ? (t?.lr ?? 1e-4) : OVERFIT_LR, { min: 0 });
+  const schedule = overfit === undefined ? t : overfitSchedule(overfit, batchSize);
+  const epochs = intValue(values.epochs, 'epochs', schedule?.epochs ?? 50);
+  const lr = numberValue(values.lr, 'lr', schedule?.lr ?? 1e-4, { min: 0 });
   const training = {
     epochs,
     batchSize,
@@ -190,10 +187,9 @@ function runConfigFromFlags(
     // without --lr-backbone the backbone keeps the preset's ratio to the lr (DETR's 1 / 10 without a preset)
     lrBackbone: numberValue(values['lr-backbone'], 'lr-backbone', lr * (t ? t.lrBackbone / t.lr : 0.1), { min: 0 }),
     weightDecay: numberValue(values['weight-decay'], 'weight-decay', t?.weightDecay ?? 1e-4, { min: 0 }),
-    lrDrop: intValue(values['lr-drop'], 'lr-drop', (overfit === undefined ? t?.lrDrop : undefined) ?? Math.max(1, Math.round((2 * epochs) / 3))),
-    clipMaxNorm: numberValue(values['clip-max-norm'], 'clip-max-norm', overfit === undefined ? (t?.clipMaxNorm ?? 0.1) : OVERFIT_CLIP_MAX_NORM, {
-      min: 0,
-    }),
+    lrDrop: intValue(values['lr-drop'], 'lr-drop', schedule?.lrDrop ?? Math.max(1, Math.round((2 * epochs) / 3))),
+    clipMaxNorm: numberValue(values['clip-max-norm'], 'clip-max-norm', schedule?.clipMaxNorm ?? 0.1, { min: 0 }),
+    // --overfit: about 12 evaluations of its few images
     evalEvery: intValue(values['eval-every'], 'eval-every', overfit === undefined ? 1 : Math.max(1, Math.round(epochs / 12))),
     seed: intValue(values.seed, 'seed', 0, 0),
     ...budgetValues(values),
